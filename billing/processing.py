@@ -1,0 +1,41 @@
+"""Process one stored event exactly once, serialised per Stripe customer."""
+
+from __future__ import annotations
+
+import stripe
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from billing.catalog import Catalog
+from billing.handlers import Outcome, handle
+from db.base import utcnow
+from db.models import StripeEvent
+
+
+def lock_customer(session: Session, customer_id: str) -> None:
+    """A transaction-scoped advisory lock: concurrent events of one customer take turns."""
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(customer_id, 0))))
+
+
+def process(session: Session, client: stripe.StripeClient, catalog: Catalog,
+            event_id: str) -> Outcome | None:
+    """Apply the event if it was not applied yet. Flushes; the caller commits.
+
+    Returns None when there was nothing to do (unknown or already processed).
+    """
+    event = session.get(StripeEvent, event_id)
+    if event is None or event.processed_at is not None:
+        return None
+    if event.customer_id:
+        lock_customer(session, event.customer_id)
+    # Lock the row (after the customer lock, so the order of locks is always the same).
+    event = session.get(StripeEvent, event_id, with_for_update=True, populate_existing=True)
+    if event.processed_at is not None:
+        return None
+    outcome = handle(session, client, catalog, event.payload)
+    event.attempts += 1
+    event.processed_at = utcnow()
+    event.failed_at = None
+    event.last_error = None
+    session.flush()
+    return outcome

@@ -1,0 +1,87 @@
+"""The local subscription and invoice mirrors, written from Stripe's current state."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import case
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from billing.catalog import Catalog
+from db.base import utcnow
+from db.models import Invoice, Subscription
+
+
+def _when(seconds) -> datetime | None:
+    return datetime.fromtimestamp(int(seconds), UTC) if seconds else None
+
+
+def _id(value) -> str | None:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def invoice_subscription_id(invoice: dict) -> str | None:
+    parent = invoice.get("parent") or {}
+    details = parent.get("subscription_details") or {}
+    return _id(details.get("subscription")) or _id(invoice.get("subscription"))
+
+
+def invoice_metadata(invoice: dict) -> dict:
+    parent = invoice.get("parent") or {}
+    return (parent.get("subscription_details") or {}).get("metadata") or {}
+
+
+def mirror_subscription(session: Session, catalog: Catalog, sub: dict) -> Subscription:
+    """Upsert the mirror from a freshly fetched subscription. Flushes."""
+    item = (sub.get("items") or {}).get("data", [{}])[0]
+    price = item.get("price") or {}
+    lookup_key = price.get("lookup_key")
+    found = catalog.by_lookup_key(lookup_key) if lookup_key else None
+    details = sub.get("cancellation_details") or {}
+    values = {
+        "customer_id": _id(sub["customer"]),
+        "signup_id": (sub.get("metadata") or {}).get("signup_id"),
+        "status": sub["status"],
+        "plan_id": found[0].id if found else None,
+        "interval": found[1].interval if found else None,
+        "price_lookup_key": lookup_key,
+        "cancel_at_period_end": bool(sub.get("cancel_at_period_end")),
+        "current_period_end": _when(item.get("current_period_end")),
+        "canceled_at": _when(sub.get("canceled_at")),
+        "cancellation_reason": details.get("reason"),
+        "synced_at": utcnow(),
+    }
+    session.execute(
+        insert(Subscription).values(id=sub["id"], **values)
+        .on_conflict_do_update(index_elements=["id"], set_=values)
+    )
+    session.flush()
+    return session.get(Subscription, sub["id"], populate_existing=True)
+
+
+def mirror_invoice(session: Session, invoice: dict) -> Invoice:
+    transitions = invoice.get("status_transitions") or {}
+    values = {
+        "customer_id": _id(invoice["customer"]),
+        "subscription_id": invoice_subscription_id(invoice),
+        "status": invoice.get("status") or "open",
+        "billing_reason": invoice.get("billing_reason"),
+        "currency": invoice.get("currency") or "eur",
+        "amount_due": invoice.get("amount_due") or 0,
+        "amount_paid": invoice.get("amount_paid") or 0,
+        "attempt_count": invoice.get("attempt_count") or 0,
+        "hosted_invoice_url": invoice.get("hosted_invoice_url"),
+        "invoice_pdf": invoice.get("invoice_pdf"),
+        "created": _when(invoice.get("created")) or utcnow(),
+        "paid_at": _when(transitions.get("paid_at")),
+    }
+    statement = insert(Invoice).values(id=invoice["id"], **values)
+    # A late 'open' or 'payment_failed' delivery never turns a paid invoice back.
+    already_paid = Invoice.status == "paid"
+    update = {key: statement.excluded[key] for key in values}
+    for key in ("status", "amount_paid", "paid_at"):
+        update[key] = case((already_paid, getattr(Invoice, key)), else_=statement.excluded[key])
+    session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=update))
+    session.flush()
+    return session.get(Invoice, invoice["id"], populate_existing=True)

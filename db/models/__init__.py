@@ -1,0 +1,28 @@
+"""All models, imported here so that ``Base.metadata`` knows every table."""
+
+from db.base import Base
+from db.models.billing import Invoice, StripeEvent, Subscription
+from db.models.content import MediaFile, Page, Post, Product
+from db.models.mail import MailLog
+from db.models.provisioning import ProvisioningRun, ProvisioningStep
+from db.models.signups import Signup, Subdomain
+from db.models.tenants import LoginToken, Tenant, User
+
+__all__ = [
+    "Base",
+    "Invoice",
+    "LoginToken",
+    "MailLog",
+    "MediaFile",
+    "Page",
+    "Post",
+    "Product",
+    "ProvisioningRun",
+    "ProvisioningStep",
+    "Signup",
+    "StripeEvent",
+    "Subdomain",
+    "Subscription",
+    "Tenant",
+    "User",
+]

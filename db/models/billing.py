@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base
+
+
+class StripeEvent(Base):
+    """Every webhook delivery, stored by Stripe's event id before anything else happens."""
+
+    __tablename__ = "stripe_events"
+    __table_args__ = (
+        Index("ix_stripe_events_unprocessed", "received_at", postgresql_where="processed_at IS NULL"),
+    )
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    type: Mapped[str] = mapped_column(String(80))
+    customer_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    created: Mapped[datetime]  # Stripe's own timestamp of the event
+    payload: Mapped[dict] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+
+
+class Subscription(Base):
+    """Local mirror of a Stripe subscription, always written from a fresh fetch."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    signup_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    status: Mapped[str] = mapped_column(String(24))
+    plan_id: Mapped[str | None] = mapped_column(String(40))
+    interval: Mapped[str | None] = mapped_column(String(8))
+    price_lookup_key: Mapped[str | None] = mapped_column(String(80))
+    cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
+    current_period_end: Mapped[datetime | None]
+    canceled_at: Mapped[datetime | None]
+    cancellation_reason: Mapped[str | None] = mapped_column(String(40))
+    last_payment_failed_at: Mapped[datetime | None]
+    failed_payment_count: Mapped[int] = mapped_column(default=0)
+    synced_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Invoice(Base):
+    """Local mirror of Stripe invoices (payments and failures), for billing pages and revenue."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    subscription_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(24))
+    billing_reason: Mapped[str | None] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(8), default="eur")
+    amount_due: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount_paid: Mapped[int] = mapped_column(BigInteger, default=0)
+    attempt_count: Mapped[int] = mapped_column(default=0)
+    hosted_invoice_url: Mapped[str | None] = mapped_column(String(500))
+    invoice_pdf: Mapped[str | None] = mapped_column(String(500))
+    created: Mapped[datetime]
+    paid_at: Mapped[datetime | None]

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Base, CreatedAt
+
+RUN_STATUSES = ("queued", "running", "succeeded", "failed")
+
+
+class ProvisioningRun(CreatedAt, Base):
+    """One run per signup (unique): the database, not a Redis lock, keeps provisioning single."""
+
+    __tablename__ = "provisioning_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_id: Mapped[str] = mapped_column(ForeignKey("signups.id"), unique=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+
+    steps: Mapped[list[ProvisioningStep]] = relationship(
+        back_populates="run", order_by="ProvisioningStep.id", cascade="all, delete-orphan"
+    )
+
+
+class ProvisioningStep(Base):
+    __tablename__ = "provisioning_steps"
+    __table_args__ = (UniqueConstraint("run_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("provisioning_runs.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(16), default="running")
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    run: Mapped[ProvisioningRun] = relationship(back_populates="steps")

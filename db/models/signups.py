@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, CreatedAt
+
+# pending: form accepted, Checkout not yet paid; paid: first invoice paid;
+# ready: tenant live; expired: Checkout abandoned (subdomain released).
+SIGNUP_STATUSES = ("pending", "paid", "ready", "expired")
+
+
+class Signup(CreatedAt, Base):
+    __tablename__ = "signups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    company: Mapped[str] = mapped_column(String(120))
+    subdomain: Mapped[str] = mapped_column(String(40))
+    email: Mapped[str] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    plan_id: Mapped[str] = mapped_column(String(40))
+    interval: Mapped[str] = mapped_column(String(8))
+    template: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # Only a hash of the onboarding token is kept; the token itself lives in the URL.
+    onboarding_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    checkout_session_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    checkout_url: Mapped[str | None] = mapped_column(String(500))
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(64))
+    paid_at: Mapped[datetime | None]
+    portal_entered_at: Mapped[datetime | None]  # the onboarding page signs in once
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Subdomain(CreatedAt, Base):
+    """One row per claimed subdomain: the primary key makes two claims of a name impossible."""
+
+    __tablename__ = "subdomains"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    signup_id: Mapped[str | None] = mapped_column(
+        ForeignKey("signups.id", ondelete="CASCADE"), unique=True
+    )

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, CreatedAt
+
+TENANT_STATUSES = ("provisioning", "active", "suspended", "closed")
+ROLES = ("owner", "admin", "editor")
+
+
+class Tenant(CreatedAt, Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_id: Mapped[str | None] = mapped_column(ForeignKey("signups.id"), unique=True)
+    company: Mapped[str] = mapped_column(String(120))
+    subdomain: Mapped[str] = mapped_column(String(40), unique=True)
+    plan_id: Mapped[str] = mapped_column(String(40))
+    interval: Mapped[str] = mapped_column(String(8))
+    template: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default="provisioning")
+    billing_state: Mapped[str] = mapped_column(String(24), default="active")
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(64))
+    site_settings: Mapped[dict] = mapped_column(JSONB, default=dict)
+    grace_until: Mapped[datetime | None]
+    suspended_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class User(CreatedAt, Base):
+    __tablename__ = "users"
+    __table_args__ = (Index("ix_users_tenant_id", "tenant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="editor")
+    # Bumped at logout and password change: every session cookie minted before is void.
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None]
+
+
+class LoginToken(CreatedAt, Base):
+    """Single-use sign-in links (welcome, password reset, onboarding); only the hash is kept."""
+
+    __tablename__ = "login_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -1,0 +1,25 @@
+"""The app's mail service: Resend when a key is configured, ``.eml`` files otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from emails.ratelimit import MailRateLimiter
+from emails.senders import MailSender, OutboxSender, ResendSender
+
+
+@dataclass
+class MailService:
+    sender: MailSender
+    limiter: MailRateLimiter | None
+
+
+def build_mail_service(config, redis) -> MailService:
+    if config.get("RESEND_API_KEY"):
+        sender = ResendSender(
+            config["RESEND_API_KEY"], config["MAIL_FROM"], api_url=config.get("RESEND_API_URL")
+        )
+        return MailService(
+            sender, MailRateLimiter(redis, per_second=config["MAIL_RATE_PER_SECOND"])
+        )
+    return MailService(OutboxSender(config["OUTBOX_DIR"], config["MAIL_FROM"]), None)

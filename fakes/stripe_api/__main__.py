@@ -1,0 +1,42 @@
+"""``python -m fakes.stripe_api --port 12111 --webhook-url URL --webhook-secret whsec_dev``."""
+
+import argparse
+import logging
+
+from werkzeug.serving import make_server
+
+from .api import create_app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m fakes.stripe_api", description="A local fake of the Stripe API."
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=12111)
+    parser.add_argument(
+        "--webhook-url", action="append", default=[], help="where to POST events (repeatable)"
+    )
+    parser.add_argument(
+        "--webhook-secret", help="signing secret of those endpoints (default: generated)"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    app = create_app(webhook_url=args.webhook_url, webhook_secret=args.webhook_secret)
+    server = make_server(args.host, args.port, app, threaded=True)
+    state = app.extensions["fake_stripe"]
+    print(f"Local Stripe on http://{args.host}:{server.server_port}", flush=True)
+    for endpoint in state.store.all("webhook_endpoint"):
+        secret = state.webhooks.secret(endpoint["id"])
+        print(f"  webhooks -> {endpoint['url']} (secret {secret})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        state.sender.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""``/v1`` Checkout and billing portal sessions, subscriptions and invoices."""
+
+from typing import Any
+
+from flask import Blueprint, Response
+
+from . import checkout_objects, objects
+from .billing import require_recurring, subscription_of
+from .billing_objects import describe_line
+from .errors import invalid
+from .objects import list_object, paginate
+from .params import Params
+from .state import base_url, fake
+from .wire import api_call, request_params, respond
+
+billing_api = Blueprint("billing_api", __name__, url_prefix="/v1")
+
+SUBSCRIPTION_STATUSES = (
+    "active",
+    "past_due",
+    "unpaid",
+    "canceled",
+    "incomplete",
+    "incomplete_expired",
+    "trialing",
+    "paused",
+    "all",
+    "ended",
+)
+
+
+@billing_api.post("/checkout/sessions")
+@api_call
+def create_checkout_session() -> Response:
+    params, store = request_params(), fake().store
+    if params.choice("mode", ("payment", "setup", "subscription")) != "subscription":
+        raise invalid("This local Stripe supports only `mode=subscription`.", param="mode")
+    lines = [_checkout_line(line) for line in params.records("line_items", required=True)]
+    if not lines:
+        raise invalid("`line_items` must contain at least one item.", param="line_items")
+    _check_same(lines, lambda price: price["currency"], "currency")
+    _check_same(lines, lambda price: tuple(price["recurring"].values()), "billing interval")
+    customer_id, customer_email = params.text("customer"), params.text("customer_email")
+    if customer_id and customer_email:
+        raise invalid(
+            "You may only specify one of these parameters: customer, customer_email.",
+            param="customer_email",
+        )
+    if customer_id and store.get("customer", customer_id) is None:
+        raise invalid(
+            f"No such customer: '{customer_id}'", param="customer", code="resource_missing"
+        )
+    session = store.add(
+        checkout_objects.checkout_session(
+            mode="subscription",
+            customer_id=customer_id,
+            customer_email=customer_email,
+            client_reference_id=params.text("client_reference_id"),
+            metadata=params.metadata(),
+            success_url=params.text("success_url"),
+            cancel_url=params.text("cancel_url"),
+            allow_promotion_codes=params.flag("allow_promotion_codes"),
+            currency=lines[0][0]["currency"],
+            amount=sum(price["unit_amount"] * quantity for price, quantity in lines),
+            base_url=base_url(),
+            created=store.now(),
+        )
+    )
+    store.internal[session["id"]].update(
+        lines=[(price["id"], quantity) for price, quantity in lines],
+        subscription_metadata=params.nested("subscription_data").metadata(),
+    )
+    return respond(session, params)
+
+
+def _checkout_line(line: Params) -> tuple[dict[str, Any], int]:
+    price_id = line.text("price", required=True)
+    price = fake().store.get("price", price_id)
+    if price is None:
+        raise invalid(
+            f"No such price: '{price_id}'", param=line.param("price"), code="resource_missing"
+        )
+    require_recurring(price, line.param("price"))
+    return price, line.integer("quantity", default=1, minimum=1)
+
+
+def _check_same(lines: list[tuple[dict[str, Any], int]], key: Any, what: str) -> None:
+    if len({key(price) for price, _ in lines}) > 1:
+        raise invalid(
+            f"All prices of a subscription must have the same {what}.", param="line_items"
+        )
+
+
+@billing_api.get("/checkout/sessions")
+@api_call
+def list_checkout_sessions() -> Response:
+    params = request_params()
+    sessions = fake().store.all("checkout.session")
+    for field in ("customer", "subscription", "status"):
+        if (value := params.text(field)) is not None:
+            sessions = [session for session in sessions if session[field] == value]
+    return respond(paginate(sessions, params, "/v1/checkout/sessions"), params)
+
+
+@billing_api.get("/checkout/sessions/<session_id>")
+@api_call
+def retrieve_checkout_session(session_id: str) -> Response:
+    return respond(fake().store.require("checkout.session", session_id), request_params())
+
+
+@billing_api.get("/checkout/sessions/<session_id>/line_items")
+@api_call
+def list_checkout_line_items(session_id: str) -> Response:
+    store = fake().store
+    store.require("checkout.session", session_id)
+    items = []
+    for price_id, quantity in store.internal[session_id]["lines"]:
+        price = store.require("price", price_id)
+        product = store.require("product", price["product"])
+        items.append(
+            checkout_objects.checkout_line_item(
+                price, quantity, describe_line(price, product["name"], quantity)
+            )
+        )
+    url = f"/v1/checkout/sessions/{session_id}/line_items"
+    return respond(list_object(items, url), request_params())
+
+
+@billing_api.post("/checkout/sessions/<session_id>/expire")
+@api_call
+def expire_checkout_session(session_id: str) -> Response:
+    store = fake().store
+    session = store.require("checkout.session", session_id)
+    fake().billing().expire_checkout(session, store.now())
+    return respond(session, request_params())
+
+
+@billing_api.post("/billing_portal/sessions")
+@api_call
+def create_portal_session() -> Response:
+    params, store = request_params(), fake().store
+    customer_id = params.text("customer", required=True)
+    if store.get("customer", customer_id) is None:
+        raise invalid(
+            f"No such customer: '{customer_id}'", param="customer", code="resource_missing"
+        )
+    session = store.add(
+        objects.portal_session(
+            customer_id=customer_id,
+            return_url=params.text("return_url"),
+            configuration=store.portal_configuration,
+            base_url=base_url(),
+            created=store.now(),
+        )
+    )
+    return respond(session, params)
+
+
+@billing_api.get("/subscriptions")
+@api_call
+def list_subscriptions() -> Response:
+    params = request_params()
+    subscriptions = fake().store.all("subscription")
+    if (customer := params.text("customer")) is not None:
+        subscriptions = [sub for sub in subscriptions if sub["customer"] == customer]
+    status = params.choice("status", SUBSCRIPTION_STATUSES, default="not canceled")
+    if status == "ended":
+        subscriptions = [sub for sub in subscriptions if sub["status"] == "canceled"]
+    elif status == "not canceled":
+        subscriptions = [sub for sub in subscriptions if sub["status"] != "canceled"]
+    elif status != "all":
+        subscriptions = [sub for sub in subscriptions if sub["status"] == status]
+    return respond(paginate(subscriptions, params, "/v1/subscriptions"), params)
+
+
+@billing_api.get("/subscriptions/<subscription_id>")
+@api_call
+def retrieve_subscription(subscription_id: str) -> Response:
+    return respond(fake().store.require("subscription", subscription_id), request_params())
+
+
+@billing_api.post("/subscriptions/<subscription_id>")
+@api_call
+def update_subscription(subscription_id: str) -> Response:
+    """Change item prices/quantities, ``cancel_at_period_end`` and metadata (no proration)."""
+    params, store = request_params(), fake().store
+    subscription = store.require("subscription", subscription_id)
+    if subscription["status"] == "canceled":
+        raise invalid(
+            "A canceled subscription can only update its cancellation_details and metadata."
+        )
+    items = {item["id"]: item for item in subscription["items"]["data"]}
+    changes = []
+    for change in params.records("items"):
+        item_id = change.text("id", required=True)
+        if item_id not in items:
+            raise invalid(
+                f"No such subscription item: '{item_id}'",
+                param=change.param("id"),
+                code="resource_missing",
+            )
+        price = None
+        if (price_id := change.text("price")) is not None:
+            price = store.require("price", price_id, change.param("price"))
+            require_recurring(price, change.param("price"))
+        changes.append((items[item_id], price, change.integer("quantity", minimum=1)))
+    cancel_at_period_end = params.flag("cancel_at_period_end")
+    metadata = params.metadata(subscription["metadata"])
+    billing, now = fake().billing(), store.now()
+    with fake().webhooks.updating(subscription, now):
+        for item, price, quantity in changes:
+            if price is not None:
+                billing.set_item_price(item, price)
+            if quantity is not None:
+                item["quantity"] = quantity
+        if cancel_at_period_end is not None:
+            billing.set_cancel_at_period_end(subscription, cancel_at_period_end, now)
+        subscription["metadata"] = metadata
+    return respond(subscription, params)
+
+
+@billing_api.delete("/subscriptions/<subscription_id>")
+@api_call
+def cancel_subscription(subscription_id: str) -> Response:
+    store = fake().store
+    subscription = store.require("subscription", subscription_id)
+    fake().billing().cancel(subscription, store.now(), "cancellation_requested")
+    return respond(subscription, request_params())
+
+
+@billing_api.get("/invoices")
+@api_call
+def list_invoices() -> Response:
+    params = request_params()
+    invoices = fake().store.all("invoice")
+    if (customer := params.text("customer")) is not None:
+        invoices = [invoice for invoice in invoices if invoice["customer"] == customer]
+    if (subscription := params.text("subscription")) is not None:
+        invoices = [invoice for invoice in invoices if subscription_of(invoice) == subscription]
+    if (status := params.text("status")) is not None:
+        invoices = [invoice for invoice in invoices if invoice["status"] == status]
+    return respond(paginate(invoices, params, "/v1/invoices"), params)
+
+
+@billing_api.get("/invoices/<invoice_id>")
+@api_call
+def retrieve_invoice(invoice_id: str) -> Response:
+    return respond(fake().store.require("invoice", invoice_id), request_params())
+
+
+@billing_api.get("/invoices/<invoice_id>/lines")
+@api_call
+def list_invoice_lines(invoice_id: str) -> Response:
+    params = request_params()
+    lines = fake().store.require("invoice", invoice_id)["lines"]["data"]
+    return respond(paginate(lines, params, f"/v1/invoices/{invoice_id}/lines"), params)

@@ -1,0 +1,189 @@
+"""``/_test`` controls: steer time, payments and webhook delivery; JSON in, JSON out, no auth.
+
+Bodies may be form-encoded or JSON. Errors use Stripe's ``{"error": {...}}`` shape.
+"""
+
+import math
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from .delivery import DeliverySettings
+from .errors import card_declined, invalid
+from .renewals import run_until
+from .state import atomic, fake
+from .store import DAY
+from .wire import request_params
+
+controls = Blueprint("controls", __name__, url_prefix="/_test")
+
+MAX_ADVANCE = 3650 * DAY
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    response = jsonify(payload)
+    response.status_code = status
+    return response
+
+
+@controls.post("/checkout/sessions/<session_id>/pay")
+@atomic
+def pay_checkout_session(session_id: str) -> Response:
+    """What the hosted page's form does, answering ``{"session": ...}`` or a 402 card error."""
+    params, store = request_params(), fake().store
+    session = store.require("checkout.session", session_id)
+    fake().billing().complete_checkout(
+        session, params.text("card", required=True), params.text("email")
+    )
+    return _json({"session": session})
+
+
+@controls.post("/customers/<customer_id>/fail_next_payment")
+@atomic
+def fail_next_payment(customer_id: str) -> Response:
+    """Decline the customer's next ``count`` charges (default: all, until a new card)."""
+    params = request_params()
+    fake().store.require("customer", customer_id)
+    count = params.integer("count", minimum=1)
+    fake().billing().fail_next_payments(customer_id, math.inf if count is None else count)
+    return _json({"customer": customer_id, "failing_charges": count})
+
+
+@controls.post("/customers/<customer_id>/pay_open_invoices")
+@atomic
+def pay_open_invoices(customer_id: str) -> Response:
+    """Give the customer a new card and try their open invoices with it."""
+    params, store = request_params(), fake().store
+    store.require("customer", customer_id)
+    billing = fake().billing()
+    open_before = billing.open_invoices(customer_id=customer_id)
+    paid = billing.pay_open_invoices(customer_id, params.text("card", required=True))
+    if not paid:
+        return _json({**card_declined().body(), "invoices": open_before}, 402)
+    return _json({"invoices": open_before})
+
+
+@controls.get("/clock")
+@atomic
+def clock() -> Response:
+    store = fake().store
+    return _json({"now": store.now(), "offset_seconds": store.clock_offset})
+
+
+@controls.post("/clock/advance")
+@atomic
+def advance_clock() -> Response:
+    """Move the clock ``days`` (and/or ``seconds``) on, running everything falling due."""
+    params, store = request_params(), fake().store
+    seconds = params.number("days", default=0) * DAY + params.number("seconds", default=0)
+    if not 0 <= seconds <= MAX_ADVANCE:
+        raise invalid("The clock moves forward, at most 10 years at a time.", param="days")
+    run_until(fake().billing(), store.advance(seconds))
+    return clock()
+
+
+@controls.route("/settings", methods=["GET", "POST"])
+@atomic
+def billing_settings() -> Response:
+    """``after_final_failure`` (``unpaid`` or ``cancel``), ``retry_schedule_days[]``."""
+    params, settings = request_params(), fake().store.settings
+    if "after_final_failure" in params:
+        settings.after_final_failure = params.choice("after_final_failure", ("unpaid", "cancel"))
+    if "retry_schedule_days" in params:
+        days = params.numbers("retry_schedule_days")
+        if any(day <= 0 for day in days):
+            raise invalid("retry_schedule_days must be positive.", param="retry_schedule_days")
+        settings.retry_schedule_days = days
+    return _json(vars(settings))
+
+
+@controls.route("/delivery", methods=["GET", "POST"])
+@atomic
+def delivery_settings() -> Response:
+    params, sender = request_params(), fake().sender
+    changes: dict[str, Any] = {}
+    for name in ("delay_ms", "backoff_ms", "timeout_ms"):
+        if name in params:
+            changes[name] = params.number(name)
+    for name in ("duplicate_rate", "fail_first_rate"):
+        if name in params:
+            changes[name] = params.number(name)
+            if not 0 <= changes[name] <= 1:
+                raise invalid(f"{name} must be between 0 and 1.", param=name)
+    if "reorder" in params:
+        changes["reorder"] = params.flag("reorder")
+    if "max_attempts" in params:
+        changes["max_attempts"] = params.integer("max_attempts", minimum=1)
+    if "seed" in params:
+        changes["seed"] = params.integer("seed")
+    if any(changes.get(name, 0) < 0 for name in ("delay_ms", "backoff_ms", "timeout_ms")):
+        raise invalid("Durations must not be negative.")
+    unknown = set(params.names()) - set(DeliverySettings.names())
+    if unknown:
+        raise invalid(f"Unknown delivery setting: {', '.join(sorted(unknown))}.")
+    return _json(vars(sender.configure(**changes)))
+
+
+@controls.post("/delivery/flush")
+def flush() -> Response:
+    """Wait (without the lock, so the receiver may call the API) until nothing is pending."""
+    timeout = request_params().number("timeout", default=10)
+    sender = fake().sender
+    if sender.wait_idle(timeout):
+        return _json({"idle": True, "pending": 0})
+    return _json({"idle": False, "pending": sender.pending()}, 504)
+
+
+@controls.get("/events")
+@atomic
+def events() -> Response:
+    """Every event, oldest first, with each delivery's attempts and outcome."""
+    params = request_params()
+    event_type = params.text("type")
+    return _json(
+        {
+            "events": [
+                {
+                    "id": event["id"],
+                    "type": event["type"],
+                    "created": event["created"],
+                    "object_id": event["data"]["object"].get("id"),
+                    "deliveries": fake().sender.deliveries(event["id"]),
+                }
+                for event in reversed(fake().store.all("event"))
+                if event_type in (None, event["type"])
+            ]
+        }
+    )
+
+
+@controls.route("/webhooks", methods=["GET", "POST", "DELETE"])
+@atomic
+def webhooks() -> Response:
+    """List (with secrets), add (``url``, optional ``secret``) or remove all endpoints."""
+    store, hooks = fake().store, fake().webhooks
+    if request.method == "POST":
+        params = request_params()
+        endpoint, secret = hooks.register(
+            params.text("url", required=True), secret=params.text("secret")
+        )
+        return _json({**endpoint, "secret": secret})
+    endpoints = store.all("webhook_endpoint")
+    if request.method == "DELETE":
+        for endpoint in endpoints:
+            store.remove("webhook_endpoint", endpoint["id"])
+        return _json({"deleted": len(endpoints)})
+    return _json(
+        {
+            "endpoints": [
+                {**endpoint, "secret": hooks.secret(endpoint["id"])} for endpoint in endpoints
+            ]
+        }
+    )
+
+
+@controls.post("/reset")
+@atomic
+def reset() -> Response:
+    fake().reset()
+    return _json({"reset": True})

@@ -1,0 +1,61 @@
+"""Run the fake Stripe on a loopback port in a background thread (for tests and scripts).
+
+server = start_in_thread(webhook_url="http://127.0.0.1:5000/webhooks/stripe",
+                         webhook_secret="whsec_test")
+client = stripe.StripeClient("sk_test_x", base_addresses={"api": server.url})
+...
+server.wait_idle()
+server.stop()
+"""
+
+import threading
+from collections.abc import Sequence
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from .api import create_app
+from .state import FakeStripe
+
+
+class _QuietRequestHandler(WSGIRequestHandler):
+    """No access log: tests and scripts read events, not request lines."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class FakeStripeServer:
+    """A running fake: ``url``, the Flask ``app`` and its ``state``."""
+
+    def __init__(self, app: Flask, server: BaseWSGIServer):
+        self.app = app
+        self.state: FakeStripe = app.extensions["fake_stripe"]
+        self.url = f"http://{server.host}:{server.server_port}"
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="fake-stripe-http", daemon=True
+        )
+        self._thread.start()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until every webhook was delivered (or gave up); False on timeout."""
+        return self.state.sender.wait_idle(timeout)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
+        self._server.server_close()
+        self.state.sender.stop()
+
+
+def start_in_thread(
+    webhook_url: str | Sequence[str] | None = None,
+    webhook_secret: str | None = None,
+    port: int = 0,
+    host: str = "127.0.0.1",
+) -> FakeStripeServer:
+    """Serve :func:`~.api.create_app` on ``host:port`` (0: a free port), threaded."""
+    app = create_app(webhook_url=webhook_url, webhook_secret=webhook_secret)
+    server = make_server(host, port, app, threaded=True, request_handler=_QuietRequestHandler)
+    return FakeStripeServer(app, server)

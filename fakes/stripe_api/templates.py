@@ -1,0 +1,208 @@
+"""Inline Jinja templates of the hosted pages: Checkout, the billing portal, invoices."""
+
+_BASE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{% block title %}Local Stripe{% endblock %}</title>
+<style>
+  body { font: 15px/1.5 system-ui, sans-serif; background: #f6f8fa; color: #1a1f36; margin: 0; }
+  main { max-width: 560px; margin: 40px auto; padding: 0 16px; }
+  .banner { background: #ffde92; color: #5c4100; text-align: center; font-size: 13px;
+            padding: 4px; }
+  .card { background: #fff; border-radius: 8px; box-shadow: 0 1px 3px #0002; padding: 24px;
+          margin-bottom: 20px; }
+  h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 0 0 12px; }
+  .muted { color: #697386; font-size: 13px; }
+  .amount { font-size: 30px; font-weight: 600; margin: 8px 0; }
+  label { display: block; font-weight: 500; margin: 14px 0 4px; }
+  input, select { width: 100%; box-sizing: border-box; padding: 10px; font-size: 15px;
+                  border: 1px solid #c1c9d2; border-radius: 6px; }
+  button { background: #635bff; color: #fff; border: 0; border-radius: 6px; padding: 11px 16px;
+           font-size: 15px; font-weight: 600; cursor: pointer; margin-top: 14px; }
+  button.secondary { background: #fff; color: #635bff; border: 1px solid #635bff; }
+  .wide { width: 100%; }
+  .error { background: #fde8e8; color: #a41c1c; padding: 10px 12px; border-radius: 6px; }
+  .notice { background: #e3f8ea; color: #0f6b36; padding: 10px 12px; border-radius: 6px; }
+  .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
+           background: #e3e8ee; }
+  .badge.active, .badge.paid { background: #d7f7c2; color: #05690d; }
+  .badge.past_due, .badge.unpaid, .badge.open { background: #fde8e8; color: #a41c1c; }
+  table { width: 100%; border-collapse: collapse; font-size: 14px; }
+  td, th { text-align: left; padding: 6px 4px; border-bottom: 1px solid #e3e8ee; }
+  a { color: #635bff; }
+</style>
+</head>
+<body>
+<div class="banner">TEST MODE · local Stripe</div>
+<main>
+{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
+{% if notice %}<p class="notice" role="status">{{ notice }}</p>{% endif %}
+{% block content %}{% endblock %}
+</main>
+</body>
+</html>
+"""
+
+_PRICE = """{% macro price_text(price) -%}
+{{ price.unit_amount | money(price.currency) }}
+{%- if price.recurring %} per {% if price.recurring.interval_count > 1 -%}
+{{ price.recurring.interval_count }} {{ price.recurring.interval }}s
+{%- else %}{{ price.recurring.interval }}{% endif %}{% endif %}
+{%- endmacro %}
+"""
+
+_CHECKOUT = """{% extends "base.html" %}{% from "price.html" import price_text %}
+{% block title %}Checkout{% endblock %}
+{% block content %}
+<div class="card">
+  {% if cancel_url %}<p><a href="{{ cancel_url }}">&larr; Back</a></p>{% endif %}
+  {% for line in lines %}
+    <h1>Subscribe to {{ line.product.name }}</h1>
+    {% if line.product.description %}<p class="muted">{{ line.product.description }}</p>{% endif %}
+    <p class="amount">{{ price_text(line.price) }}</p>
+    {% if line.quantity > 1 %}<p class="muted">Quantity: {{ line.quantity }}</p>{% endif %}
+  {% endfor %}
+  {% if lines | length > 1 %}
+    <p>Total due today: <strong>{{ session.amount_total | money(session.currency) }}</strong></p>
+  {% endif %}
+</div>
+<form class="card" method="post">
+  <h2>Pay with card</h2>
+  {% if ask_email %}
+    <label for="email">Email</label>
+    <input id="email" name="email" type="email" autocomplete="email" value="{{ email }}"
+           required>
+  {% endif %}
+  <label for="card">Card number</label>
+  <input id="card" name="card" inputmode="numeric" autocomplete="cc-number"
+         placeholder="4242 4242 4242 4242" value="{{ card }}" required>
+  <p class="muted">Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0341 is declined.</p>
+  <button class="wide" type="submit">Subscribe</button>
+</form>
+{% endblock %}
+"""
+
+_MESSAGE = """{% extends "base.html" %}
+{% block title %}{{ heading }}{% endblock %}
+{% block content %}
+<div class="card">
+  <h1>{{ heading }}</h1>
+  <p>{{ message }}</p>
+  {% if link %}<p><a href="{{ link }}">Return to the site</a></p>{% endif %}
+</div>
+{% endblock %}
+"""
+
+_PORTAL = """{% extends "base.html" %}{% from "price.html" import price_text %}
+{% block title %}Billing{% endblock %}
+{% block content %}{% set here = url_for("pages.portal", session_id=portal.id) %}
+<div class="card">
+  {% if portal.return_url %}
+    <p><a href="{{ portal.return_url }}">&larr; Return to site</a></p>
+  {% endif %}
+  <h1>Billing</h1>
+  <p class="muted">{{ customer.email or customer.name or customer.id }}</p>
+</div>
+{% for sub in subscriptions %}
+{% set item = sub["items"]["data"][0] %}
+<div class="card">
+  <h2>Current plan</h2>
+  <p><strong>{{ products[item.price.product].name }}</strong>
+     <span class="badge {{ sub.status }}">{{ sub.status | replace("_", " ") }}</span></p>
+  <p class="amount">{{ price_text(item.price) }}</p>
+  {% if sub.cancel_at_period_end %}
+    <p>Your plan will be canceled on {{ item.current_period_end | date }}.</p>
+    <form method="post" action="{{ here }}/resume">
+      <input type="hidden" name="subscription" value="{{ sub.id }}">
+      <button type="submit">Don't cancel</button>
+    </form>
+  {% else %}
+    {% if sub.status in ("past_due", "unpaid") %}
+      <p class="error">Your last payment failed. Update your card below to pay what is due.</p>
+    {% endif %}
+    <p>Renews on {{ item.current_period_end | date }}.</p>
+    {% if plans %}
+    <form method="post" action="{{ here }}/plan">
+      <input type="hidden" name="subscription" value="{{ sub.id }}">
+      <label for="price-{{ sub.id }}">Change plan</label>
+      <select id="price-{{ sub.id }}" name="price">
+        {% for price in plans if price.id != item.price.id %}
+          <option value="{{ price.id }}">
+            {{ products[price.product].name }} &middot; {{ price_text(price) }}
+          </option>
+        {% endfor %}
+      </select>
+      <button type="submit">Update plan</button>
+    </form>
+    {% endif %}
+    <form method="post" action="{{ here }}/cancel">
+      <input type="hidden" name="subscription" value="{{ sub.id }}">
+      <button class="secondary" type="submit">Cancel plan</button>
+    </form>
+  {% endif %}
+</div>
+{% else %}
+<div class="card"><p>You have no active subscription.</p></div>
+{% endfor %}
+<form class="card" method="post" action="{{ here }}/card">
+  <h2>Payment method</h2>
+  <label for="card">New card number</label>
+  <input id="card" name="card" inputmode="numeric" placeholder="4242 4242 4242 4242" required>
+  <button type="submit">Update card</button>
+</form>
+<div class="card">
+  <h2>Invoice history</h2>
+  <table>
+    {% for invoice in invoices %}
+    <tr><td>{{ invoice.created | date }}</td>
+        <td>{{ invoice.total | money(invoice.currency) }}</td>
+        <td><span class="badge {{ invoice.status }}">{{ invoice.status }}</span></td>
+        <td><a href="{{ invoice.hosted_invoice_url }}">View</a></td></tr>
+    {% else %}
+    <tr><td class="muted">No invoices yet.</td></tr>
+    {% endfor %}
+  </table>
+</div>
+{% endblock %}
+"""
+
+_INVOICE = """{% extends "base.html" %}
+{% block title %}Invoice {{ invoice.number }}{% endblock %}
+{% block content %}
+<div class="card">
+  <p class="muted">Invoice {{ invoice.number }} &middot; {{ invoice.created | date }}</p>
+  <h1>{{ invoice.total | money(invoice.currency) }}
+      <span class="badge {{ invoice.status }}">{{ invoice.status }}</span></h1>
+  {% if invoice.status_transitions.paid_at %}
+    <p>Paid on {{ invoice.status_transitions.paid_at | date }}.</p>
+  {% elif invoice.next_payment_attempt %}
+    <p>Next payment attempt on {{ invoice.next_payment_attempt | date }}.</p>
+  {% endif %}
+  <table>
+    {% for line in invoice.lines.data %}
+    <tr>
+      <td>{{ line.description }}<br>
+        <span class="muted">
+          {{ line.period.start | date }} &ndash; {{ line.period.end | date }}
+        </span>
+      </td>
+      <td>{{ line.amount | money(line.currency) }}</td>
+    </tr>
+    {% endfor %}
+    <tr><th>Total</th><th>{{ invoice.total | money(invoice.currency) }}</th></tr>
+  </table>
+  {% if invoice.invoice_pdf %}<p><a href="{{ invoice.invoice_pdf }}">Download PDF</a></p>{% endif %}
+</div>
+{% endblock %}
+"""
+
+TEMPLATES = {
+    "base.html": _BASE,
+    "price.html": _PRICE,
+    "checkout.html": _CHECKOUT,
+    "message.html": _MESSAGE,
+    "portal.html": _PORTAL,
+    "invoice.html": _INVOICE,
+}

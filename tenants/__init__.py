@@ -1,0 +1,1 @@
+"""Tenant rules: signups, provisioning, sites, users. Plain functions that take a session."""

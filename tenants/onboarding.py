@@ -1,0 +1,68 @@
+"""What the onboarding page shows: a signup's progress from payment to a live site."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Invoice, ProvisioningRun, Signup
+
+# (key, label, the provisioning steps that must be done)
+STAGES = [
+    ("payment", "Payment confirmed", ()),
+    ("site", "Creating your site",
+     ("create_tenant", "claim_subdomain", "seed_site", "apply_settings", "external_providers")),
+    ("account", "Creating your account", ("create_owner",)),
+    ("mail", "Sending your welcome mail", ("welcome_mail",)),
+    ("ready", "Ready", ("activate",)),
+]
+
+
+@dataclass
+class Progress:
+    stages: list[dict]
+    ready: bool
+    state: str  # waiting, provisioning, ready, failed_payment, expired, failed
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"stages": self.stages, "ready": self.ready, "state": self.state,
+                "message": self.message}
+
+
+def _payment_failed(session: Session, signup: Signup) -> bool:
+    if not signup.stripe_customer_id:
+        return False
+    return session.scalar(select(Invoice.id).where(
+        Invoice.customer_id == signup.stripe_customer_id, Invoice.status == "open",
+        Invoice.attempt_count > 0)) is not None
+
+
+def progress(session: Session, signup: Signup) -> Progress:
+    run = session.scalar(select(ProvisioningRun).where(ProvisioningRun.signup_id == signup.id))
+    done = {step.name for step in run.steps if step.outcome == "done"} if run else set()
+    paid = signup.status in ("paid", "ready")
+    stages, current_found = [], False
+    for key, label, needs in STAGES:
+        complete = paid and (set(needs) <= done) and (key != "ready" or signup.status == "ready")
+        status = "done" if complete else ("current" if not current_found else "todo")
+        current_found = current_found or not complete
+        stages.append({"key": key, "label": label, "status": status})
+    ready = signup.status == "ready"
+    if ready:
+        return Progress(stages, True, "ready", "Your site is live.")
+    if signup.status == "expired":
+        return Progress(stages, False, "expired",
+                        "Your checkout was cancelled before payment. Nothing was charged.")
+    if not paid and _payment_failed(session, signup):
+        return Progress(stages, False, "failed_payment",
+                        "Your payment did not go through. Nothing was charged; please try again.")
+    if run is not None and run.status == "failed":
+        return Progress(stages, False, "failed",
+                        "Setting up your site hit a problem. Our team has been told and will "
+                        "finish it for you; you will get an email.")
+    if not paid:
+        return Progress(stages, False, "waiting", "Waiting for the payment confirmation...")
+    return Progress(stages, False, "provisioning", "Setting up your site...")

@@ -1,0 +1,51 @@
+"""Password hashing (argon2id at OWASP's parameters) and a reasonable strength check."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# OWASP (2025): argon2id, m=46 MiB, t=1, p=1 as the minimum configuration.
+_hasher = PasswordHasher(time_cost=1, memory_cost=47104, parallelism=1)
+
+MIN_LENGTH = 10
+MAX_LENGTH = 256
+COMMON = frozenset({
+    "password", "password1", "password123", "1234567890", "qwertyuiop", "123456789a",
+    "iloveyou12", "letmein123", "welcome123", "admin12345", "passw0rd12", "changeme12",
+})
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+def password_problem(password: str, *related: str) -> str | None:
+    """Why this password is too weak, in words for the person choosing it; None when fine."""
+    if len(password) < MIN_LENGTH:
+        return f"Use at least {MIN_LENGTH} characters."
+    if len(password) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    lowered = password.lower()
+    if lowered in COMMON or len(set(lowered)) < 4:
+        return "This password is too easy to guess. Try a short sentence."
+    for value in related:
+        if value and len(value) >= 3 and value.lower() in lowered:
+            return "Do not use your email, company or subdomain in the password."
+    return None

@@ -1,0 +1,235 @@
+"""Provisioning: turn a paid signup into a live tenant, step by step, resumably.
+
+Each step runs in its own transaction together with its record in the run, and is written
+so that running it again changes nothing. A session-level advisory lock keeps two workers
+from working on one signup at once; unique constraints (one tenant per signup, one user per
+email, one mail per key) make a double effect impossible even without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from billing.catalog import Catalog
+from db.base import utcnow
+from db.models import (
+    ProvisioningRun,
+    ProvisioningStep,
+    Signup,
+    Subdomain,
+    Subscription,
+    Tenant,
+    User,
+)
+from emails import mails
+from emails.render import render
+from emails.send import send_once
+from tenants import seeding, signin
+from tenants.providers import Provider, SiteSpec, default_providers
+from tenants.urls import Urls
+
+
+class ProvisioningError(Exception):
+    """A step cannot succeed as things stand (not worth retrying)."""
+
+
+@dataclass
+class Services:
+    catalog: Catalog
+    urls: Urls
+    secret_key: str
+    mail_sender: object
+    mail_limiter: object | None = None
+    providers: list[Provider] = field(default_factory=default_providers)
+
+
+@dataclass
+class Context:
+    session: Session
+    services: Services
+    run: ProvisioningRun
+    signup: Signup
+
+    @property
+    def tenant(self) -> Tenant:
+        return self.session.scalar(select(Tenant).where(Tenant.signup_id == self.signup.id))
+
+
+def create_tenant(ctx: Context) -> str:
+    signup = ctx.signup
+    mirror = ctx.session.scalar(
+        select(Subscription).where(Subscription.customer_id == signup.stripe_customer_id)
+        .order_by(Subscription.synced_at.desc()).limit(1))
+    ctx.session.execute(
+        insert(Tenant).values(
+            signup_id=signup.id, company=signup.company, subdomain=signup.subdomain,
+            plan_id=(mirror and mirror.plan_id) or signup.plan_id,
+            interval=(mirror and mirror.interval) or signup.interval,
+            template=signup.template, status="provisioning",
+            billing_state=mirror.status if mirror else "active",
+            stripe_customer_id=signup.stripe_customer_id,
+            stripe_subscription_id=(mirror and mirror.id) or signup.stripe_subscription_id,
+            site_settings={},
+        ).on_conflict_do_nothing(index_elements=["signup_id"])
+    )
+    tenant = ctx.tenant
+    ctx.run.tenant_id = tenant.id
+    return f"tenant {tenant.id}"
+
+
+def claim_subdomain(ctx: Context) -> str:
+    claim = ctx.session.get(Subdomain, ctx.signup.subdomain)
+    if claim is None or claim.signup_id != ctx.signup.id:
+        raise ProvisioningError(f"subdomain {ctx.signup.subdomain} is not held by this signup")
+    return ctx.signup.subdomain
+
+
+def create_owner(ctx: Context) -> str:
+    tenant = ctx.tenant
+    ctx.session.execute(
+        insert(User).values(tenant_id=tenant.id, email=ctx.signup.email,
+                            password_hash=ctx.signup.password_hash, role="owner")
+        .on_conflict_do_nothing(index_elements=["email"])
+    )
+    owner = ctx.session.scalar(select(User).where(User.email == ctx.signup.email))
+    if owner.tenant_id != tenant.id:
+        raise ProvisioningError(f"{ctx.signup.email} already belongs to another site")
+    return f"owner {owner.id}"
+
+
+def seed_site(ctx: Context) -> str:
+    return seeding.seed_site(ctx.session, ctx.tenant)
+
+
+def apply_settings(ctx: Context) -> str:
+    return seeding.apply_settings(ctx.tenant)
+
+
+def external_providers(ctx: Context) -> str:
+    tenant = ctx.tenant
+    hostname = f"{tenant.subdomain}.{ctx.services.urls.platform_domain}"
+    spec = SiteSpec(tenant_id=tenant.id, subdomain=tenant.subdomain, hostname=hostname)
+    return "; ".join(provider.apply(spec) for provider in ctx.services.providers)
+
+
+def activate(ctx: Context) -> str:
+    tenant = ctx.tenant
+    tenant.status = "active"
+    ctx.signup.status = "ready"
+    return "live"
+
+
+def welcome_mail(ctx: Context) -> str:
+    tenant, services = ctx.tenant, ctx.services
+    owner = ctx.session.scalar(select(User).where(User.tenant_id == tenant.id,
+                                                  User.role == "owner").order_by(User.id))
+    key = f"welcome-{tenant.id}"
+    token = signin.issue(ctx.session, owner, "welcome", signin.WELCOME_TTL,
+                         token=signin.derived_token(services.secret_key, key))
+    mail = render("welcome", **mails.welcome(
+        company=tenant.company, site_url=services.urls.site(tenant.subdomain),
+        portal_url=services.urls.portal(), signin_url=services.urls.signin(token)))
+    log = send_once(ctx.session, services.mail_sender, services.mail_limiter, key=key,
+                    kind="welcome", to=owner.email, mail=mail, tenant_id=tenant.id)
+    return f"accepted as {log.provider_id}"
+
+
+STEPS: list[tuple[str, Callable[[Context], str]]] = [
+    ("create_tenant", create_tenant),
+    ("claim_subdomain", claim_subdomain),
+    ("create_owner", create_owner),
+    ("seed_site", seed_site),
+    ("apply_settings", apply_settings),
+    ("external_providers", external_providers),
+    ("activate", activate),
+    ("welcome_mail", welcome_mail),
+]
+STEP_NAMES = [name for name, _ in STEPS]
+
+
+def ensure_run(session: Session, signup_id: str) -> ProvisioningRun:
+    session.execute(insert(ProvisioningRun).values(signup_id=signup_id, status="queued")
+                    .on_conflict_do_nothing(index_elements=["signup_id"]))
+    return session.scalar(select(ProvisioningRun).where(ProvisioningRun.signup_id == signup_id))
+
+
+def _try_lock(session: Session, signup_id: str) -> bool:
+    key = func.hashtextextended("provision:" + signup_id, 0)
+    return bool(session.scalar(select(func.pg_try_advisory_lock(key))))
+
+
+def _unlock(session: Session, signup_id: str) -> None:
+    session.scalar(select(func.pg_advisory_unlock(func.hashtextextended("provision:" + signup_id, 0))))
+
+
+def _record_step(session: Session, run: ProvisioningRun, name: str) -> ProvisioningStep:
+    step = session.scalar(select(ProvisioningStep).where(ProvisioningStep.run_id == run.id,
+                                                         ProvisioningStep.name == name))
+    if step is None:
+        step = ProvisioningStep(run_id=run.id, name=name, started_at=utcnow())
+        session.add(step)
+    step.started_at, step.outcome, step.detail = utcnow(), "running", None
+    return step
+
+
+def run_provisioning(session: Session, services: Services, signup_id: str,
+                     final_attempt: bool = True) -> ProvisioningRun:
+    """Run the remaining steps for this signup. Commits after each step.
+
+    Returns the run; when another worker holds the signup it returns at once. On an error
+    the run records it and the exception propagates (for the job's retries); after the final
+    attempt the run is ``failed``.
+    """
+    signup = session.get(Signup, signup_id)
+    if signup is None:
+        raise ProvisioningError(f"no signup {signup_id}")
+    run = ensure_run(session, signup_id)
+    session.commit()
+    if run.status == "succeeded" or not _try_lock(session, signup_id):
+        return run
+    try:
+        session.refresh(run)
+        if run.status == "succeeded":
+            return run
+        run.status, run.attempts, run.error = "running", run.attempts + 1, None
+        run.started_at = run.started_at or utcnow()
+        run.heartbeat_at = utcnow()
+        session.commit()
+        ctx = Context(session, services, run, signup)
+        done = {step.name for step in run.steps if step.outcome == "done"}
+        for name, step_function in STEPS:
+            if name in done:
+                continue
+            step = _record_step(session, run, name)
+            session.commit()  # the step shows as running while it runs
+            step.detail = step_function(ctx)
+            step.outcome, step.finished_at = "done", utcnow()
+            run.heartbeat_at = utcnow()
+            session.commit()
+        run.status, run.finished_at = "succeeded", utcnow()
+        session.commit()
+        return run
+    except BaseException as exc:
+        session.rollback()
+        _record_failure(session, run, exc, final_attempt)
+        raise
+    finally:
+        _unlock(session, signup_id)
+        session.commit()
+
+
+def _record_failure(session: Session, run: ProvisioningRun, exc: BaseException,
+                    final_attempt: bool) -> None:
+    session.refresh(run)
+    message = f"{type(exc).__name__}: {exc}"
+    running = [step for step in run.steps if step.outcome == "running"]
+    for step in running:
+        step.outcome, step.finished_at, step.detail = "failed", utcnow(), message[:2000]
+    run.error = message[:2000]
+    run.status = "failed" if final_attempt else "queued"
+    session.commit()

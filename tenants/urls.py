@@ -1,0 +1,34 @@
+"""Addresses of the storefront, the portal and tenant sites, built without a request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Urls:
+    public_url: str  # the storefront, e.g. https://contyzr.com or http://localhost:5000
+    platform_domain: str  # tenant sites live at <subdomain>.<platform_domain>
+
+    @classmethod
+    def from_config(cls, config) -> Urls:
+        public = config.get("PUBLIC_URL") or f"http://localhost:{config.get('PORT', 5000)}"
+        return cls(public.rstrip("/"), config["PLATFORM_DOMAIN"])
+
+    def site(self, subdomain: str) -> str:
+        parts = urlsplit(self.public_url)
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{subdomain}.{self.platform_domain}{port}/"
+
+    def portal(self) -> str:
+        return f"{self.public_url}/portal/"
+
+    def login(self) -> str:
+        return f"{self.public_url}/login"
+
+    def signin(self, token: str) -> str:
+        return f"{self.public_url}/signin/{token}"
+
+    def billing(self) -> str:
+        return f"{self.public_url}/portal/billing"

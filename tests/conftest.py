@@ -1,0 +1,102 @@
+"""Test services and fixtures.
+
+The run starts a real PostgreSQL and a real Redis once (session scope) and stops them at the
+end. The schema is built by the Alembic migrations. Each test gets a connection with an outer
+transaction that is rolled back; the app's sessions join it through savepoints.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+from devstack.postgres import EmbeddedPostgres
+from devstack.redis import EmbeddedRedis
+
+TEST_SECRET = "test-secret-key-" + "x" * 32
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres"))
+    admin_url = server.start()
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS contyzr_test"))
+        connection.execute(text("CREATE DATABASE contyzr_test"))
+    engine.dispose()
+    yield admin_url.replace("/postgres?", "/contyzr_test?")
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), persist=False)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def migrated(postgres_url):
+    from db.migrate import upgrade
+
+    upgrade(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture(scope="session")
+def base_config(migrated, redis_server, tmp_path_factory):
+    return {
+        "APP_ENV": "testing",
+        "SECRET_KEY": TEST_SECRET,
+        "DATABASE_URL": migrated,
+        "REDIS_URL": redis_server.url,
+        "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+        "PLATFORM_DOMAIN": "example.test",
+        "STRIPE_SECRET_KEY": "sk_test_suite",
+        "STRIPE_WEBHOOK_SECRET": ["whsec_test_current", "whsec_test_previous"],
+    }
+
+
+@pytest.fixture(scope="session")
+def app(base_config):
+    from web import create_app
+
+    app = create_app({**base_config, "JOB_RETRY_INTERVALS": (0, 0, 0)})
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["database"].engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    """The test's transaction: everything the app and the jobs write is rolled back."""
+    state = app.extensions["database"]
+    connection = state.engine.connect()
+    outer = connection.begin()
+    original = state.sessionmaker
+    state.sessionmaker = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    session = state.sessionmaker()
+    yield session
+    session.close()
+    state.sessionmaker = original
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def redis(app, redis_server):
+    connection = app.extensions["queues"].connection
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+@pytest.fixture
+def client(app, db_session, redis):
+    with app.test_client() as client:
+        yield client

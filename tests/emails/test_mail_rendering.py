@@ -1,0 +1,190 @@
+"""Every mail renders a one-line subject, a text part and an escaped HTML part."""
+
+import html
+from datetime import date
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+
+import emails
+from emails import mails
+from emails.mails import format_money
+from emails.render import render
+
+COMPANY = "<Acme & Co>"
+TEMPLATES = Path(emails.__file__).parent / "templates"
+
+# mail name -> (context function arguments, links the mail must carry, the button's first)
+CASES = {
+    "welcome": (
+        {
+            "company": COMPANY,
+            "site_url": "https://acme.example.test/",
+            "portal_url": "https://portal.contyzr.test/",
+            "signin_url": "https://portal.contyzr.test/signin?token=abc&next=/",
+        },
+        [
+            "https://portal.contyzr.test/signin?token=abc&next=/",
+            "https://acme.example.test/",
+            "https://portal.contyzr.test/",
+        ],
+    ),
+    "password_reset": (
+        {"reset_url": "https://portal.contyzr.test/reset?token=abc&u=1", "expires_minutes": 30},
+        ["https://portal.contyzr.test/reset?token=abc&u=1"],
+    ),
+    "dunning": (
+        {
+            "company": COMPANY,
+            "amount_due_cents": 7900,
+            "currency": "eur",
+            "hosted_invoice_url": "https://invoice.stripe.test/i/acct_1?s=ap",
+            "billing_url": "https://portal.contyzr.test/billing",
+            "grace_days_left": 3,
+        },
+        ["https://invoice.stripe.test/i/acct_1?s=ap", "https://portal.contyzr.test/billing"],
+    ),
+    "suspended": (
+        {"company": COMPANY, "billing_url": "https://portal.contyzr.test/billing"},
+        ["https://portal.contyzr.test/billing"],
+    ),
+    "reactivated": (
+        {"company": COMPANY, "portal_url": "https://portal.contyzr.test/"},
+        ["https://portal.contyzr.test/"],
+    ),
+    "closing_reminder": (
+        {
+            "company": COMPANY,
+            "delete_on_date": date(2025, 3, 7),
+            "billing_url": "https://portal.contyzr.test/billing",
+        },
+        ["https://portal.contyzr.test/billing"],
+    ),
+    "team_invite": (
+        {
+            "company": COMPANY,
+            "inviter": "Jane <Doe>",
+            "accept_url": "https://portal.contyzr.test/invite?token=abc&x=1",
+            "role": "editor",
+        },
+        ["https://portal.contyzr.test/invite?token=abc&x=1"],
+    ),
+}
+
+
+def rendered(name):
+    arguments, _ = CASES[name]
+    return render(name, **getattr(mails, name)(**arguments))
+
+
+def test_every_template_folder_has_a_mail_function_and_a_test_case():
+    folders = {path.name for path in TEMPLATES.iterdir() if not path.name.startswith("_")}
+
+    assert folders == set(CASES)
+    for name in folders:
+        assert callable(getattr(mails, name))
+        assert {path.name for path in (TEMPLATES / name).iterdir()} == {
+            "subject.txt",
+            "body.txt",
+            "body.html",
+        }
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_subject_is_one_plain_line(name):
+    subject = rendered(name).subject
+
+    assert subject
+    assert "\n" not in subject
+    assert subject == subject.strip()
+    assert "&amp;" not in subject
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_both_parts_carry_the_links_and_the_sign_off(name):
+    mail = rendered(name)
+    _, links = CASES[name]
+
+    for link in links:
+        assert link in mail.text
+        assert f'href="{html.escape(link)}"' in mail.html
+    assert "The Contyzr team" in mail.text
+    assert "The Contyzr team" in mail.html
+
+
+@pytest.mark.parametrize("name", [name for name, (args, _) in CASES.items() if "company" in args])
+def test_the_company_is_named_and_escaped_in_html_only(name):
+    mail = rendered(name)
+
+    assert COMPANY in mail.subject
+    assert COMPANY in mail.text
+    assert "&lt;Acme &amp; Co&gt;" in mail.html
+    assert COMPANY not in mail.html
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_main_link_is_a_button_and_repeated_as_text(name):
+    mail = rendered(name)
+    main_link = html.escape(CASES[name][1][0])
+
+    assert mail.html.count(f'href="{main_link}"') >= 2
+    assert f">{main_link}</a>" in mail.html
+    assert "display:inline-block" in mail.html
+
+
+def test_the_inviter_is_escaped_too():
+    mail = rendered("team_invite")
+
+    assert "Jane <Doe> invited you to join <Acme & Co> on Contyzr" == mail.subject
+    assert "&lt;Doe&gt;" in mail.html
+    assert "editor" in mail.text
+
+
+def test_dunning_shows_the_amount_for_people_and_the_deadline():
+    mail = rendered("dunning")
+
+    assert "€79.00" in mail.text
+    assert "€79.00" in mail.html
+    assert "suspended in 3 days" in mail.text
+
+
+@pytest.mark.parametrize(
+    ("days", "phrase"), [(0, "suspended today"), (1, "suspended tomorrow"), (5, "in 5 days")]
+)
+def test_dunning_words_the_grace_period(days, phrase):
+    arguments = CASES["dunning"][0] | {"grace_days_left": days}
+
+    assert phrase in render("dunning", **mails.dunning(**arguments)).text
+
+
+def test_expiry_times_are_worded_for_people():
+    welcome = render("welcome", **mails.welcome(**CASES["welcome"][0], expires_days=1))
+    reset = render("password_reset", **mails.password_reset("https://r.test/", 45))
+
+    assert "expires in 1 day:" in welcome.text
+    assert "expires in 45 minutes" in reset.text
+
+
+def test_the_closing_date_is_written_out():
+    assert "7 March 2025" in rendered("closing_reminder").subject
+
+
+@pytest.mark.parametrize(
+    ("cents", "currency", "expected"),
+    [
+        (7900, "EUR", "€79.00"),
+        (7900, "eur", "€79.00"),
+        (5, "usd", "$0.05"),
+        (123456789, "GBP", "£1,234,567.89"),
+        (-1550, "EUR", "-€15.50"),
+        (7900, "chf", "CHF 79.00"),
+    ],
+)
+def test_money_is_formatted_for_people(cents, currency, expected):
+    assert format_money(cents, currency) == expected
+
+
+def test_a_missing_context_value_is_an_error():
+    with pytest.raises(UndefinedError):
+        render("suspended", company="Acme")

@@ -1,0 +1,110 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from redis import Redis
+
+from billing.catalog import default_catalog
+from web.config import ConfigError, check_required, load_config
+
+
+def _development_secret(instance: Path) -> str:
+    """A per-checkout secret kept under instance/, so development sessions survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _embedded_services(app: Flask, instance: Path) -> None:
+    """Development without URLs: start (or attach to) the embedded PostgreSQL and Redis."""
+    from devstack.postgres import EmbeddedPostgres
+    from devstack.redis import EmbeddedRedis
+
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = EmbeddedPostgres(instance / "postgres").start()
+    if not app.config["REDIS_URL"]:
+        app.config["REDIS_URL"] = EmbeddedRedis(instance / "redis").start()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = load_config()
+    settings.update(config or {})
+    app = Flask(__name__, instance_path=settings.get("INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    app.config.update(settings)
+    instance = Path(app.instance_path)
+    check_required(app.config)
+    production = app.config["APP_ENV"] == "production"
+
+    if not app.config["SECRET_KEY"]:
+        if production:
+            raise ConfigError("SECRET_KEY is required in production; set it in the environment")
+        app.config["SECRET_KEY"] = _development_secret(instance)
+    if app.config["APP_ENV"] == "development":
+        _embedded_services(app, instance)
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if not app.config[name]:
+            raise ConfigError(f"{name} is not set")
+
+    app.config.update(
+        SESSION_COOKIE_SECURE=production,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(days=14),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        MEDIA_ROOT=app.config["MEDIA_ROOT"] or str(instance / "media"),
+        OUTBOX_DIR=str(instance / "outbox"),
+    )
+    app.extensions["catalog"] = default_catalog()
+
+    if app.config["TRUST_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    from billing.stripe_client import make_client
+    from emails.service import build_mail_service
+    from web.extensions import csrf, db, login_manager
+    from worker.queues import Queues
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    redis = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+    app.extensions["queues"] = Queues(redis)
+    app.extensions["stripe"] = make_client(app.config["STRIPE_SECRET_KEY"] or "",
+                                           app.config["STRIPE_API_BASE"])
+    app.extensions["mail"] = build_mail_service(app.config, redis)
+
+    from web import errors, filters, security
+
+    errors.init_app(app)
+    security.init_app(app)
+    filters.init_app(app)
+
+    from web import auth, tenant_sites, webhooks
+    from web.health import bp as health_bp
+    from web.onboarding import bp as onboarding_bp
+    from web.pricing import bp as pricing_bp
+    from web.tenant_portal import bp as portal_bp
+
+    auth.init_app(app)
+    tenant_sites.init_app(app)
+    for blueprint in (health_bp, pricing_bp, onboarding_bp, portal_bp, webhooks.bp, auth.bp):
+        app.register_blueprint(blueprint)
+
+    from web.cli import register_commands
+
+    register_commands(app)
+    return app

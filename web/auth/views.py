@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import (
+    session as flask_session,
+)
+from flask_login import current_user, login_required, logout_user
+
+from tenants import accounts, signin
+from web.auth import bp
+from web.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
+from web.auth.session_user import sign_in
+from web.auth.throttle import LoginThrottle
+from web.extensions import db
+from worker.jobs.mail import enqueue_password_reset
+
+RESET_TTL = timedelta(hours=1)
+NEUTRAL_RESET = ("If an account exists for that address, we have sent a link to reset the "
+                 "password. It is valid for one hour.")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: no scheme, no host, no protocol-relative '//' or '\\'."""
+    if not target:
+        return url_for("portal.dashboard")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return url_for("portal.dashboard")
+    return target
+
+
+def throttle() -> LoginThrottle:
+    return LoginThrottle(current_app.extensions["queues"].connection)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        address = request.remote_addr or "unknown"
+        wait = throttle().retry_after(form.email.data, address)
+        if wait:
+            flash(f"Too many failed attempts. Please wait {wait // 60 + 1} minutes or reset "
+                  "your password.", "error")
+            return render_template("auth/login.html", form=form), 429
+        user = accounts.authenticate(db.session, form.email.data, form.password.data)
+        if user is None:
+            throttle().failed(form.email.data, address)
+            flash("The email or password is not right.", "error")
+            return render_template("auth/login.html", form=form), 401
+        db.session.commit()
+        throttle().succeeded(form.email.data, address)
+        sign_in(user)
+        return redirect(safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    accounts.end_sessions(db.session, current_user.user_id)
+    db.session.commit()
+    logout_user()
+    flask_session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/signin/<token>")
+def signin_link(token: str):
+    """The welcome mail's link: shows a button, so mail scanners fetching it do not use it."""
+    return render_template("auth/signin_link.html", token=token)
+
+
+@bp.post("/signin/<token>")
+def use_signin_link(token: str):
+    try:
+        user = signin.redeem(db.session, token, ("welcome",))
+    except signin.LinkProblem as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(url_for("auth.login"))
+    db.session.commit()
+    sign_in(user)
+    flash("Welcome! You are signed in.", "info")
+    return redirect(url_for("portal.dashboard"))
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        # Same answer, same work (one enqueue) whether or not the address has an account.
+        enqueue_password_reset(current_app.extensions["queues"], form.email.data.lower(),
+                               uuid.uuid4().hex)
+        flash(NEUTRAL_RESET, "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = signin.redeem(db.session, token, ("reset",))
+        except signin.LinkProblem as exc:
+            db.session.rollback()
+            flash(str(exc), "warning")
+            return redirect(url_for("auth.reset_request"))
+        accounts.set_password(db.session, user, form.password.data)
+        db.session.commit()
+        sign_in(user)
+        flash("Your password is changed.", "info")
+        return redirect(url_for("portal.dashboard"))
+    return render_template("auth/reset_password.html", form=form, token=token), \
+        422 if form.errors else 200

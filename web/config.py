@@ -1,0 +1,115 @@
+"""Configuration read from the environment (and an optional ``.env``), with typed coercion.
+
+Every setting has one name, one type and, where it is safe, one default. In production a
+missing or malformed required setting stops start-up with a ``ConfigError`` naming it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names it."""
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _int(value: str) -> int:
+    return int(value.strip())
+
+
+def _port(value: str) -> int:
+    port = int(value.strip())
+    if not 0 < port < 65536:
+        raise ValueError("expected a port between 1 and 65535")
+    return port
+
+
+def _csv(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _str(value: str) -> str:
+    return value.strip()
+
+
+def _url(value: str) -> str:
+    value = value.strip()
+    if "://" not in value:
+        raise ValueError("expected a URL such as scheme://host")
+    return value
+
+
+# name: (coercer, default, required in production)
+SETTINGS: dict[str, tuple[Callable[[str], Any], Any, bool]] = {
+    "APP_ENV": (_str, "development", False),
+    "SECRET_KEY": (_str, None, True),
+    "DATABASE_URL": (_url, None, True),
+    "REDIS_URL": (_url, None, True),
+    "PORT": (_port, 5000, False),
+    "PLATFORM_DOMAIN": (_str, "localhost", False),
+    "PUBLIC_URL": (_url, None, False),
+    "PREFERRED_URL_SCHEME": (_str, "http", False),
+    "STRIPE_SECRET_KEY": (_str, None, True),
+    "STRIPE_WEBHOOK_SECRET": (_csv, [], True),
+    "STRIPE_API_BASE": (_url, None, False),
+    "STRIPE_WEBHOOK_TOLERANCE": (_int, 300, False),
+    "RESEND_API_KEY": (_str, None, False),
+    "RESEND_API_URL": (_url, None, False),
+    "MAIL_FROM": (_str, "Contyzr <hello@contyzr.localhost>", False),
+    "MAIL_RATE_PER_SECOND": (_int, 2, False),
+    "INSTANCE_PATH": (_str, None, False),
+    "MEDIA_ROOT": (_str, None, False),
+    "RETENTION_DAYS": (_int, 30, False),
+    "MAX_CONTENT_LENGTH": (_int, 16 * 1024 * 1024, False),
+    "TRUST_PROXY": (_bool, False, False),
+}
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {key: value for key, value in dotenv_values(path).items() if value is not None}
+
+
+def load_config(environ: Mapping[str, str] | None = None, dotenv: Path | None = None) -> dict:
+    """Read every setting; the environment wins over ``.env``."""
+    source = dict(_read_dotenv(dotenv or Path.cwd() / ".env"))
+    source.update(os.environ if environ is None else environ)
+    config: dict[str, Any] = {}
+    for name, (coerce, default, _required) in SETTINGS.items():
+        raw = source.get(name)
+        if raw is None or raw.strip() == "":
+            config[name] = default
+            continue
+        try:
+            config[name] = coerce(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name} is malformed ({exc}): {raw!r}") from None
+    if config["APP_ENV"] not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}: {config['APP_ENV']!r}")
+    return config
+
+
+def check_required(config: Mapping[str, Any]) -> None:
+    """In production every required setting must be present; raise naming the first missing."""
+    if config["APP_ENV"] != "production":
+        return
+    for name, (_coerce, _default, required) in SETTINGS.items():
+        if required and not config.get(name):
+            raise ConfigError(f"{name} is required in production; set it in the environment")

@@ -1,0 +1,36 @@
+"""Error pages: every error is a clear page (or JSON for API clients), never a traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/webhooks/", "/healthz"))
+
+
+def render_error(status: int, title: str, message: str):
+    if wants_json():
+        return jsonify(error={"status": status, "message": message}), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return render_error(
+            400, "Form expired", "This form has expired or was not sent by this site. "
+            "Go back, reload the page and try again."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return render_error(exc.code or 500, exc.name, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        error = InternalServerError()
+        return render_error(500, error.name, "Something went wrong on our side. Please try again.")

@@ -1,0 +1,56 @@
+"""Extensions, created unbound here and bound to an app in ``create_app`` with ``init_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.session import make_engine, make_sessionmaker
+
+
+@dataclass
+class DatabaseState:
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+
+class Database:
+    """Per-app engine and session factory; one session per app context (request or job)."""
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["database"] = DatabaseState(engine, make_sessionmaker(engine))
+        app.teardown_appcontext(self._close_session)
+
+    @property
+    def state(self) -> DatabaseState:
+        return current_app.extensions["database"]
+
+    @property
+    def engine(self) -> Engine:
+        return self.state.engine
+
+    @property
+    def sessionmaker(self) -> sessionmaker[Session]:
+        return self.state.sessionmaker
+
+    @property
+    def session(self) -> Session:
+        if "db_session" not in g:
+            g.db_session = self.sessionmaker()
+        return g.db_session
+
+    def _close_session(self, _exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+db = Database()
+csrf = CSRFProtect()
+login_manager = LoginManager()

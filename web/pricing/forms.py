@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from tenants.passwords import password_problem
+from tenants.subdomains import subdomain_problem
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class SignupForm(FlaskForm):
+    company = StringField("Company name", filters=[_strip], validators=[
+        DataRequired("Tell us your company's name."), Length(max=120)])
+    subdomain = StringField("Site address", filters=[_lower], validators=[
+        DataRequired("Choose the address of your site.")])
+    email = EmailField("Your email", filters=[_lower], validators=[
+        DataRequired("We need your email to send your sign-in link."),
+        Email("This does not look like an email address.", check_deliverability=False),
+        Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Choose a password.")])
+    template = RadioField("Site template", validators=[DataRequired("Pick a template.")])
+    terms = BooleanField("I accept the terms of service", validators=[
+        DataRequired("Please accept the terms to continue.")])
+
+    def validate_subdomain(self, field):
+        problem = subdomain_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_password(self, field):
+        problem = password_problem(field.data or "", self.email.data, self.company.data,
+                                   self.subdomain.data)
+        if problem:
+            raise ValidationError(problem)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+
+from billing.catalog import INTERVALS
+from web.pricing import bp
+
+
+def selected_interval() -> str:
+    interval = request.args.get("interval", "month")
+    if interval not in INTERVALS:
+        abort(404, description=f"There is no billing interval called '{interval}'.")
+    return interval
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("pricing.pricing"))
+
+
+@bp.get("/pricing")
+def pricing():
+    catalog = current_app.extensions["catalog"]
+    plan_id = request.args.get("plan")
+    if plan_id is not None and catalog.plan(plan_id) is None:
+        abort(404, description=f"There is no plan called '{plan_id}'. See all plans on this page.")
+    return render_template(
+        "pricing/pricing.html",
+        catalog=catalog,
+        plans=list(catalog.plans.values()),
+        interval=selected_interval(),
+        selected=plan_id,
+    )

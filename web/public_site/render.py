@@ -1,0 +1,145 @@
+"""Rendering a tenant's public site: a GET path in, a complete response out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import Response, current_app, make_response, redirect, render_template
+from sqlalchemy.orm import Session
+
+from db.models import Page, Tenant
+from tenants.site_content import HOME_SLUG, RESERVED_SLUGS, block_problems
+from web.public_site import queries
+from web.public_site.formatting import long_date, paragraphs, product_image
+from web.public_site.theme import Theme, site_theme
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+
+    def is_current(self, path: str) -> bool:
+        return path == self.url or (self.url != "/" and path.startswith(self.url + "/"))
+
+
+@dataclass(frozen=True)
+class Site:
+    tenant_id: int
+    company: str
+    theme: Theme
+    webshop: bool
+    navigation: list[NavLink]
+    platform_url: str | None
+
+
+def page_url(page: Page) -> str:
+    return "/" if page.slug == HOME_SLUG else f"/{page.slug}"
+
+
+def _navigation(session: Session, tenant_id: int, webshop: bool, now: datetime) -> list[NavLink]:
+    """Navigation pages in order; Shop and Blog, when they have something to show, after Home."""
+    pages = queries.navigation_pages(session, tenant_id)
+    links = [NavLink(page.title, page_url(page)) for page in pages]
+    listings = []
+    if webshop and queries.active_products(session, tenant_id, limit=1):
+        listings.append(NavLink("Shop", "/shop"))
+    if queries.published_posts(session, tenant_id, now, limit=1):
+        listings.append(NavLink("Blog", "/blog"))
+    after = 1 if links and links[0].url == "/" else 0
+    return links[:after] + listings + links[after:]
+
+
+def _site(session: Session, tenant: Tenant, now: datetime) -> Site:
+    plan = current_app.extensions["catalog"].plan(tenant.plan_id)
+    webshop = plan is not None and plan.has("webshop")
+    return Site(
+        tenant_id=tenant.id,
+        company=tenant.company,
+        theme=site_theme(tenant),
+        webshop=webshop,
+        navigation=_navigation(session, tenant.id, webshop, now),
+        platform_url=current_app.config.get("PUBLIC_URL"),
+    )
+
+
+def _page_view(session: Session, site: Site, page: Page) -> tuple[str, dict]:
+    """The page's blocks that can be shown: well formed, and products only with a webshop."""
+    blocks = [
+        block for block in page.blocks
+        if not block_problems(block) and (block["type"] != "products" or site.webshop)
+    ]
+    limits = [block["data"]["limit"] for block in blocks if block["type"] == "products"]
+    products = queries.active_products(session, site.tenant_id, max(limits)) if limits else []
+    title = None if page.slug == HOME_SLUG else page.title
+    return "page.html", {"title": title, "page": page, "blocks": blocks, "products": products}
+
+
+def _resolve(
+    session: Session, site: Site, segments: list[str], now: datetime
+) -> tuple[str, dict] | None:
+    """The template and context for a path, or None when the site has nothing there."""
+    tenant_id = site.tenant_id
+    match segments:
+        case []:
+            page = queries.home_page(session, tenant_id)
+            if page is not None:
+                return _page_view(session, site, page)
+        case ["shop"] if site.webshop:
+            products = queries.active_products(session, tenant_id)
+            return "products.html", {"title": "Shop", "products": products}
+        case ["shop", slug] if site.webshop:
+            product = queries.active_product(session, tenant_id, slug)
+            if product is not None:
+                return "product.html", {"title": product.name, "product": product}
+        case ["blog"]:
+            posts = queries.published_posts(session, tenant_id, now)
+            return "posts.html", {"title": "Blog", "posts": posts}
+        case ["blog", slug]:
+            post = queries.published_post(session, tenant_id, slug, now)
+            if post is not None:
+                return "post.html", {"title": post.title, "post": post}
+        case [slug] if slug not in RESERVED_SLUGS:
+            page = queries.published_page(session, tenant_id, slug)
+            if page is not None:
+                return _page_view(session, site, page)
+    return None
+
+
+def _stylesheet(theme: Theme) -> Response:
+    response = make_response(theme.css)
+    response.mimetype = "text/css"
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
+
+
+def render_site(session: Session, tenant: Tenant, path: str) -> Response:
+    """The response to a GET of ``path`` on the tenant's site; a styled 404 when nothing is there.
+
+    Also serves the tenant's colours and font as ``/theme.css`` (see ``theme.py``).
+    """
+    segments = [segment for segment in path.split("/") if segment]
+    if segments == ["theme.css"]:
+        return _stylesheet(site_theme(tenant))
+    if segments == [HOME_SLUG]:
+        return redirect("/", code=301)
+    now = datetime.now(UTC)
+    site = _site(session, tenant, now)
+    view = _resolve(session, site, segments, now)
+    status = 200
+    if view is None:
+        view, status = ("not_found.html", {"title": "Page not found"}), 404
+    template, context = view
+    html = render_template(
+        f"site/{template}",
+        site=site,
+        current="/" + "/".join(segments),
+        year=now.year,
+        paragraphs=paragraphs,
+        long_date=long_date,
+        product_image=product_image,
+        **context,
+    )
+    return make_response(html, status)

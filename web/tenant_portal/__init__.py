@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
+
+from web.tenant_portal import views  # noqa: E402,F401

@@ -1,0 +1,38 @@
+"""Requests for <subdomain>.<PLATFORM_DOMAIN> are the tenant's public site, not the storefront."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, current_app, request
+from sqlalchemy import select
+
+from db.models import Tenant
+from web.extensions import db
+
+
+def tenant_subdomain(host: str, platform_domain: str) -> str | None:
+    """'acme.example.com:5000' -> 'acme' when the platform domain is example.com."""
+    hostname = host.split(":", 1)[0].lower()
+    suffix = "." + platform_domain.lower()
+    if not hostname.endswith(suffix):
+        return None
+    name = hostname[: -len(suffix)]
+    return name if name and "." not in name and name != "www" else None
+
+
+def init_app(app: Flask) -> None:
+    from web.public_site import bp, render_site
+
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def serve_tenant_site():
+        name = tenant_subdomain(request.host, current_app.config["PLATFORM_DOMAIN"])
+        if name is None or request.path.startswith(bp.static_url_path + "/"):
+            return None
+        tenant = db.session.scalar(select(Tenant).where(Tenant.subdomain == name,
+                                                        Tenant.status != "provisioning"))
+        if tenant is None:
+            abort(404, description=f"There is no site at {name}.{current_app.config['PLATFORM_DOMAIN']}.")
+        if request.method not in ("GET", "HEAD"):
+            abort(405)
+        return render_site(db.session, tenant, request.path)

@@ -1,0 +1,35 @@
+"""POST /webhooks/stripe: verify, store by event id, commit, enqueue, answer fast."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from redis.exceptions import RedisError
+
+from billing import events
+from billing.signatures import BadWebhook, verify
+from web.extensions import csrf, db
+from worker.jobs.billing import enqueue_event
+
+bp = Blueprint("webhooks", __name__)
+
+
+@bp.post("/webhooks/stripe")
+@csrf.exempt
+def stripe_webhook():
+    try:
+        event = verify(request.get_data(), request.headers.get("Stripe-Signature"),
+                       current_app.config["STRIPE_WEBHOOK_SECRET"],
+                       current_app.config["STRIPE_WEBHOOK_TOLERANCE"])
+    except BadWebhook as exc:
+        return jsonify(error=str(exc)), 400
+    session = db.session
+    is_new = events.store(session, event)
+    session.commit()
+    if is_new:
+        try:
+            enqueue_event(current_app.extensions["queues"], event["id"])
+        except RedisError:
+            # Stored and committed: the periodic sweep enqueues it once Redis is back.
+            current_app.logger.warning("Redis unavailable; event %s left for the sweep",
+                                       event["id"])
+    return jsonify(received=True, duplicate=not is_new)

@@ -1,0 +1,1 @@
+"""rq job entry points (thin) and the worker command."""

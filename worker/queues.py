@@ -1,0 +1,34 @@
+"""Queues named by purpose, and enqueueing that survives a Redis outage where it must."""
+
+from __future__ import annotations
+
+from redis import Redis
+from rq import Queue, Retry
+
+BILLING = "billing"  # Stripe events
+PROVISIONING = "provisioning"  # new tenants
+MAIL = "mail"  # outbound mail
+MAINTENANCE = "maintenance"  # sweeps, health checks, scheduled jobs
+
+QUEUE_NAMES = (BILLING, PROVISIONING, MAIL, MAINTENANCE)
+
+
+class Queues:
+    def __init__(self, connection: Redis):
+        self.connection = connection
+        self._queues = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
+
+    def __getitem__(self, name: str) -> Queue:
+        return self._queues[name]
+
+    def all(self) -> list[Queue]:
+        return list(self._queues.values())
+
+
+def retry_policy(config) -> Retry:
+    """Retries with backoff (seconds between tries), configurable for tests and operators."""
+    intervals = config.get("JOB_RETRY_INTERVALS") or DEFAULT_RETRY_INTERVALS
+    return Retry(max=len(intervals), interval=list(intervals))
+
+
+DEFAULT_RETRY_INTERVALS = (2, 10, 30, 120, 600)

@@ -1,0 +1,21 @@
+"""The periodic jobs, and how often each runs (seconds)."""
+
+from __future__ import annotations
+
+from rq.cron import CronScheduler
+
+from worker.jobs.billing import sweep_events
+from worker.jobs.provisioning import sweep_stuck_runs
+from worker.queues import MAINTENANCE
+
+PERIODIC = [
+    (sweep_events, 30),
+    (sweep_stuck_runs, 15),
+]
+
+
+def build_scheduler(connection) -> CronScheduler:
+    scheduler = CronScheduler(connection=connection)
+    for func, seconds in PERIODIC:
+        scheduler.register(func, queue_name=MAINTENANCE, interval=seconds)
+    return scheduler
