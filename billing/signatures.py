@@ -34,9 +34,11 @@ def verify(payload: bytes, header: str | None, secrets: list[str], tolerance: in
         raise BadWebhook("missing Stripe-Signature header")
     if not secrets:
         raise BadWebhook("no webhook secret configured")
-    timestamp = _timestamp(header)
-    if timestamp > (now or time.time()) + tolerance:
+    timestamp, now = _timestamp(header), now or time.time()
+    if timestamp > now + tolerance:
         raise BadWebhook("timestamp is in the future")
+    if timestamp < now - tolerance:
+        raise BadWebhook(f"timestamp is outside the {tolerance} s tolerance")
     text = payload.decode("utf-8", errors="replace")
     for secret in secrets:
         try:

@@ -47,7 +47,16 @@ def migrated(postgres_url):
 
 
 @pytest.fixture(scope="session")
-def base_config(migrated, redis_server, tmp_path_factory):
+def resend_fake():
+    from fakes.resend_api.server import start_in_thread
+
+    server = start_in_thread()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def base_config(migrated, redis_server, resend_fake, tmp_path_factory):
     return {
         "APP_ENV": "testing",
         "SECRET_KEY": TEST_SECRET,
@@ -55,8 +64,12 @@ def base_config(migrated, redis_server, tmp_path_factory):
         "REDIS_URL": redis_server.url,
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
         "PLATFORM_DOMAIN": "example.test",
+        "PUBLIC_URL": "http://localhost",
         "STRIPE_SECRET_KEY": "sk_test_suite",
         "STRIPE_WEBHOOK_SECRET": ["whsec_test_current", "whsec_test_previous"],
+        "RESEND_API_KEY": "re_test_suite",
+        "RESEND_API_URL": resend_fake.url,
+        "MAIL_RATE_PER_SECOND": 50,
     }
 
 
@@ -100,3 +113,26 @@ def redis(app, redis_server):
 def client(app, db_session, redis):
     with app.test_client() as client:
         yield client
+
+
+@pytest.fixture
+def mails(resend_fake):
+    """The mails the local Resend accepted during this test."""
+    resend_fake.state.reset()
+    return resend_fake
+
+
+@pytest.fixture
+def make_app(base_config):
+    """Another app instance (other settings, or a second web process); disposed afterwards."""
+    from web import create_app
+
+    made = []
+
+    def make(**overrides):
+        made.append(create_app({**base_config, **overrides}))
+        return made[-1]
+
+    yield make
+    for other in made:
+        other.extensions["database"].engine.dispose()

@@ -6,6 +6,7 @@ import logging
 from werkzeug.serving import make_server
 
 from .api import create_app
+from .errors import StripeError
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,16 +18,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--webhook-url", action="append", default=[], help="where to POST events (repeatable)"
     )
-    parser.add_argument(
-        "--webhook-secret", help="signing secret of those endpoints (default: generated)"
-    )
+    parser.add_argument("--webhook-secret", help="signing secret of those endpoints (default: generated)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    app = create_app(webhook_url=args.webhook_url, webhook_secret=args.webhook_secret)
+    try:
+        app = create_app(webhook_url=args.webhook_url, webhook_secret=args.webhook_secret)
+    except StripeError as error:
+        parser.error(error.message)
     server = make_server(args.host, args.port, app, threaded=True)
     state = app.extensions["fake_stripe"]
     print(f"Local Stripe on http://{args.host}:{server.server_port}", flush=True)
-    for endpoint in state.store.all("webhook_endpoint"):
+    for endpoint in reversed(state.store.all("webhook_endpoint")):
         secret = state.webhooks.secret(endpoint["id"])
         print(f"  webhooks -> {endpoint['url']} (secret {secret})", flush=True)
     try:

@@ -22,9 +22,7 @@ from .store import new_id
 from .templates import TEMPLATES
 
 
-def create_app(
-    webhook_url: str | Sequence[str] | None = None, webhook_secret: str | None = None
-) -> Flask:
+def create_app(webhook_url: str | Sequence[str] | None = None, webhook_secret: str | None = None) -> Flask:
     """The fake Stripe, sending webhooks to ``webhook_url`` (one or several) if given.
 
     Without ``webhook_secret`` each configured endpoint gets a generated ``whsec_``

@@ -1,5 +1,6 @@
 """``/v1`` Checkout and billing portal sessions, subscriptions and invoices."""
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response
@@ -8,7 +9,7 @@ from . import checkout_objects, objects
 from .billing import require_recurring, subscription_of
 from .billing_objects import describe_line
 from .errors import invalid
-from .objects import list_object, paginate
+from .objects import paginate
 from .params import Params
 from .state import base_url, fake
 from .wire import api_call, request_params, respond
@@ -47,9 +48,7 @@ def create_checkout_session() -> Response:
             param="customer_email",
         )
     if customer_id and store.get("customer", customer_id) is None:
-        raise invalid(
-            f"No such customer: '{customer_id}'", param="customer", code="resource_missing"
-        )
+        raise invalid(f"No such customer: '{customer_id}'", param="customer", code="resource_missing")
     session = store.add(
         checkout_objects.checkout_session(
             mode="subscription",
@@ -67,7 +66,7 @@ def create_checkout_session() -> Response:
         )
     )
     store.internal[session["id"]].update(
-        lines=[(price["id"], quantity) for price, quantity in lines],
+        line_items=[_line_item(price, quantity) for price, quantity in lines],
         subscription_metadata=params.nested("subscription_data").metadata(),
     )
     return respond(session, params)
@@ -77,18 +76,22 @@ def _checkout_line(line: Params) -> tuple[dict[str, Any], int]:
     price_id = line.text("price", required=True)
     price = fake().store.get("price", price_id)
     if price is None:
-        raise invalid(
-            f"No such price: '{price_id}'", param=line.param("price"), code="resource_missing"
-        )
+        raise invalid(f"No such price: '{price_id}'", param=line.param("price"), code="resource_missing")
     require_recurring(price, line.param("price"))
     return price, line.integer("quantity", default=1, minimum=1)
 
 
-def _check_same(lines: list[tuple[dict[str, Any], int]], key: Any, what: str) -> None:
+def _line_item(price: dict[str, Any], quantity: int) -> dict[str, Any]:
+    product = fake().store.require("product", price["product"])
+    description = describe_line(price, product["name"], quantity)
+    return checkout_objects.checkout_line_item(price, quantity, description)
+
+
+def _check_same(
+    lines: list[tuple[dict[str, Any], int]], key: Callable[[dict[str, Any]], Any], what: str
+) -> None:
     if len({key(price) for price, _ in lines}) > 1:
-        raise invalid(
-            f"All prices of a subscription must have the same {what}.", param="line_items"
-        )
+        raise invalid(f"All prices of a subscription must have the same {what}.", param="line_items")
 
 
 @billing_api.get("/checkout/sessions")
@@ -111,19 +114,10 @@ def retrieve_checkout_session(session_id: str) -> Response:
 @billing_api.get("/checkout/sessions/<session_id>/line_items")
 @api_call
 def list_checkout_line_items(session_id: str) -> Response:
-    store = fake().store
+    params, store = request_params(), fake().store
     store.require("checkout.session", session_id)
-    items = []
-    for price_id, quantity in store.internal[session_id]["lines"]:
-        price = store.require("price", price_id)
-        product = store.require("product", price["product"])
-        items.append(
-            checkout_objects.checkout_line_item(
-                price, quantity, describe_line(price, product["name"], quantity)
-            )
-        )
-    url = f"/v1/checkout/sessions/{session_id}/line_items"
-    return respond(list_object(items, url), request_params())
+    items = store.internal[session_id]["line_items"]
+    return respond(paginate(items, params, f"/v1/checkout/sessions/{session_id}/line_items"), params)
 
 
 @billing_api.post("/checkout/sessions/<session_id>/expire")
@@ -141,9 +135,7 @@ def create_portal_session() -> Response:
     params, store = request_params(), fake().store
     customer_id = params.text("customer", required=True)
     if store.get("customer", customer_id) is None:
-        raise invalid(
-            f"No such customer: '{customer_id}'", param="customer", code="resource_missing"
-        )
+        raise invalid(f"No such customer: '{customer_id}'", param="customer", code="resource_missing")
     session = store.add(
         objects.portal_session(
             customer_id=customer_id,
@@ -186,9 +178,7 @@ def update_subscription(subscription_id: str) -> Response:
     params, store = request_params(), fake().store
     subscription = store.require("subscription", subscription_id)
     if subscription["status"] == "canceled":
-        raise invalid(
-            "A canceled subscription can only update its cancellation_details and metadata."
-        )
+        raise invalid("A canceled subscription can only update its cancellation_details and metadata.")
     items = {item["id"]: item for item in subscription["items"]["data"]}
     changes = []
     for change in params.records("items"):

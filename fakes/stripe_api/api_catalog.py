@@ -124,9 +124,7 @@ def _recurring(params: Params) -> dict[str, Any] | None:
     interval = recurring.choice("interval", tuple(MAX_INTERVAL_COUNT))
     count = recurring.integer("interval_count", default=1, minimum=1)
     if count > MAX_INTERVAL_COUNT[interval]:
-        raise invalid(
-            "The maximum billing interval is 3 years.", param=recurring.param("interval_count")
-        )
+        raise invalid("The maximum billing interval is 3 years.", param=recurring.param("interval_count"))
     return {"interval": interval, "interval_count": count}
 
 
@@ -171,9 +169,7 @@ def retrieve_price(price_id: str) -> Response:
 def update_price(price_id: str) -> Response:
     params, store = request_params(), fake().store
     price = store.require("price", price_id)
-    changes = {
-        field: params.text(field) or None for field in ("lookup_key", "nickname") if field in params
-    }
+    changes = {field: params.text(field) or None for field in ("lookup_key", "nickname") if field in params}
     changes.update(
         active=params.flag("active", default=price["active"]),
         metadata=params.metadata(price["metadata"]),

@@ -14,18 +14,19 @@ events_api = Blueprint("events_api", __name__, url_prefix="/v1")
 def list_events() -> Response:
     params = request_params()
     events = fake().store.all("event")
-    types = params.strings("types") or ([params.text("type")] if "type" in params else [])
+    types = params.strings("types")
+    if (single := params.text("type")) is not None:
+        types.append(single)
     if types:
         events = [event for event in events if _matches(event["type"], types)]
     return respond(paginate(events, params, "/v1/events"), params)
 
 
-def _matches(event_type: str, patterns: list[str | None]) -> bool:
+def _matches(event_type: str, patterns: list[str]) -> bool:
     """Stripe's type filter: exact, or with a ``*`` wildcard like ``invoice.*``."""
     return any(
         pattern == event_type or (pattern.endswith("*") and event_type.startswith(pattern[:-1]))
         for pattern in patterns
-        if pattern
     )
 
 

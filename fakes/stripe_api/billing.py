@@ -17,7 +17,6 @@ from .store import DAY, Store
 from .webhooks import Webhooks
 
 GOOD_CARD = "4242424242424242"
-LIVE_STATUSES = ("active", "past_due")  # subscriptions that renew
 
 
 def is_good_card(number: str) -> bool:
@@ -56,16 +55,17 @@ class Billing:
     def complete_checkout(self, session: dict[str, Any], card: str, email: str | None) -> None:
         """Pay an open session: customer, subscription, paid first invoice, then the events."""
         if session["status"] != "open":
-            raise invalid(
-                f"This Checkout Session is {session['status']} and can no longer be paid."
-            )
+            raise invalid(f"This Checkout Session is {session['status']} and can no longer be paid.")
         if not is_good_card(card):
             raise card_declined()
         at = self.store.now()
         customer = self._checkout_customer(session, email, at)
         self.save_card(customer["id"], card)
         details = self.store.internal[session["id"]]
-        lines = [(self.store.require("price", price_id), qty) for price_id, qty in details["lines"]]
+        lines = [
+            (self.store.require("price", item["price"]["id"]), item["quantity"])
+            for item in details["line_items"]
+        ]
         recurring = lines[0][0]["recurring"]
         period = (at, add_interval(at, recurring["interval"], recurring["interval_count"]))
         subscription = self.store.add(
@@ -103,9 +103,7 @@ class Billing:
         if session["customer"]:
             return self.store.require("customer", session["customer"], "customer")
         created = self.store.add(
-            objects.customer(
-                email=email or session["customer_email"], name=None, metadata={}, created=at
-            )
+            objects.customer(email=email or session["customer_email"], name=None, metadata={}, created=at)
         )
         self.webhooks.emit(created, "created", at)
         return created
@@ -138,9 +136,7 @@ class Billing:
         """End the subscription now; its open invoices are no longer retried."""
         if subscription["status"] == "canceled":
             raise invalid(f"The subscription {subscription['id']} is already canceled.")
-        subscription.update(
-            status="canceled", ended_at=at, canceled_at=subscription["canceled_at"] or at
-        )
+        subscription.update(status="canceled", ended_at=at, canceled_at=subscription["canceled_at"] or at)
         subscription["cancellation_details"]["reason"] = reason
         for invoice in self.open_invoices(subscription_id=subscription["id"]):
             invoice.update(next_payment_attempt=None, auto_advance=False)

@@ -89,9 +89,7 @@ def checkout_session(
     }
 
 
-def checkout_line_item(
-    price_obj: dict[str, Any], quantity: int, description: str
-) -> dict[str, Any]:
+def checkout_line_item(price_obj: dict[str, Any], quantity: int, description: str) -> dict[str, Any]:
     amount = price_obj["unit_amount"] * quantity
     return {
         "id": new_id("li_"),

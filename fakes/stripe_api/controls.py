@@ -32,9 +32,7 @@ def pay_checkout_session(session_id: str) -> Response:
     """What the hosted page's form does, answering ``{"session": ...}`` or a 402 card error."""
     params, store = request_params(), fake().store
     session = store.require("checkout.session", session_id)
-    fake().billing().complete_checkout(
-        session, params.text("card", required=True), params.text("email")
-    )
+    fake().billing().complete_checkout(session, params.text("card", required=True), params.text("email"))
     return _json({"session": session})
 
 
@@ -164,9 +162,7 @@ def webhooks() -> Response:
     store, hooks = fake().store, fake().webhooks
     if request.method == "POST":
         params = request_params()
-        endpoint, secret = hooks.register(
-            params.text("url", required=True), secret=params.text("secret")
-        )
+        endpoint, secret = hooks.register(params.text("url", required=True), secret=params.text("secret"))
         return _json({**endpoint, "secret": secret})
     endpoints = store.all("webhook_endpoint")
     if request.method == "DELETE":
@@ -174,11 +170,7 @@ def webhooks() -> Response:
             store.remove("webhook_endpoint", endpoint["id"])
         return _json({"deleted": len(endpoints)})
     return _json(
-        {
-            "endpoints": [
-                {**endpoint, "secret": hooks.secret(endpoint["id"])} for endpoint in endpoints
-            ]
-        }
+        {"endpoints": [{**endpoint, "secret": hooks.secret(endpoint["id"])} for endpoint in endpoints]}
     )
 
 

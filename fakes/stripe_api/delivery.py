@@ -80,11 +80,13 @@ class Sender:
         self._in_flight = 0
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._generation = 0  # bumped by reset(), so that in-flight deliveries are dropped
         self.reset()
 
     def reset(self) -> None:
         """Forget queued deliveries, the log and the settings."""
         with self._cond:
+            self._generation += 1
             self._queue.clear()
             self._log: dict[str, list[Delivery]] = defaultdict(list)
             self.settings = DeliverySettings()
@@ -115,9 +117,7 @@ class Sender:
                 self._log[delivery.event_id].append(delivery)
                 self._push(due, delivery)
             if self._thread is None and queued:
-                self._thread = threading.Thread(
-                    target=self._run, name="fake-stripe-webhooks", daemon=True
-                )
+                self._thread = threading.Thread(target=self._run, name="fake-stripe-webhooks", daemon=True)
                 self._thread.start()
 
     def deliveries(self, event_id: str) -> list[dict[str, Any]]:
@@ -162,21 +162,26 @@ class Sender:
             while True:
                 with self._cond:
                     delivery = self._next()
-                    settings = self.settings
+                    settings, generation = self.settings, self._generation
                 if delivery is None:
                     return
                 attempt = self._attempt(client, delivery, settings)
                 with self._cond:
                     self._in_flight -= 1
-                    delivery.attempts.append(attempt)
-                    if attempt.status is not None and 200 <= attempt.status < 300:
-                        delivery.outcome = "delivered"
-                    elif len(delivery.attempts) >= settings.max_attempts:
-                        delivery.outcome = "failed"
-                    else:
-                        backoff = settings.backoff_ms / 1000 * 2 ** (len(delivery.attempts) - 1)
-                        self._push(time.monotonic() + backoff, delivery)
+                    if generation == self._generation:
+                        self._record(delivery, attempt, settings)
                     self._cond.notify_all()
+
+    def _record(self, delivery: Delivery, attempt: Attempt, settings: DeliverySettings) -> None:
+        """Log the attempt; schedule a retry unless it succeeded or was the last one allowed."""
+        delivery.attempts.append(attempt)
+        if attempt.status is not None and 200 <= attempt.status < 300:
+            delivery.outcome = "delivered"
+        elif len(delivery.attempts) >= settings.max_attempts:
+            delivery.outcome = "failed"
+        else:
+            backoff = settings.backoff_ms / 1000 * 2 ** (len(delivery.attempts) - 1)
+            self._push(time.monotonic() + backoff, delivery)
 
     @staticmethod
     def _attempt(client: httpx.Client, delivery: Delivery, settings: DeliverySettings) -> Attempt:

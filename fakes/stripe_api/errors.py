@@ -49,9 +49,7 @@ def missing(param: str) -> StripeError:
 
 
 def no_such(kind: str, object_id: str, param: str = "id") -> StripeError:
-    return StripeError(
-        f"No such {kind}: '{object_id}'", status=404, param=param, code="resource_missing"
-    )
+    return StripeError(f"No such {kind}: '{object_id}'", status=404, param=param, code="resource_missing")
 
 
 def card_declined() -> StripeError:

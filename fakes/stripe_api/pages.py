@@ -5,7 +5,6 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from .billing import LIVE_STATUSES
 from .billing_objects import format_amount
 from .errors import StripeError
 from .pdf import text_pdf
@@ -48,9 +47,7 @@ def pay_checkout(session_id: str) -> Any:
     try:
         fake().billing().complete_checkout(session, card, email or None)
     except StripeError as error:
-        return _checkout_page(
-            session, error=error.message, card=card, email=email, status=error.status
-        )
+        return _checkout_page(session, error=error.message, card=card, email=email, status=error.status)
     if session["success_url"] is None:
         return _message("Thank you", "Your subscription is active.", 200)
     return redirect(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]), 303)
@@ -69,13 +66,12 @@ def _checkout_page(
         link = session["cancel_url"]
         if session["status"] == "complete" and session["success_url"]:
             link = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
-        return _message("Checkout unavailable", message, 200, link)
+        return _message("Checkout unavailable", message, status, link)
     store = fake().store
     lines = []
-    for price_id, quantity in store.internal[session["id"]]["lines"]:
-        price = store.require("price", price_id)
-        product = store.require("product", price["product"])
-        lines.append({"price": price, "product": product, "quantity": quantity})
+    for item in store.internal[session["id"]]["line_items"]:
+        product = store.require("product", item["price"]["product"])
+        lines.append({"price": item["price"], "product": product, "quantity": item["quantity"]})
     page = render_template(
         "checkout.html",
         session=session,
@@ -112,11 +108,7 @@ def _portal_page(
         for sub in store.all("subscription")
         if sub["customer"] == customer_id and sub["status"] != "canceled"
     ]
-    plans = [
-        price
-        for price in reversed(store.all("price"))
-        if price["active"] and price["recurring"] and price["lookup_key"]
-    ]
+    plans = [price for price in reversed(store.all("price")) if _is_plan(price)]
     page = render_template(
         "portal.html",
         portal=portal_session,
@@ -125,9 +117,7 @@ def _portal_page(
         plans=plans,
         products={product["id"]: product for product in store.all("product")},
         invoices=[
-            inv
-            for inv in store.all("invoice")
-            if inv["customer"] == customer_id and inv["status"] != "draft"
+            inv for inv in store.all("invoice") if inv["customer"] == customer_id and inv["status"] != "draft"
         ],
         notice=notice,
         error=error,
@@ -151,24 +141,25 @@ def portal_action(session_id: str, action: str) -> Any:
     subscription = store.get("subscription", request.form.get("subscription", ""))
     if subscription is None or subscription["customer"] != portal_session["customer"]:
         return _portal_page(portal_session, error="Unknown subscription.", status=400)
-    if subscription["status"] not in (*LIVE_STATUSES, "unpaid"):
+    if subscription["status"] == "canceled":
         return _portal_page(portal_session, error="This subscription has ended.", status=400)
     price = store.get("price", request.form.get("price", ""))
-    if action == "plan" and not (
-        price and price["lookup_key"] and price["active"] and price["recurring"]
-    ):
+    if action == "plan" and not (price and _is_plan(price)):
         return _portal_page(portal_session, error="Unknown plan.", status=400)
     with fake().webhooks.updating(subscription, store.now()):
-        if price is not None and action == "plan":
+        if action == "plan" and price:
             for item in subscription["items"]["data"]:
                 billing.set_item_price(item, price)
             notice = "Your plan was updated."
         else:
             billing.set_cancel_at_period_end(subscription, action == "cancel", store.now())
-            notice = (
-                "Your plan will be canceled." if action == "cancel" else "Your plan will renew."
-            )
+            notice = "Your plan will be canceled." if action == "cancel" else "Your plan will renew."
     return _back_to_portal(session_id, notice)
+
+
+def _is_plan(price: dict[str, Any]) -> bool:
+    """The portal offers the active recurring prices that have a lookup key."""
+    return bool(price["active"] and price["recurring"] and price["lookup_key"])
 
 
 def _back_to_portal(session_id: str, notice: str) -> Response:

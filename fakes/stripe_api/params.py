@@ -71,9 +71,7 @@ class Params:
         ):
             raise invalid(f"Invalid integer: {value}.", param=self.param(name))
         if int(value) < minimum:
-            raise invalid(
-                f"Invalid {self.param(name)}: must be at least {minimum}.", param=self.param(name)
-            )
+            raise invalid(f"Invalid {self.param(name)}: must be at least {minimum}.", param=self.param(name))
         return int(value)
 
     def number(self, name: str, *, default: float | None = None) -> float | None:
@@ -114,9 +112,7 @@ class Params:
         if value in (None, ""):
             value = {}
         if not isinstance(value, dict):
-            raise invalid(
-                f"Invalid object: {self.param(name)} must be a hash.", param=self.param(name)
-            )
+            raise invalid(f"Invalid object: {self.param(name)} must be a hash.", param=self.param(name))
         return Params(value, self.param(name))
 
     def records(self, name: str, *, required: bool = False) -> list["Params"]:
@@ -135,7 +131,7 @@ class Params:
         value = self._get(name, required=False)
         if value in (None, ""):
             return []
-        values = value if isinstance(value, list) else [value]
+        values = list(value) if isinstance(value, list) else [value]
         if not all(isinstance(item, str) for item in values):
             raise invalid(
                 f"Invalid array: {self.param(name)} must be a list of strings.",
@@ -151,9 +147,7 @@ class Params:
         if value is None:
             return dict(current or {})
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise invalid(
-                "Invalid metadata: it must be a hash of strings.", param=self.param("metadata")
-            )
+            raise invalid("Invalid metadata: it must be a hash of strings.", param=self.param("metadata"))
         updated = dict(current or {})
         for key, text in value.items():
             if len(key) > 40 or len(text) > 500:

@@ -5,8 +5,10 @@ falls due (that moment stamps the objects and events it creates).
 
 from typing import Any
 
-from .billing import LIVE_STATUSES, Billing, period_of
+from .billing import Billing, period_of
 from .periods import add_interval
+
+RENEWING = ("active", "past_due")  # unpaid and canceled subscriptions do not renew
 
 
 def run_until(billing: Billing, until: int) -> None:
@@ -28,7 +30,7 @@ def _next_due(billing: Billing, until: int) -> tuple[int, str, dict[str, Any]] |
     due = [
         (period_of(sub)[1], "period_end", sub)
         for sub in store.all("subscription")
-        if sub["status"] in LIVE_STATUSES
+        if sub["status"] in RENEWING
     ]
     due += [
         (invoice["next_payment_attempt"], "retry", invoice)

@@ -33,9 +33,7 @@ class FakeStripeServer:
         self.state: FakeStripe = app.extensions["fake_stripe"]
         self.url = f"http://{server.host}:{server.server_port}"
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, name="fake-stripe-http", daemon=True
-        )
+        self._thread = threading.Thread(target=server.serve_forever, name="fake-stripe-http", daemon=True)
         self._thread.start()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:

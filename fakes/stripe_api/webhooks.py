@@ -39,7 +39,7 @@ class Webhooks:
         metadata: dict[str, str] | None = None,
     ) -> tuple[dict[str, Any], str]:
         """Add an endpoint; returns it with its signing secret (generated unless given)."""
-        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+        if not _is_http_url(url):
             raise invalid(f"Invalid URL: {url}. It must be an http(s) URL.", param="url")
         endpoint = objects.webhook_endpoint(
             url=url,
@@ -113,3 +113,11 @@ class Webhooks:
         finally:
             deliveries, self._local.batch = self._local.batch, None
             self._sender.submit(deliveries)
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -32,13 +32,11 @@ def request_params() -> Params:
     return Params(request_data())
 
 
-def respond(obj: dict[str, Any], params: Params | None = None, status: int = 200) -> Response:
+def respond(obj: dict[str, Any], params: Params | None = None) -> Response:
     """Answer with ``obj``, expanded per the request's ``expand[]``."""
     if params is not None and "expand" in params:
         obj = expand(obj, params.strings("expand"), fake().store)
-    response = jsonify(obj)
-    response.status_code = status
-    return response
+    return jsonify(obj)
 
 
 def api_call(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -61,9 +59,7 @@ def api_call(view: Callable[..., Response]) -> Callable[..., Response]:
                 return _replay(stored, params, key)
             response = view(*args, **kwargs)
             if 200 <= response.status_code < 300:
-                store.idempotent[slot] = StoredResponse(
-                    params, response.status_code, response.get_data()
-                )
+                store.idempotent[slot] = StoredResponse(params, response.status_code, response.get_data())
             return response
 
     return wrapper

@@ -86,10 +86,12 @@ def server(receiver: Receiver):
 
 @pytest.fixture(autouse=True)
 def fresh(server: FakeStripeServer, receiver: Receiver):
-    """Each test starts from an empty fake with quick webhook retries."""
+    """Each test starts from an empty fake with quick webhook retries, and ends delivered."""
     control(server, "/_test/reset")
     control(server, "/_test/delivery", backoff_ms=10)
     receiver.clear()
+    yield
+    assert server.wait_idle()
 
 
 @pytest.fixture
@@ -151,9 +153,7 @@ def subscribe(
 
 
 def test_prices_are_listed_by_lookup_key(client, prices):
-    listed = client.v1.prices.list(
-        params={"lookup_keys": ["team_monthly"], "expand": ["data.product"]}
-    )
+    listed = client.v1.prices.list(params={"lookup_keys": ["team_monthly"], "expand": ["data.product"]})
 
     assert [price.id for price in listed.data] == [prices["team_monthly"].id]
     assert listed.data[0].product.name == "Team"
@@ -171,9 +171,7 @@ def test_customer_create_is_idempotent(client):
         client.v1.customers.create(params={"email": "bob@example.com"}, options=options)
 
 
-def test_checkout_on_hosted_page_redirects_and_emits_signed_events(
-    client, server, receiver, prices
-):
+def test_checkout_on_hosted_page_redirects_and_emits_signed_events(client, server, receiver, prices):
     session = open_checkout(client, prices["pro_monthly"])
     assert session.url == f"{server.url}/checkout/pay/{session.id}"
     assert (session.status, session.payment_status) == ("open", "unpaid")
@@ -202,9 +200,7 @@ def test_declined_card_creates_no_subscription(client, server, prices):
     page = httpx.post(session.url, data={"card": DECLINED_CARD})
     assert page.status_code == 402
     assert "Your card was declined." in page.text
-    error = control(
-        server, f"/_test/checkout/sessions/{session.id}/pay", status=402, card=DECLINED_CARD
-    )
+    error = control(server, f"/_test/checkout/sessions/{session.id}/pay", status=402, card=DECLINED_CARD)
     assert error["error"]["code"] == "card_declined"
 
     assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
@@ -355,8 +351,30 @@ def test_errors_come_in_stripe_shape(client, server, prices):
     )
     assert malformed.status_code == 400
     assert malformed.json()["error"]["type"] == "invalid_request_error"
-    unknown_route = httpx.get(
-        f"{server.url}/v1/nothing", headers={"Authorization": "Bearer sk_test_x"}
-    )
+    unknown_route = httpx.get(f"{server.url}/v1/nothing", headers={"Authorization": "Bearer sk_test_x"})
     assert unknown_route.status_code == 404
     assert "Unrecognized request URL" in unknown_route.json()["error"]["message"]
+
+
+def test_fail_first_rate_makes_the_first_attempt_fail(client, server, receiver):
+    control(server, "/_test/delivery", fail_first_rate=1)
+    client.v1.customers.create(params={"email": "ada@example.com"})
+
+    assert server.wait_idle()
+    assert len(receiver.of_type("customer.created")) == 1
+    delivery = httpx.get(f"{server.url}/_test/events").json()["events"][0]["deliveries"][0]
+    assert [attempt["status"] for attempt in delivery["attempts"]] == [None, 200]
+
+
+def test_expired_checkout_is_announced_and_listed(client, server, receiver, prices):
+    session = open_checkout(client, prices["pro_monthly"])
+
+    expired = client.v1.checkout.sessions.expire(session.id)
+
+    assert expired.status == "expired"
+    assert httpx.post(session.url, data={"card": GOOD_CARD}).status_code == 400
+    listed = client.v1.events.list(params={"type": "checkout.session.expired"})
+    assert [event.data.object.id for event in listed.data] == [session.id]
+    assert client.v1.events.retrieve(listed.data[0].id).type == "checkout.session.expired"
+    assert server.wait_idle()
+    assert receiver.types("checkout.session.expired") == ["checkout.session.expired"]

@@ -12,8 +12,8 @@ def test_factory_applies_overrides_and_security_defaults(app):
     assert set(app.blueprints) >= {"pricing", "onboarding", "portal", "webhooks", "auth", "health"}
 
 
-def test_production_cookies_are_secure(base_config):
-    app = create_app({**base_config, "APP_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x"})
+def test_production_cookies_are_secure(make_app):
+    app = make_app(APP_ENV="production", STRIPE_SECRET_KEY="sk_live_x")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
 

@@ -4,20 +4,16 @@ def test_healthy(client):
     assert response.json == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
 
 
-def test_redis_down_is_named(app, base_config, db_session):
-    from web import create_app
-
-    broken = create_app({**base_config, "REDIS_URL": "redis://127.0.0.1:1/0"})
+def test_redis_down_is_named(make_app, db_session):
+    broken = make_app(REDIS_URL="redis://127.0.0.1:1/0")
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["down"] == ["redis"]
     assert response.json["checks"]["database"] == "ok"
 
 
-def test_database_down_is_named(base_config, redis):
-    from web import create_app
-
-    broken = create_app({**base_config, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+def test_database_down_is_named(make_app, redis):
+    broken = make_app(DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["down"] == ["database"]

@@ -1,0 +1,78 @@
+"""Helpers shared by tests: Stripe-shaped events, signed deliveries, running queued jobs."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+
+from rq import SimpleWorker
+
+from billing.signatures import sign
+from worker.queues import QUEUE_NAMES
+
+WEBHOOK_SECRET = "whsec_test_current"
+
+
+def stripe_event(event_type: str, obj: dict, created: int | None = None) -> dict:
+    """An event in the shape Stripe sends (see shared/stripe/fixtures3.json)."""
+    return {
+        "id": f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "api_version": "2026-10-28.endive",
+        "created": created or int(time.time()),
+        "data": {"object": obj},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": event_type,
+    }
+
+
+def invoice(customer: str, subscription: str, status: str = "paid", signup_id: str = "",
+            amount: int = 2900, attempt_count: int = 1, billing_reason: str = "subscription_create",
+            invoice_id: str | None = None) -> dict:
+    return {
+        "id": invoice_id or f"in_{uuid.uuid4().hex[:24]}",
+        "object": "invoice",
+        "customer": customer,
+        "status": status,
+        "currency": "eur",
+        "amount_due": amount,
+        "amount_paid": amount if status == "paid" else 0,
+        "attempt_count": attempt_count,
+        "billing_reason": billing_reason,
+        "created": int(time.time()),
+        "hosted_invoice_url": "https://invoice.stripe.com/i/test",
+        "invoice_pdf": "https://pay.stripe.com/invoice/test/pdf",
+        "parent": {"type": "subscription_details",
+                   "subscription_details": {"subscription": subscription,
+                                            "metadata": {"signup_id": signup_id}}},
+        "status_transitions": {"paid_at": int(time.time()) if status == "paid" else None},
+    }
+
+
+def post_event(client, event: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None):
+    payload = json.dumps(event)
+    return client.post("/webhooks/stripe", data=payload, content_type="application/json",
+                       headers={"Stripe-Signature": sign(payload, secret, timestamp)})
+
+
+def run_jobs(app, queue_names=QUEUE_NAMES) -> None:
+    """Run every queued job in this process, as a real rq worker would, until none is left."""
+    queue_set = app.extensions["queues"]
+    with app.app_context():
+        worker = SimpleWorker([queue_set[name] for name in queue_names],
+                              connection=queue_set.connection)
+        worker.work(burst=True, with_scheduler=True)
+
+
+def queued_job_ids(app, queue_name: str) -> list[str]:
+    return app.extensions["queues"][queue_name].get_job_ids()
+
+
+def csrf_token(client, url: str, **kwargs) -> str:
+    """The CSRF token of the form a person would see at ``url``."""
+    page = client.get(url, **kwargs).get_data(as_text=True)
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
