@@ -56,7 +56,18 @@ def resend_fake():
 
 
 @pytest.fixture(scope="session")
-def base_config(migrated, redis_server, resend_fake, tmp_path_factory):
+def stripe_fake():
+    """The local Stripe. Tests forward its events themselves (see support.forward_events);
+    the end-to-end tests register a live app's webhook URL."""
+    from fakes.stripe_api import start_in_thread
+
+    server = start_in_thread()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def base_config(migrated, redis_server, resend_fake, stripe_fake, tmp_path_factory):
     return {
         "APP_ENV": "testing",
         "SECRET_KEY": TEST_SECRET,
@@ -66,6 +77,7 @@ def base_config(migrated, redis_server, resend_fake, tmp_path_factory):
         "PLATFORM_DOMAIN": "example.test",
         "PUBLIC_URL": "http://localhost",
         "STRIPE_SECRET_KEY": "sk_test_suite",
+        "STRIPE_API_BASE": stripe_fake.url,
         "STRIPE_WEBHOOK_SECRET": ["whsec_test_current", "whsec_test_previous"],
         "RESEND_API_KEY": "re_test_suite",
         "RESEND_API_URL": resend_fake.url,
@@ -75,10 +87,12 @@ def base_config(migrated, redis_server, resend_fake, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app(base_config):
+    from billing.catalog_sync import sync_catalog
     from web import create_app
 
     app = create_app({**base_config, "JOB_RETRY_INTERVALS": (0, 0, 0)})
     app.config["TESTING"] = True
+    sync_catalog(app.extensions["stripe"], app.extensions["catalog"])
     yield app
     app.extensions["database"].engine.dispose()
 

@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 
+import httpx
 from rq import SimpleWorker
 
 from billing.signatures import sign
@@ -76,3 +77,35 @@ def csrf_token(client, url: str, **kwargs) -> str:
     """The CSRF token of the form a person would see at ``url``."""
     page = client.get(url, **kwargs).get_data(as_text=True)
     return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+
+
+class EventForwarder:
+    """Delivers the local Stripe's events to the app through the test client, signed as
+    Stripe signs them, so that tests keep their per-test transaction."""
+
+    def __init__(self, stripe_fake):
+        self.fake = stripe_fake
+        self.seen = {event["id"] for event in self.events()}
+
+    def events(self) -> list[dict]:
+        return httpx.get(f"{self.fake.url}/_test/events").json()["events"]
+
+    def payload(self, event_id: str) -> dict:
+        return httpx.get(f"{self.fake.url}/v1/events/{event_id}",
+                         headers={"Authorization": "Bearer sk_test_suite"}).json()
+
+    def new_events(self) -> list[dict]:
+        fresh = [e for e in self.events() if e["id"] not in self.seen]
+        self.seen.update(e["id"] for e in fresh)
+        return [self.payload(e["id"]) for e in fresh]
+
+    def forward(self, client, order=None) -> list[dict]:
+        events = self.new_events()
+        for event in (order(events) if order else events):
+            assert post_event(client, event).status_code == 200
+        return events
+
+
+def share_transaction(other_app, app) -> None:
+    """Let a second app instance work inside the test's rolled-back transaction."""
+    other_app.extensions["database"].sessionmaker = app.extensions["database"].sessionmaker

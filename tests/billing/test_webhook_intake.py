@@ -4,7 +4,7 @@ import json
 import time
 
 from sqlalchemy import func, select
-from support import WEBHOOK_SECRET, post_event, queued_job_ids, stripe_event
+from support import WEBHOOK_SECRET, post_event, queued_job_ids, share_transaction, stripe_event
 
 from billing.signatures import sign
 from db.models import StripeEvent
@@ -96,7 +96,7 @@ def test_no_csrf_token_needed_on_the_webhook_only(client, db_session):
 
 def test_redis_down_still_stores_and_answers_200(app, make_app, db_session, redis):
     broken = make_app(REDIS_URL="redis://127.0.0.1:1/0")
-    broken.extensions["database"].sessionmaker = app.extensions["database"].sessionmaker
+    share_transaction(broken, app)
     event = stripe_event("invoice.created", {"id": "in_5", "object": "invoice", "customer": "cus_5"})
     response = post_event(broken.test_client(), event)
     assert response.status_code == 200
