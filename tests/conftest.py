@@ -7,6 +7,8 @@ transaction that is rolled back; the app's sessions join it through savepoints.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
@@ -150,3 +152,23 @@ def make_app(base_config):
     yield make
     for other in made:
         other.extensions["database"].engine.dispose()
+
+
+@pytest.fixture
+def live_app(make_app, stripe_fake, redis):
+    """The app on a real HTTP server on loopback, with the local Stripe delivering its webhooks
+    to it. Data is committed for real: tests clean up what they create (support.purge)."""
+    import httpx
+    from werkzeug.serving import make_server
+
+    live = make_app(JOB_RETRY_INTERVALS=(0, 0, 0))
+    server = make_server("127.0.0.1", 0, live, threaded=True)
+    live.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    httpx.post(f"{stripe_fake.url}/_test/webhooks", data={
+        "url": f"{live.config['PUBLIC_URL']}/webhooks/stripe", "secret": "whsec_test_current"})
+    yield live
+    httpx.delete(f"{stripe_fake.url}/_test/webhooks")
+    server.shutdown()
+    thread.join()

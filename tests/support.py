@@ -109,3 +109,24 @@ class EventForwarder:
 def share_transaction(other_app, app) -> None:
     """Let a second app instance work inside the test's rolled-back transaction."""
     other_app.extensions["database"].sessionmaker = app.extensions["database"].sessionmaker
+
+
+def purge(engine, subdomains: list[str]) -> None:
+    """Delete what a committed (live) test created for these subdomains."""
+    from sqlalchemy import delete, select
+    from sqlalchemy.orm import Session
+
+    from db.models import MailLog, ProvisioningRun, Signup, StripeEvent, Subdomain, Tenant
+
+    with Session(engine) as session:
+        signups = session.scalars(select(Signup).where(Signup.subdomain.in_(subdomains))).all()
+        ids = [s.id for s in signups]
+        customers = [s.stripe_customer_id for s in signups if s.stripe_customer_id]
+        tenants = session.scalars(select(Tenant.id).where(Tenant.signup_id.in_(ids))).all()
+        session.execute(delete(MailLog).where(MailLog.tenant_id.in_(tenants)))
+        session.execute(delete(Tenant).where(Tenant.id.in_(tenants)))
+        session.execute(delete(ProvisioningRun).where(ProvisioningRun.signup_id.in_(ids)))
+        session.execute(delete(StripeEvent).where(StripeEvent.customer_id.in_(customers)))
+        session.execute(delete(Subdomain).where(Subdomain.signup_id.in_(ids)))
+        session.execute(delete(Signup).where(Signup.id.in_(ids)))
+        session.commit()

@@ -42,8 +42,8 @@ class LoginThrottle:
         try:
             with self.redis.pipeline() as pipe:
                 for key in self._keys(email, address):
+                    pipe.set(key, 0, ex=WINDOW_SECONDS, nx=True)  # the window starts at the first
                     pipe.incr(key)
-                    pipe.expire(key, WINDOW_SECONDS, nx=True)
                 pipe.execute()
         except RedisError:
             pass
