@@ -54,10 +54,13 @@ class Context:
     services: Services
     run: ProvisioningRun
     signup: Signup
+    _tenant: Tenant | None = None
 
     @property
     def tenant(self) -> Tenant:
-        return self.session.scalar(select(Tenant).where(Tenant.signup_id == self.signup.id))
+        if self._tenant is None:
+            self._tenant = self.session.scalar(select(Tenant).where(Tenant.signup_id == self.signup.id))
+        return self._tenant
 
 
 def create_tenant(ctx: Context) -> str:
@@ -167,16 +170,6 @@ def _unlock(session: Session, signup_id: str) -> None:
     session.scalar(select(func.pg_advisory_unlock(func.hashtextextended("provision:" + signup_id, 0))))
 
 
-def _record_step(session: Session, run: ProvisioningRun, name: str) -> ProvisioningStep:
-    step = session.scalar(select(ProvisioningStep).where(ProvisioningStep.run_id == run.id,
-                                                         ProvisioningStep.name == name))
-    if step is None:
-        step = ProvisioningStep(run_id=run.id, name=name, started_at=utcnow())
-        session.add(step)
-    step.started_at, step.outcome, step.detail = utcnow(), "running", None
-    return step
-
-
 def run_provisioning(session: Session, services: Services, signup_id: str,
                      final_attempt: bool = True) -> ProvisioningRun:
     """Run the remaining steps for this signup. Commits after each step.
@@ -205,12 +198,18 @@ def run_provisioning(session: Session, services: Services, signup_id: str,
         for name, step_function in STEPS:
             if name in done:
                 continue
-            step = _record_step(session, run, name)
-            session.commit()  # the step shows as running while it runs
-            step.detail = step_function(ctx)
-            step.outcome, step.finished_at = "done", utcnow()
+            started = utcnow()
+            detail = step_function(ctx)
+            session.execute(
+                insert(ProvisioningStep)
+                .values(run_id=run.id, name=name, started_at=started, finished_at=utcnow(),
+                        outcome="done", detail=detail)
+                .on_conflict_do_update(index_elements=["run_id", "name"], set_={
+                    "started_at": started, "finished_at": utcnow(), "outcome": "done",
+                    "detail": detail})
+            )
             run.heartbeat_at = utcnow()
-            session.commit()
+            session.commit()  # the step's work and its record, together
         run.status, run.finished_at = "succeeded", utcnow()
         session.commit()
         return run
@@ -226,10 +225,18 @@ def run_provisioning(session: Session, services: Services, signup_id: str,
 def _record_failure(session: Session, run: ProvisioningRun, exc: BaseException,
                     final_attempt: bool) -> None:
     session.refresh(run)
-    message = f"{type(exc).__name__}: {exc}"
-    running = [step for step in run.steps if step.outcome == "running"]
-    for step in running:
-        step.outcome, step.finished_at, step.detail = "failed", utcnow(), message[:2000]
-    run.error = message[:2000]
+    message = f"{type(exc).__name__}: {exc}"[:2000]
+    done = {step.name for step in run.steps if step.outcome == "done"}
+    failed_step = next((name for name in STEP_NAMES if name not in done), None)
+    if failed_step is not None:
+        now = utcnow()
+        session.execute(
+            insert(ProvisioningStep)
+            .values(run_id=run.id, name=failed_step, started_at=now, finished_at=now,
+                    outcome="failed", detail=message)
+            .on_conflict_do_update(index_elements=["run_id", "name"], set_={
+                "finished_at": now, "outcome": "failed", "detail": message})
+        )
+    run.error = message
     run.status = "failed" if final_attempt else "queued"
     session.commit()
