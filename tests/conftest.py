@@ -172,3 +172,29 @@ def live_app(make_app, stripe_fake, redis):
     httpx.delete(f"{stripe_fake.url}/_test/webhooks")
     server.shutdown()
     thread.join()
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign ``client`` in as this email (password factories.PASSWORD)."""
+    from factories import PASSWORD
+    from support import csrf_token
+
+    def sign_in_as(email: str):
+        response = client.post("/login", data={"email": email, "password": PASSWORD,
+                                                "csrf_token": csrf_token(client, "/login")})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in_as
+
+
+@pytest.fixture
+def owner_client(app, db_session, client, sign_in, mails):
+    """A signed-in owner of a fresh Starter tenant: ``owner_client.tenant``."""
+    import factories
+
+    tenant = factories.tenant(app, db_session)
+    sign_in(tenant.owner_email)
+    client.tenant = tenant
+    return client

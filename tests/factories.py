@@ -23,3 +23,33 @@ def signup(session, plan="starter", interval="month", template="corporate", comp
     row.stripe_customer_id = customer_id or f"cus_{unique}"
     session.flush()
     return row
+
+
+def tenant(app, session, plan="starter", template=None, company=None):
+    """A provisioned, active tenant with its owner (password: PASSWORD)."""
+    from sqlalchemy import select
+
+    from db.models import Tenant
+    from tenants.provisioning import run_provisioning
+    from worker.jobs.provisioning import services
+
+    template = template or ("ecommerce" if plan != "starter" else "corporate")
+    row = signup(session, plan=plan, template=template, company=company)
+    session.commit()
+    with app.app_context():
+        run_provisioning(session, services(), row.id)
+    found = session.scalar(select(Tenant).where(Tenant.signup_id == row.id))
+    found.owner_email = row.email
+    return found
+
+
+def user(session, tenant, role="editor"):
+    from db.models import User
+    from tenants.passwords import hash_password
+
+    unique = uuid.uuid4().hex[:8]
+    row = User(tenant_id=tenant.id, email=f"{role}-{unique}@example.com", role=role,
+               password_hash=hash_password(PASSWORD))
+    session.add(row)
+    session.commit()
+    return row

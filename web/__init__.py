@@ -94,6 +94,7 @@ def create_app(config: dict | None = None) -> Flask:
     filters.init_app(app)
 
     from web import auth, tenant_sites, webhooks
+    from web.api import bp as api_bp
     from web.health import bp as health_bp
     from web.onboarding import bp as onboarding_bp
     from web.pricing import bp as pricing_bp
@@ -101,7 +102,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     auth.init_app(app)
     tenant_sites.init_app(app)
-    for blueprint in (health_bp, pricing_bp, onboarding_bp, portal_bp, webhooks.bp, auth.bp):
+    for blueprint in (health_bp, pricing_bp, onboarding_bp, portal_bp, webhooks.bp, auth.bp,
+                      api_bp):
         app.register_blueprint(blueprint)
 
     from web.cli import register_commands

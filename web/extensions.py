@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.session import make_engine, make_sessionmaker
+from tenants.scope import release_tenant
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Database:
     def _close_session(self, _exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
+            release_tenant(session)
             session.close()
 
 

@@ -6,10 +6,13 @@ from db.models.content import MediaFile, Page, Post, Product
 from db.models.mail import MailLog
 from db.models.provisioning import ProvisioningRun, ProvisioningStep
 from db.models.signups import Signup, Subdomain
-from db.models.tenants import LoginToken, Tenant, User
+from db.models.tenants import ApiKey, Invite, LoginToken, Tenant, TenantEvent, User
 
 __all__ = [
+    "ApiKey",
     "Base",
+    "Invite",
+    "TenantEvent",
     "Invoice",
     "LoginToken",
     "MailLog",

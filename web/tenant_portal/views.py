@@ -1,19 +1,26 @@
+"""The dashboard: plan, billing state, the site, and usage against the plan's limits."""
+
 from __future__ import annotations
 
-from flask import current_app, render_template
-from flask_login import current_user, login_required
+from flask import current_app, g, render_template
+from sqlalchemy import select
 
-from db.models import Tenant
+from billing.entitlements import all_usage
+from db.models import Subscription
 from tenants.urls import Urls
+from web.api.ratelimit import requests_this_minute
 from web.extensions import db
 from web.tenant_portal import bp
+from web.tenant_portal.context import catalog
 
 
 @bp.get("/")
-@login_required
 def dashboard():
-    tenant = db.session.get(Tenant, current_user.tenant_id)
-    catalog = current_app.extensions["catalog"]
-    return render_template("portal/dashboard.html", tenant=tenant,
-                           plan=catalog.plan(tenant.plan_id),
-                           site_url=Urls.from_config(current_app.config).site(tenant.subdomain))
+    tenant = g.tenant
+    subscription = db.session.scalar(
+        select(Subscription).where(Subscription.id == tenant.stripe_subscription_id))
+    api_requests = requests_this_minute(current_app.extensions["queues"].connection, tenant.id)
+    return render_template(
+        "portal/dashboard.html", tenant=tenant, plan=catalog().plan(tenant.plan_id),
+        subscription=subscription, usage=all_usage(db.session, catalog(), tenant, api_requests),
+        site_url=Urls.from_config(current_app.config).site(tenant.subdomain))

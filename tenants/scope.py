@@ -1,0 +1,58 @@
+"""The one way to query tenant-owned rows: every query for one goes through ``scoped``.
+
+Row-level security in PostgreSQL (``tenant_rls`` below) is the second wall: a transaction
+marked with ``use_tenant`` runs as the ``contyzr_tenant`` role with ``app.tenant_id`` set,
+and the policies hide every row of another tenant even from a query that forgot its filter.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import Select, event, select, text
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+TENANT_ROLE = "contyzr_tenant"
+# Tables whose rows belong to one tenant, each with a tenant_id column and an RLS policy.
+TENANT_TABLES = ("users", "pages", "posts", "products", "media_files", "login_tokens",
+                 "api_keys", "invites", "tenant_events")
+
+
+def scoped(model: type[T], tenant_id: int) -> Select[tuple[T]]:
+    return select(model).where(model.tenant_id == tenant_id)
+
+
+def get_scoped(session: Session, model: type[T], tenant_id: int, row_id) -> T | None:
+    """The row with this id if it belongs to this tenant; None (so: 404) otherwise."""
+    try:
+        row_id = int(row_id)
+    except (TypeError, ValueError):
+        return None
+    return session.scalar(scoped(model, tenant_id).where(model.id == row_id))
+
+
+def use_tenant(session: Session, tenant_id: int) -> None:
+    """From the next transaction on, this session is confined to one tenant's rows."""
+    session.info["tenant_id"] = tenant_id
+    if session.in_transaction():
+        _confine(session, session.connection())
+
+
+def release_tenant(session: Session) -> None:
+    if session.info.pop("tenant_id", None) is not None and session.in_transaction():
+        session.execute(text("RESET ROLE"))
+        session.execute(text("SELECT set_config('app.tenant_id', '', true)"))
+
+
+def _confine(session: Session, connection) -> None:
+    connection.execute(text(f"SET LOCAL ROLE {TENANT_ROLE}"))
+    connection.execute(text("SELECT set_config('app.tenant_id', :tenant, true)"),
+                       {"tenant": str(session.info["tenant_id"])})
+
+
+@event.listens_for(Session, "after_begin")
+def _confine_new_transaction(session: Session, transaction, connection) -> None:
+    if session.info.get("tenant_id") is not None:
+        _confine(session, connection)

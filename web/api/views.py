@@ -1,0 +1,105 @@
+"""GET /api/v1/pages and /api/v1/products of the key's tenant, rate limited per plan."""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request
+from redis.exceptions import RedisError
+
+from billing.access import access_for
+from billing.entitlements import may_use, plan_of
+from db.base import utcnow
+from db.models import Page, Product, Tenant
+from tenants import api_keys
+from tenants.scope import get_scoped, scoped, use_tenant
+from web.api import bp
+from web.api.ratelimit import hit
+from web.extensions import csrf, db
+
+csrf.exempt(bp)  # API calls carry a bearer key, not a session cookie
+
+
+def _error(status: int, message: str, headers: dict | None = None):
+    return jsonify(error={"status": status, "message": message}), status, headers or {}
+
+
+@bp.before_request
+def authenticate():
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return _error(401, "Send your API key as 'Authorization: Bearer <key>'.")
+    key = api_keys.authenticate(db.session, header.removeprefix("Bearer ").strip())
+    if key is None:
+        return _error(401, "This API key is not valid or was revoked.")
+    tenant = db.session.get(Tenant, key.tenant_id)
+    if not access_for(tenant).site_is_public:
+        return _error(403, "This account is suspended or closed; its API keys do not work "
+                           "until billing is settled.")
+    limit = plan_of(current_app.extensions["catalog"], tenant).limit("api_rpm")
+    try:
+        decision = hit(current_app.extensions["queues"].connection, tenant.id, limit)
+    except RedisError:
+        return _error(503, "The API is briefly unavailable. Please retry in a few seconds.",
+                      {"Retry-After": "5"})
+    g.rate_headers = decision.headers()
+    if not decision.allowed:
+        return _error(429, f"Your plan allows {limit} API requests per minute.", g.rate_headers)
+    key.last_used_at = utcnow()
+    db.session.commit()
+    g.tenant = tenant
+    use_tenant(db.session, tenant.id)
+    return None
+
+
+@bp.after_request
+def rate_headers(response):
+    response.headers.extend(g.get("rate_headers", {}))
+    return response
+
+
+def _page(page: Page) -> dict:
+    return {"id": page.id, "slug": page.slug, "title": page.title, "published": page.published,
+            "position": page.position, "blocks": page.blocks,
+            "updated_at": page.updated_at.isoformat()}
+
+
+def _product(product: Product) -> dict:
+    return {"id": product.id, "slug": product.slug, "name": product.name,
+            "description": product.description, "price_cents": product.price_cents,
+            "currency": product.currency, "stock": product.stock, "active": product.active,
+            "images": product.images}
+
+
+@bp.get("/pages")
+def pages():
+    rows = db.session.scalars(scoped(Page, g.tenant.id).order_by(Page.position, Page.id)).all()
+    return jsonify(data=[_page(p) for p in rows])
+
+
+@bp.get("/pages/<page_id>")
+def page(page_id):
+    row = get_scoped(db.session, Page, g.tenant.id, page_id)
+    return jsonify(data=_page(row)) if row else _error(404, "No such page.")
+
+
+def _webshop_refusal():
+    if not may_use(current_app.extensions["catalog"], g.tenant, "webshop"):
+        return _error(403, "The webshop is not part of your plan.")
+    return None
+
+
+@bp.get("/products")
+def products():
+    refused = _webshop_refusal()
+    if refused:
+        return refused
+    rows = db.session.scalars(scoped(Product, g.tenant.id).order_by(Product.id)).all()
+    return jsonify(data=[_product(p) for p in rows])
+
+
+@bp.get("/products/<product_id>")
+def product(product_id):
+    refused = _webshop_refusal()
+    if refused:
+        return refused
+    row = get_scoped(db.session, Product, g.tenant.id, product_id)
+    return jsonify(data=_product(row)) if row else _error(404, "No such product.")

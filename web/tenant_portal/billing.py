@@ -1,0 +1,39 @@
+"""Billing in the portal: the plan, the invoices, and the way into Stripe's billing portal."""
+
+from __future__ import annotations
+
+import stripe
+from flask import current_app, flash, g, redirect, render_template, url_for
+from sqlalchemy import select
+
+from db.models import Invoice, Subscription
+from web.extensions import db
+from web.tenant_portal import bp
+from web.tenant_portal.context import catalog, managers_only
+
+
+@bp.get("/billing")
+def billing():
+    tenant = g.tenant
+    invoices = db.session.scalars(
+        select(Invoice).where(Invoice.customer_id == tenant.stripe_customer_id)
+        .order_by(Invoice.created.desc()).limit(24)).all()
+    subscription = db.session.scalar(
+        select(Subscription).where(Subscription.id == tenant.stripe_subscription_id))
+    return render_template("portal/billing.html", tenant=tenant, invoices=invoices,
+                           subscription=subscription, plan=catalog().plan(tenant.plan_id))
+
+
+@bp.post("/billing/portal")
+@managers_only
+def billing_portal():
+    """Open a Stripe billing portal session (change plan, card, cancel) and go there."""
+    try:
+        session = current_app.extensions["stripe"].v1.billing_portal.sessions.create(params={
+            "customer": g.tenant.stripe_customer_id,
+            "return_url": url_for("portal.billing", _external=True)})
+    except stripe.StripeError:
+        current_app.logger.exception("billing portal session for tenant %s", g.tenant.id)
+        flash("Our payment provider could not be reached. Please try again in a minute.", "error")
+        return redirect(url_for("portal.billing"), code=303)
+    return redirect(session.url, code=303)
