@@ -29,10 +29,15 @@ WEBHOOK_SECRET = "whsec_bench"
 
 
 class Stack:
-    def __init__(self, web_workers: int = 2, queue_workers: dict[str, int] | None = None):
+    def __init__(self, web_workers: int = 2, queue_workers: dict[str, int] | None = None, *,
+                 stripe: bool = False, cron: bool = False, env: dict[str, str] | None = None):
+        # stripe: also run the local Stripe as a process (webhooks to this app) and sync the
+        # catalog to it; cron: also run ``python -m web cron``; env: extra environment.
+        self.with_stripe, self.with_cron, self.extra_env = stripe, cron, dict(env or {})
         self.root = Path(tempfile.mkdtemp(prefix="contyzr-bench-"))
         self.web_workers = web_workers
-        self.queue_workers = queue_workers or {"billing": 1, "provisioning": 2}
+        # {} means no queue workers at all (benchmarks of the web tier alone).
+        self.queue_workers = {"billing": 1, "provisioning": 2} if queue_workers is None else queue_workers
         self.processes: list[subprocess.Popen] = []
 
     def __enter__(self) -> Stack:
@@ -49,6 +54,10 @@ class Stack:
             "MAIL_RATE_PER_SECOND": "1000", "PUBLIC_URL": self.url,
             "INSTANCE_PATH": str(self.root / "instance"),
         }
+        self.env.update(self.extra_env)
+        if self.with_stripe:
+            self.stripe_url = f"http://127.0.0.1:{free_port()}"
+            self.env["STRIPE_API_BASE"] = self.stripe_url
         subprocess.run([sys.executable, "-m", "web", "db", "upgrade"], env=self.env, check=True,
                        stdout=subprocess.DEVNULL)
         self.web = self.spawn(["-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
@@ -58,7 +67,43 @@ class Stack:
             for _ in range(count):
                 self.spawn(["-m", "web", "worker", "--queue", queue])
         self.wait_until_up()
+        if self.with_stripe:
+            self.start_stripe()
+        if self.with_cron:
+            self.cron = self.spawn(["-m", "web", "cron"])
         return self
+
+    def start_stripe(self, timeout: float = 30) -> None:
+        """The local Stripe on the port chosen in ``__enter__``, then ``catalog sync`` to it."""
+        port = self.stripe_url.rsplit(":", 1)[1]
+        self.stripe = self.spawn(["-m", "fakes.stripe_api", "--port", port, "--webhook-url",
+                                  f"{self.url}/webhooks/stripe", "--webhook-secret", WEBHOOK_SECRET])
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                httpx.get(f"{self.stripe_url}/_test/clock", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if self.stripe.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the local Stripe did not come up") from None
+                time.sleep(0.2)
+        subprocess.run([sys.executable, "-m", "web", "catalog", "sync"], env=self.env, check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def stripe_control(self, method: str, path: str, timeout: float = 60, **data) -> dict:
+        """Call a ``/_test`` control of the local Stripe (form-encoded), return its JSON."""
+        response = httpx.request(method, f"{self.stripe_url}/_test/{path.lstrip('/')}",
+                                 data=data or None, timeout=timeout)
+        response.raise_for_status()
+        return response.json()
+
+    def respawn(self, process: subprocess.Popen) -> subprocess.Popen:
+        """Start a new process with the arguments of ``process`` (which should be dead)."""
+        return self.spawn(list(process.args[1:]))
+
+    def log_of(self, process: subprocess.Popen) -> Path:
+        """The log file ``spawn`` gave this process."""
+        return self.root / f"process-{self.processes.index(process)}.log"
 
     def spawn(self, args: list[str]) -> subprocess.Popen:
         log = open(self.root / f"process-{len(self.processes)}.log", "wb")  # noqa: SIM115

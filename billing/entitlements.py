@@ -25,10 +25,15 @@ class FeatureNotInPlan(Exception):
         self.feature, self.label, self.plans = feature, label, plans
 
 
+# How each limit reads in a sentence: "your plan's limit of 10 pages".
+LIMIT_NOUNS = {"pages": "pages", "users": "team members", "media_mb": "MB of media storage",
+               "products": "products", "api_rpm": "API requests per minute"}
+
+
 class LimitReached(Exception):
     def __init__(self, usage: Usage):
-        super().__init__(
-            f"You have reached your plan's limit of {usage.limit:,} {usage.label.lower()}.")
+        noun = LIMIT_NOUNS.get(usage.name, usage.label.lower())
+        super().__init__(f"You have reached your plan's limit of {usage.limit:,} {noun}.")
         self.usage = usage
 
 

@@ -1,8 +1,8 @@
 """The billing state machine: one handler per Stripe event type.
 
-``handle(session, client, catalog, event)`` is idempotent and independent of order: it reads
+``handle(session, deps, event)`` is idempotent and independent of order: it reads
 the current subscription from Stripe rather than trusting the payload, and returns the
-follow-up work (provisioning) for the caller to enqueue after commit.
+follow-up work (provisioning, queued mails) for the caller to enqueue after commit.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from billing import lifecycle
 from billing.catalog import Catalog
+from billing.lifecycle import Effects
 from billing.stripe_client import as_dict
 from billing.subscriptions import (
     invoice_metadata,
@@ -23,12 +25,21 @@ from billing.subscriptions import (
 from db.base import utcnow
 from db.models import ProvisioningRun, Signup, Subscription, Tenant
 from tenants import subdomains
+from tenants.urls import Urls
+
+LIVE_STATUSES = ("active", "trialing")
 
 
 @dataclass
-class Outcome:
+class Deps:
+    client: stripe.StripeClient
+    catalog: Catalog
+    urls: Urls
+
+
+@dataclass
+class Outcome(Effects):
     provision: list[str] = field(default_factory=list)  # signup ids to provision
-    tenant_ids: list[int] = field(default_factory=list)  # tenants whose billing changed
 
 
 def _signup_for(session: Session, customer_id: str | None, signup_id: str | None) -> Signup | None:
@@ -67,26 +78,36 @@ def checkout_expired(session: Session, obj: dict, outcome: Outcome) -> None:
     subdomains.release(session, signup.id)
 
 
-def subscription_changed(session: Session, client: stripe.StripeClient, catalog: Catalog,
-                         obj: dict, outcome: Outcome) -> Subscription:
-    fresh = as_dict(client.v1.subscriptions.retrieve(obj["id"]))
-    mirror = mirror_subscription(session, catalog, fresh)
+def subscription_changed(session: Session, deps: Deps, obj: dict, outcome: Outcome) -> Subscription:
+    fresh = as_dict(deps.client.v1.subscriptions.retrieve(obj["id"]))
+    mirror = mirror_subscription(session, deps.catalog, fresh)
     signup = _signup_for(session, mirror.customer_id, mirror.signup_id)
     if signup is not None and not signup.stripe_subscription_id:
         signup.stripe_subscription_id = mirror.id
     tenant = _tenant_for(session, mirror.customer_id)
-    if tenant is not None and mirror.plan_id:
+    if tenant is None:
+        return mirror
+    current = tenant.stripe_subscription_id in (None, mirror.id)
+    if mirror.status in LIVE_STATUSES and mirror.plan_id:
+        # A plan change from the billing portal applies at once; so does a new subscription.
         tenant.plan_id, tenant.interval = mirror.plan_id, mirror.interval
         tenant.stripe_subscription_id = mirror.id
-        outcome.tenant_ids.append(tenant.id)
+    elif current and mirror.status == "unpaid":
+        lifecycle.suspend(session, deps.urls, tenant, "subscription unpaid", outcome)
+    elif current and mirror.status == "canceled":
+        if mirror.cancellation_reason == "payment_failed":
+            lifecycle.suspend(session, deps.urls, tenant, "subscription cancelled for non-payment",
+                              outcome)
+        else:
+            lifecycle.close(session, tenant, "subscription cancelled")
     return mirror
 
 
-def invoice_paid(session: Session, obj: dict, outcome: Outcome) -> None:
+def invoice_paid(session: Session, deps: Deps, obj: dict, outcome: Outcome) -> None:
     invoice = mirror_invoice(session, obj)
     tenant = _tenant_for(session, invoice.customer_id)
     if tenant is not None:
-        outcome.tenant_ids.append(tenant.id)
+        _reactivate_if_paid_up(session, deps, tenant, invoice, outcome)
         return
     signup = _signup_for(session, invoice.customer_id, invoice_metadata(obj).get("signup_id"))
     if signup is None or signup.status not in ("pending", "paid"):
@@ -102,21 +123,38 @@ def invoice_paid(session: Session, obj: dict, outcome: Outcome) -> None:
     outcome.provision.append(signup.id)
 
 
-def invoice_payment_failed(session: Session, obj: dict, outcome: Outcome) -> None:
+def _reactivate_if_paid_up(session: Session, deps: Deps, tenant: Tenant, invoice, outcome) -> None:
+    """Reactivate only when Stripe says the subscription is live now: a late, duplicate or
+    old invoice.paid must not lift a suspension that a newer failure caused."""
+    if tenant.billing_state not in ("past_due", "suspended", "closed") \
+            or not invoice.subscription_id:
+        return
+    fresh = as_dict(deps.client.v1.subscriptions.retrieve(invoice.subscription_id))
+    mirror = mirror_subscription(session, deps.catalog, fresh)
+    if mirror.status not in LIVE_STATUSES:
+        return
+    if mirror.plan_id:
+        tenant.plan_id, tenant.interval = mirror.plan_id, mirror.interval
+    tenant.stripe_subscription_id = mirror.id
+    lifecycle.reactivate(session, deps.urls, tenant, f"invoice {invoice.id} paid", outcome,
+                         occurrence=invoice.id)
+
+
+def invoice_payment_failed(session: Session, deps: Deps, obj: dict, outcome: Outcome) -> None:
     invoice = mirror_invoice(session, obj)
     if invoice.status == "paid":
-        return
+        return  # paid in the meantime: this failure is old news
     subscription = session.get(Subscription, invoice.subscription_id or "", with_for_update=True)
     if subscription is not None:
         subscription.last_payment_failed_at = utcnow()
         subscription.failed_payment_count = max(subscription.failed_payment_count,
                                                 invoice.attempt_count)
     tenant = _tenant_for(session, invoice.customer_id)
-    if tenant is not None:
-        outcome.tenant_ids.append(tenant.id)
+    if tenant is not None and tenant.stripe_subscription_id in (None, invoice.subscription_id):
+        lifecycle.payment_failed(session, deps.catalog, deps.urls, tenant, invoice, outcome)
 
 
-def handle(session: Session, client: stripe.StripeClient, catalog: Catalog, event: dict) -> Outcome:
+def handle(session: Session, deps: Deps, event: dict) -> Outcome:
     outcome = Outcome()
     obj = event["data"]["object"]
     match event["type"]:
@@ -126,11 +164,11 @@ def handle(session: Session, client: stripe.StripeClient, catalog: Catalog, even
             checkout_expired(session, obj, outcome)
         case ("customer.subscription.created" | "customer.subscription.updated"
               | "customer.subscription.deleted"):
-            subscription_changed(session, client, catalog, obj, outcome)
+            subscription_changed(session, deps, obj, outcome)
         case "invoice.paid":
-            invoice_paid(session, obj, outcome)
+            invoice_paid(session, deps, obj, outcome)
         case "invoice.payment_failed":
-            invoice_payment_failed(session, obj, outcome)
+            invoice_payment_failed(session, deps, obj, outcome)
         case "invoice.created" | "invoice.finalized" | "invoice.payment_succeeded":
             mirror_invoice(session, obj)
         case _:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import stripe
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from billing.catalog import Catalog
-from billing.handlers import Outcome, handle
+from billing.handlers import Deps, Outcome, handle
 from db.base import utcnow
 from db.models import StripeEvent
 
@@ -17,8 +15,7 @@ def lock_customer(session: Session, customer_id: str) -> None:
     session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(customer_id, 0))))
 
 
-def process(session: Session, client: stripe.StripeClient, catalog: Catalog,
-            event_id: str) -> Outcome | None:
+def process(session: Session, deps: Deps, event_id: str) -> Outcome | None:
     """Apply the event if it was not applied yet. Flushes; the caller commits.
 
     Returns None when there was nothing to do (unknown or already processed).
@@ -32,7 +29,7 @@ def process(session: Session, client: stripe.StripeClient, catalog: Catalog,
     event = session.get(StripeEvent, event_id, with_for_update=True, populate_existing=True)
     if event.processed_at is not None:
         return None
-    outcome = handle(session, client, catalog, event.payload)
+    outcome = handle(session, deps, event.payload)
     event.attempts += 1
     event.processed_at = utcnow()
     event.failed_at = None

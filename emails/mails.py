@@ -75,7 +75,9 @@ def reactivated(company: str, portal_url: str) -> dict[str, Any]:
     return {"company": company, "portal_url": portal_url}
 
 
-def closing_reminder(company: str, delete_on_date: date, billing_url: str) -> dict[str, Any]:
+def closing_reminder(company: str, delete_on_date: date | str, billing_url: str) -> dict[str, Any]:
+    if isinstance(delete_on_date, str):  # as stored in the mail outbox (JSON)
+        delete_on_date = date.fromisoformat(delete_on_date)
     return {
         "company": company,
         "delete_on": format_date(delete_on_date),

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 T = TypeVar("T")
 
 TENANT_ROLE = "contyzr_tenant"
+MAX_ID = 2**31 - 1
 # Tables whose rows belong to one tenant, each with a tenant_id column and an RLS policy.
 TENANT_TABLES = ("users", "pages", "posts", "products", "media_files", "login_tokens",
                  "api_keys", "invites", "tenant_events")
@@ -29,6 +30,8 @@ def get_scoped(session: Session, model: type[T], tenant_id: int, row_id) -> T | 
     try:
         row_id = int(row_id)
     except (TypeError, ValueError):
+        return None
+    if not 0 < row_id <= MAX_ID:  # beyond PostgreSQL's integer: no such row, not an error
         return None
     return session.scalar(scoped(model, tenant_id).where(model.id == row_id))
 

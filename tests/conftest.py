@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import sessionmaker
 
 from devstack.postgres import EmbeddedPostgres
@@ -109,6 +109,14 @@ def db_session(app):
     state.sessionmaker = sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
+
+    @event.listens_for(state.sessionmaker, "after_commit")
+    def end_confinement(_session):
+        # In production SET LOCAL ROLE ends with the transaction; here the outer test
+        # transaction outlives every commit, so end the tenant confinement explicitly.
+        connection.exec_driver_sql("RESET ROLE")
+        connection.exec_driver_sql("SELECT set_config('app.tenant_id', '', false)")
+
     session = state.sessionmaker()
     yield session
     session.close()
@@ -198,3 +206,17 @@ def owner_client(app, db_session, client, sign_in, mails):
     sign_in(tenant.owner_email)
     client.tenant = tenant
     return client
+
+
+@pytest.fixture
+def forwarder(app, stripe_fake):
+    """A local Stripe emptied for this test (catalog synced again), and the forwarder of its
+    events to the app (support.EventForwarder)."""
+    import httpx
+    from support import EventForwarder
+
+    from billing.catalog_sync import sync_catalog
+
+    httpx.post(f"{stripe_fake.url}/_test/reset")
+    sync_catalog(app.extensions["stripe"], app.extensions["catalog"])
+    return EventForwarder(stripe_fake)

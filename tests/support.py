@@ -14,6 +14,8 @@ from billing.signatures import sign
 from worker.queues import QUEUE_NAMES
 
 WEBHOOK_SECRET = "whsec_test_current"
+# One client for every call to the local fakes (a new httpx client loads the CA bundle each time).
+http = httpx.Client(timeout=30)
 
 
 def stripe_event(event_type: str, obj: dict, created: int | None = None) -> dict:
@@ -88,10 +90,10 @@ class EventForwarder:
         self.seen = {event["id"] for event in self.events()}
 
     def events(self) -> list[dict]:
-        return httpx.get(f"{self.fake.url}/_test/events").json()["events"]
+        return http.get(f"{self.fake.url}/_test/events").json()["events"]
 
     def payload(self, event_id: str) -> dict:
-        return httpx.get(f"{self.fake.url}/v1/events/{event_id}",
+        return http.get(f"{self.fake.url}/v1/events/{event_id}",
                          headers={"Authorization": "Bearer sk_test_suite"}).json()
 
     def new_events(self) -> list[dict]:
@@ -99,8 +101,11 @@ class EventForwarder:
         self.seen.update(e["id"] for e in fresh)
         return [self.payload(e["id"]) for e in fresh]
 
-    def forward(self, client, order=None) -> list[dict]:
+    def forward(self, client, order=None, customer: str | None = None) -> list[dict]:
+        """Deliver the events since the last call (of one customer, when given)."""
         events = self.new_events()
+        if customer is not None:
+            events = [e for e in events if _customer(e) == customer]
         for event in (order(events) if order else events):
             assert post_event(client, event).status_code == 200
         return events
@@ -130,3 +135,15 @@ def purge(engine, subdomains: list[str]) -> None:
         session.execute(delete(Subdomain).where(Subdomain.signup_id.in_(ids)))
         session.execute(delete(Signup).where(Signup.id.in_(ids)))
         session.commit()
+
+
+def _customer(event: dict) -> str | None:
+    obj = event["data"]["object"]
+    return obj.get("id") if obj.get("object") == "customer" else obj.get("customer")
+
+
+def fake_stripe(stripe_fake, method: str, path: str, **data) -> dict:
+    """Call the local Stripe (its API or its /_test controls) as a script would."""
+    response = http.request(method, f"{stripe_fake.url}{path}", data=data or None,
+                             headers={"Authorization": "Bearer sk_test_suite"})
+    return response.json()

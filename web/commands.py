@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from billing import events
+from billing import events, lifecycle
+from billing.access import access_for
 from billing.catalog_sync import sync_catalog
-from db.models import ProvisioningRun, Signup
+from billing.lifecycle import STAFF_PREFIX, Effects
+from billing.processing import lock_customer
+from db.base import utcnow
+from db.models import ProvisioningRun, Signup, Tenant
+from tenants.urls import Urls
 from web.extensions import db
 
 catalog_cli = AppGroup("catalog", help="The plan catalog.")
 events_cli = AppGroup("events", help="Stored Stripe events.")
 provisioning_cli = AppGroup("provisioning", help="Provisioning runs.")
+tenants_cli = AppGroup("tenants", help="Tenants, for platform staff.")
 
 
 @catalog_cli.command("sync")
@@ -83,4 +91,59 @@ def provisioning_retry(signup_id: str) -> None:
     click.echo(f"provisioning: {signup_id} enqueued")
 
 
-COMMANDS = (catalog_cli, events_cli, provisioning_cli)
+def _tenant(subdomain: str) -> Tenant:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.subdomain == subdomain))
+    if tenant is None:
+        raise click.ClickException(f"no tenant {subdomain}")
+    if tenant.stripe_customer_id:
+        lock_customer(db.session, tenant.stripe_customer_id)
+    db.session.refresh(tenant, with_for_update=True)
+    return tenant
+
+
+def _deliver(effects: Effects) -> None:
+    from worker.jobs.mail import enqueue_delivery
+
+    for key in effects.mail_keys:
+        enqueue_delivery(current_app.extensions["queues"], key)
+
+
+@tenants_cli.command("list")
+def tenants_list() -> None:
+    for tenant in db.session.scalars(select(Tenant).order_by(Tenant.id)):
+        click.echo(f"{tenant.subdomain}  {tenant.plan_id}/{tenant.interval}  {tenant.status}  "
+                   f"{tenant.billing_state}  {access_for(tenant).value}")
+
+
+@tenants_cli.command("suspend")
+@click.argument("subdomain")
+@click.option("--reason", required=True, help="Recorded in the tenant's history.")
+@click.option("--actor", default=lambda: os.environ.get("USER", "staff"), show_default="$USER")
+def tenants_suspend(subdomain: str, reason: str, actor: str) -> None:
+    """Suspend a tenant by hand (read-only portal, suspension page; nothing deleted)."""
+    tenant, effects = _tenant(subdomain), Effects()
+    urls = Urls.from_config(current_app.config)
+    if not lifecycle.suspend(db.session, urls, tenant, STAFF_PREFIX + reason, effects, actor=actor):
+        raise click.ClickException(f"{subdomain} is {tenant.billing_state}; not suspended")
+    db.session.commit()
+    _deliver(effects)
+    click.echo(f"tenants: {subdomain} suspended ({reason})")
+
+
+@tenants_cli.command("reactivate")
+@click.argument("subdomain")
+@click.option("--reason", required=True, help="Recorded in the tenant's history.")
+@click.option("--actor", default=lambda: os.environ.get("USER", "staff"), show_default="$USER")
+def tenants_reactivate(subdomain: str, reason: str, actor: str) -> None:
+    """Restore a suspended or past-due tenant by hand."""
+    tenant, effects = _tenant(subdomain), Effects()
+    urls = Urls.from_config(current_app.config)
+    if not lifecycle.reactivate(db.session, urls, tenant, reason, effects,
+                                occurrence=f"staff-{utcnow().isoformat()}", actor=actor):
+        raise click.ClickException(f"{subdomain} is {tenant.billing_state}; nothing to reactivate")
+    db.session.commit()
+    _deliver(effects)
+    click.echo(f"tenants: {subdomain} reactivated ({reason})")
+
+
+COMMANDS = (catalog_cli, events_cli, provisioning_cli, tenants_cli)

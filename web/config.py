@@ -74,7 +74,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, bool]] = {
     "INSTANCE_PATH": (_str, None, False),
     "MEDIA_ROOT": (_str, None, False),
     "RETENTION_DAYS": (_int, 30, False),
-    "MAX_CONTENT_LENGTH": (_int, 16 * 1024 * 1024, False),
+    "MAX_CONTENT_LENGTH": (_int, 11 * 1024 * 1024, False),  # uploads are at most 10 MB
     "TRUST_PROXY": (_bool, False, False),
 }
 

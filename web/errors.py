@@ -25,6 +25,12 @@ def init_app(app: Flask) -> None:
             "Go back, reload the page and try again."
         )
 
+    @app.errorhandler(413)
+    def too_large(exc):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return render_error(413, "Too large", f"This request is larger than {limit} MB. "
+                            "Files can be at most 10 MB each.")
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         return render_error(exc.code or 500, exc.name, exc.description or exc.name)

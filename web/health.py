@@ -37,3 +37,9 @@ def healthz():
     if down:
         body["down"] = down
     return jsonify(body), 503 if down else 200
+
+
+@bp.get("/livez")
+def livez():
+    """Liveness: the process answers (no database or Redis involved)."""
+    return "ok\n", 200, {"Content-Type": "text/plain"}

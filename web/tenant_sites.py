@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, render_template, request
 from sqlalchemy import select
 
+from billing.access import Access, access_for
 from db.models import Tenant
 from web.extensions import db
 
@@ -29,10 +30,15 @@ def init_app(app: Flask) -> None:
         name = tenant_subdomain(request.host, current_app.config["PLATFORM_DOMAIN"])
         if name is None or request.path.startswith(bp.static_url_path + "/"):
             return None
-        tenant = db.session.scalar(select(Tenant).where(Tenant.subdomain == name,
-                                                        Tenant.status != "provisioning"))
-        if tenant is None:
-            abort(404, description=f"There is no site at {name}.{current_app.config['PLATFORM_DOMAIN']}.")
+        tenant = db.session.scalar(select(Tenant).where(Tenant.subdomain == name))
+        access = access_for(tenant) if tenant is not None else Access.NONE
+        if access is Access.NONE:
+            domain = current_app.config["PLATFORM_DOMAIN"]
+            abort(404, description=f"There is no site at {name}.{domain}.")
+        if access is Access.READ_ONLY:
+            return render_template("site_status/suspended.html"), 503, {"Retry-After": "3600"}
+        if access is Access.CLOSED:
+            return render_template("site_status/closed.html"), 410
         if request.method not in ("GET", "HEAD"):
             abort(405)
         return render_site(db.session, tenant, request.path)

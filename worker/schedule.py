@@ -5,12 +5,17 @@ from __future__ import annotations
 from rq.cron import CronScheduler
 
 from worker.jobs.billing import sweep_events
+from worker.jobs.lifecycle import enforce_retention, expire_grace
+from worker.jobs.mail import sweep_mail
 from worker.jobs.provisioning import sweep_stuck_runs
 from worker.queues import MAINTENANCE
 
 PERIODIC = [
     (sweep_events, 30),
     (sweep_stuck_runs, 15),
+    (sweep_mail, 60),
+    (expire_grace, 120),
+    (enforce_retention, 3600),
 ]
 
 

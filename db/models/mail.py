@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, CreatedAt
@@ -21,6 +22,8 @@ class MailLog(CreatedAt, Base):
         ForeignKey("tenants.id", ondelete="SET NULL"), index=True
     )
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed
+    # For mails queued as an outbox row: what the mail's context function is called with.
+    params: Mapped[dict | None] = mapped_column(JSONB)
     attempts: Mapped[int] = mapped_column(default=0)
     provider_id: Mapped[str | None] = mapped_column(String(120))
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,4 +1,5 @@
-import httpx
+
+from support import http
 
 from billing.catalog_sync import sync_catalog
 
@@ -7,7 +8,7 @@ def test_sync_is_idempotent_and_prices_are_found_by_lookup_key(app, stripe_fake)
     # The session fixture synced once already; a second run changes nothing.
     result = app.test_cli_runner().invoke(args=["catalog", "sync"])
     assert result.exit_code == 0 and "catalog: 0 change(s)" in result.output
-    prices = httpx.get(f"{stripe_fake.url}/v1/prices",
+    prices = http.get(f"{stripe_fake.url}/v1/prices",
                        params={"lookup_keys[]": ["enterprise_yearly"]},
                        headers={"Authorization": "Bearer sk_test_suite"}).json()["data"]
     assert prices[0]["unit_amount"] == 199000 and prices[0]["recurring"]["interval"] == "year"

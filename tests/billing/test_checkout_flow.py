@@ -3,11 +3,10 @@
 import itertools
 from datetime import timedelta
 
-import httpx
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
-from support import EventForwarder, csrf_token, post_event, run_jobs, stripe_event
+from support import csrf_token, http, post_event, run_jobs, stripe_event
 
 from billing import events as billing_events
 from billing import handlers
@@ -15,11 +14,6 @@ from db.base import utcnow
 from db.models import Signup, StripeEvent, Subdomain, Subscription, Tenant
 
 CARD_OK, CARD_DECLINED = "4242 4242 4242 4242", "4000 0000 0000 0341"
-
-
-@pytest.fixture
-def forwarder(stripe_fake):
-    return EventForwarder(stripe_fake)
 
 
 def sign_up(client, db_session, subdomain, plan="starter", interval="month"):
@@ -33,12 +27,12 @@ def sign_up(client, db_session, subdomain, plan="starter", interval="month"):
 
 
 def pay_on_hosted_page(signup, card=CARD_OK):
-    return httpx.post(signup.checkout_url, data={"card": card}, follow_redirects=False)
+    return http.post(signup.checkout_url, data={"card": card}, follow_redirects=False)
 
 
 def test_paid_checkout_becomes_a_live_tenant(app, client, db_session, forwarder, mails):
     signup = sign_up(client, db_session, "flow-paid")
-    page = httpx.get(signup.checkout_url)
+    page = http.get(signup.checkout_url)
     assert page.status_code == 200 and "€29" in page.text
     paid = pay_on_hosted_page(signup)
     assert paid.status_code == 303
@@ -89,7 +83,7 @@ def test_declined_card_changes_nothing(client, db_session, forwarder):
 
 def test_expired_checkout_releases_the_subdomain(app, client, db_session, forwarder, stripe_fake):
     signup = sign_up(client, db_session, "flow-expired")
-    httpx.post(f"{stripe_fake.url}/v1/checkout/sessions/{signup.checkout_session_id}/expire",
+    http.post(f"{stripe_fake.url}/v1/checkout/sessions/{signup.checkout_session_id}/expire",
                headers={"Authorization": "Bearer sk_test_suite"})
     forwarder.forward(client)
     run_jobs(app)
@@ -166,11 +160,11 @@ def test_handler_failing_twice_then_succeeding(app, client, db_session, forwarde
     pay_on_hosted_page(signup)
     real, calls = handlers.invoice_paid, []
 
-    def flaky(session, obj, outcome):
+    def flaky(session, deps, obj, outcome):
         calls.append(obj["id"])
         if len(calls) <= 2:
             raise ConnectionError("database hiccup")
-        return real(session, obj, outcome)
+        return real(session, deps, obj, outcome)
 
     monkeypatch.setattr(handlers, "invoice_paid", flaky)
     events = forwarder.forward(client)
@@ -189,7 +183,7 @@ def test_handler_failing_every_time_is_visibly_failed_and_rerunnable(app, client
     signup = sign_up(client, db_session, "flow-broken")
     pay_on_hosted_page(signup)
 
-    def broken(session, obj, outcome):
+    def broken(session, deps, obj, outcome):
         raise ValueError("cannot read this invoice")
 
     monkeypatch.setattr(handlers, "invoice_paid", broken)

@@ -6,7 +6,7 @@ import re
 import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from support import purge, run_jobs
+from support import http, purge, run_jobs
 
 from db.models import Signup, StripeEvent
 
@@ -23,9 +23,9 @@ def test_signup_to_live_site_over_http(live_app, stripe_fake, mails):
             "email": "beans@roastery.example", "password": "roasting since nineteen ten",
             "template": "blog", "terms": "y", "csrf_token": token})
         assert submitted.status_code == 303
-        checkout = httpx.get(submitted.headers["Location"])
+        checkout = http.get(submitted.headers["Location"])
         assert "€290" in checkout.text
-        paid = httpx.post(submitted.headers["Location"], data={"card": "4242424242424242"})
+        paid = http.post(submitted.headers["Location"], data={"card": "4242424242424242"})
         assert paid.status_code == 303
         onboarding = paid.headers["Location"]
         assert onboarding.startswith(base + "/onboarding/")

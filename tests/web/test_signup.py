@@ -5,11 +5,10 @@ import threading
 from urllib.parse import parse_qs, urlsplit
 
 import factories
-import httpx
 import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
-from support import csrf_token, share_transaction
+from support import csrf_token, http, share_transaction
 
 from billing.catalog import default_catalog
 from db.models import Signup, Subdomain
@@ -26,7 +25,7 @@ def submit(client, plan="starter", interval="month", **changes):
 
 
 def fake_get(stripe_fake, path, **params):
-    response = httpx.get(f"{stripe_fake.url}/v1/{path}", params=params,
+    response = http.get(f"{stripe_fake.url}/v1/{path}", params=params,
                          headers={"Authorization": "Bearer sk_test_suite"})
     return response.json()
 
@@ -108,7 +107,7 @@ def test_success_creates_one_customer_one_session_and_redirects(client, db_sessi
     assert "/onboarding/" in session["success_url"]
     cancel = parse_qs(urlsplit(session["cancel_url"]).query)
     assert cancel["plan"] == ["professional"] and cancel["interval"] == ["year"]
-    items = httpx.get(f"{stripe_fake.url}/v1/checkout/sessions/{session['id']}/line_items",
+    items = http.get(f"{stripe_fake.url}/v1/checkout/sessions/{session['id']}/line_items",
                       headers={"Authorization": "Bearer sk_test_suite"}).json()["data"]
     assert items[0]["price"]["lookup_key"] == "professional_yearly"
 

@@ -9,4 +9,4 @@ def init_app(app: Flask) -> None:
     from web.auth import session_user  # noqa: F401  (registers the user loader)
 
 
-from web.auth import views  # noqa: E402,F401
+from web.auth import invites, views  # noqa: E402,F401

@@ -2,4 +2,17 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
 
-from web.tenant_portal import billing, context, views  # noqa: E402,F401  (routes register on import)
+# Routes register on import.
+from web.tenant_portal import (  # noqa: E402,F401
+    api_keys,
+    billing,
+    closing,
+    context,
+    domain,
+    media,
+    pages,
+    posts,
+    products,
+    team,
+    views,
+)

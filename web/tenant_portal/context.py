@@ -15,8 +15,8 @@ from tenants.scope import use_tenant
 from web.extensions import db
 from web.tenant_portal import bp
 
-# Endpoints a suspended or closed tenant may still post to: paying, exporting, signing out.
-ALWAYS_ALLOWED = {"portal.billing_portal", "portal.export"}
+# Endpoints a suspended or closed tenant may still post to: paying and subscribing again.
+ALWAYS_ALLOWED = {"portal.billing_portal", "portal.resubscribe"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 

@@ -8,6 +8,8 @@ from flask import current_app
 from rq import get_current_job
 
 from billing import events, processing
+from billing.handlers import Deps
+from tenants.urls import Urls
 from worker.context import job_session, queues
 from worker.queues import BILLING, Queues, retry_policy
 
@@ -19,12 +21,16 @@ def enqueue_event(queue_set: Queues, event_id: str) -> None:
     )
 
 
-def process_event(event_id: str) -> None:
+def billing_deps() -> Deps:
     app = current_app
+    return Deps(client=app.extensions["stripe"], catalog=app.extensions["catalog"],
+                urls=Urls.from_config(app.config))
+
+
+def process_event(event_id: str) -> None:
     with job_session() as session:
         try:
-            outcome = processing.process(session, app.extensions["stripe"],
-                                         app.extensions["catalog"], event_id)
+            outcome = processing.process(session, billing_deps(), event_id)
             session.commit()
         except Exception as exc:
             session.rollback()
@@ -34,10 +40,13 @@ def process_event(event_id: str) -> None:
             session.commit()
             raise
     if outcome is not None:
+        from worker.jobs.mail import enqueue_delivery
         from worker.jobs.provisioning import enqueue_provisioning
 
         for signup_id in outcome.provision:
             enqueue_provisioning(queues(), signup_id)
+        for key in outcome.mail_keys:
+            enqueue_delivery(queues(), key)
 
 
 def sweep_events() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from flask import current_app
@@ -9,12 +10,13 @@ from sqlalchemy import select
 
 from db.base import utcnow
 from db.models import MailLog
-from emails import mails
+from emails import mails, outbox
 from emails.render import render
 from emails.send import send_once
 from tenants import accounts, signin
+from tenants import team as team_rules
 from tenants.urls import Urls
-from worker.context import job_session
+from worker.context import job_session, queues
 from worker.queues import MAIL, Queues, retry_policy
 
 RESET_TTL = timedelta(hours=1)
@@ -49,3 +51,43 @@ def send_password_reset(email: str, request_id: str) -> bool:
                   to=user.email, mail=mail, tenant_id=user.tenant_id)
         session.commit()
         return True
+
+
+def enqueue_delivery(queue_set: Queues, key: str) -> None:
+    job_id = "mail-" + hashlib.sha256(key.encode()).hexdigest()[:32]  # rq ids: [A-Za-z0-9_-]
+    queue_set[MAIL].enqueue(deliver_mail, key, job_id=job_id,
+                            retry=retry_policy(current_app.config))
+
+
+def deliver_mail(key: str) -> None:
+    """Send one queued (outbox) mail, once."""
+    service = current_app.extensions["mail"]
+    with job_session() as session:
+        outbox.deliver(session, service.sender, service.limiter, key)
+        session.commit()
+
+
+def sweep_mail() -> int:
+    """Enqueue outbox mails whose delivery was never enqueued or never finished."""
+    with job_session() as session:
+        keys = outbox.undelivered(session, older_than=timedelta(minutes=1))
+    for key in keys:
+        enqueue_delivery(queues(), key)
+    return len(keys)
+
+
+def enqueue_invite_mail(queue_set: Queues, tenant_id: int, invite_id: int) -> None:
+    queue_set[MAIL].enqueue(send_invite_mail, tenant_id, invite_id,
+                            job_id=f"team-invite-{invite_id}", retry=retry_policy(current_app.config))
+
+
+def send_invite_mail(tenant_id: int, invite_id: int) -> bool:
+    """The MAIL job: send the invitation once (idempotency key from the invite id)."""
+    app = current_app
+    service = app.extensions["mail"]
+    with job_session() as session:
+        sent = team_rules.send_invite_mail(session, service.sender, service.limiter,
+                                           Urls.from_config(app.config), app.config["SECRET_KEY"],
+                                           tenant_id, invite_id)
+        session.commit()
+        return sent

@@ -6,6 +6,7 @@ Create Date: 2026-11-21 19:58:24.896226
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 
 revision = '0002'
@@ -58,6 +59,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('token_hash', name=op.f('uq_invites_token_hash'))
     )
     op.create_index(op.f('ix_invites_tenant_id'), 'invites', ['tenant_id'], unique=False)
+    op.add_column('mail_log', sa.Column('params', postgresql.JSONB(astext_type=sa.Text()), nullable=True))
     op.add_column('tenants', sa.Column('custom_domain', sa.String(length=253), nullable=True))
     op.add_column('tenants', sa.Column('past_due_since', sa.DateTime(timezone=True), nullable=True))
     op.add_column('tenants', sa.Column('suspension_reason', sa.String(length=200), nullable=True))
@@ -75,6 +77,7 @@ def downgrade() -> None:
     op.drop_column('tenants', 'suspension_reason')
     op.drop_column('tenants', 'past_due_since')
     op.drop_column('tenants', 'custom_domain')
+    op.drop_column('mail_log', 'params')
     op.drop_index(op.f('ix_invites_tenant_id'), table_name='invites')
     op.drop_table('invites')
     op.drop_index(op.f('ix_tenant_events_tenant_id'), table_name='tenant_events')

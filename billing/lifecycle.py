@@ -1,0 +1,115 @@
+"""The billing life cycle of a live tenant: past due, suspended, active again, closed, deleted.
+
+Each transition records a tenant event and queues its mail in the outbox (one per
+occurrence, by idempotency key). Callers hold the customer's advisory lock
+(``billing.processing.lock_customer``), so a payment and a suspension never interleave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from billing.catalog import Catalog
+from db.base import utcnow
+from db.models import Invoice, Tenant, TenantEvent, User
+from emails.outbox import queue_mail
+from tenants.urls import Urls
+
+REMINDER_BEFORE_DELETION = timedelta(days=7)
+STAFF_PREFIX = "staff: "
+
+
+@dataclass
+class Effects:
+    """Mails queued in this transaction: enqueue their delivery after commit."""
+
+    mail_keys: list[str] = field(default_factory=list)
+
+
+def _owner(session: Session, tenant: Tenant) -> User:
+    return session.scalar(select(User).where(User.tenant_id == tenant.id, User.role == "owner")
+                          .order_by(User.id))
+
+
+def _mail(session: Session, effects: Effects, tenant: Tenant, key: str, kind: str,
+          **params) -> None:
+    owner = _owner(session, tenant)
+    if owner is not None and queue_mail(session, key=key, kind=kind, to=owner.email,
+                                        params=params, tenant_id=tenant.id):
+        effects.mail_keys.append(key)
+
+
+def record(session: Session, tenant: Tenant, kind: str, detail: str | None = None,
+           actor: str = "system") -> None:
+    session.add(TenantEvent(tenant_id=tenant.id, kind=kind, detail=detail, actor=actor))
+
+
+def payment_failed(session: Session, catalog: Catalog, urls: Urls, tenant: Tenant,
+                   invoice: Invoice, effects: Effects, now: datetime | None = None) -> None:
+    """A charge failed: past due with a grace deadline, and one dunning mail per attempt."""
+    now = now or utcnow()
+    if tenant.billing_state not in ("active", "past_due", "suspended"):
+        return
+    if tenant.billing_state == "active":
+        grace_days = catalog.plan(tenant.plan_id).grace_days
+        tenant.billing_state = "past_due"
+        tenant.past_due_since = now
+        tenant.grace_until = now + timedelta(days=grace_days)
+        record(session, tenant, "past_due", f"invoice {invoice.id} failed; grace {grace_days} days")
+    days_left = max(0, (tenant.grace_until - now).days) if tenant.grace_until else 0
+    _mail(session, effects, tenant, f"dunning-{invoice.id}-{invoice.attempt_count}", "dunning",
+          company=tenant.company, amount_due_cents=invoice.amount_due, currency=invoice.currency,
+          hosted_invoice_url=invoice.hosted_invoice_url or urls.billing(),
+          billing_url=urls.billing(), grace_days_left=days_left)
+
+
+def suspend(session: Session, urls: Urls, tenant: Tenant, reason: str, effects: Effects,
+            actor: str = "system", now: datetime | None = None) -> bool:
+    """Read-only until paid. Nothing is deleted. True when the tenant was not suspended yet."""
+    if tenant.billing_state in ("suspended", "closed", "deleted"):
+        return False
+    now = now or utcnow()
+    tenant.billing_state, tenant.suspended_at, tenant.suspension_reason = "suspended", now, reason
+    record(session, tenant, "suspended", reason, actor)
+    since = (tenant.past_due_since or now).isoformat()
+    _mail(session, effects, tenant, f"suspended-{tenant.id}-{since}", "suspended",
+          company=tenant.company, billing_url=urls.billing())
+    return True
+
+
+def reactivate(session: Session, urls: Urls, tenant: Tenant, reason: str, effects: Effects,
+               occurrence: str, actor: str = "system") -> bool:
+    """Paid again (or restored by staff): full service at once. True when it changed."""
+    if tenant.billing_state not in ("past_due", "suspended", "closed"):
+        return False
+    if actor == "system" and (tenant.suspension_reason or "").startswith(STAFF_PREFIX):
+        return False  # a suspension by staff is lifted by staff only
+    previous = tenant.billing_state
+    tenant.billing_state = "active"
+    tenant.past_due_since = tenant.grace_until = None
+    tenant.suspended_at = tenant.suspension_reason = tenant.closed_at = None
+    record(session, tenant, "reactivated", f"{reason} (was {previous})", actor)
+    if previous in ("suspended", "closed"):
+        _mail(session, effects, tenant, f"reactivated-{tenant.id}-{occurrence}",
+              "reactivated", company=tenant.company, portal_url=urls.portal())
+    return True
+
+
+def close(session: Session, tenant: Tenant, reason: str, now: datetime | None = None) -> bool:
+    """The subscription ended: the site goes offline, data is kept for the retention period."""
+    if tenant.billing_state in ("closed", "deleted"):
+        return False
+    tenant.billing_state, tenant.closed_at = "closed", now or utcnow()
+    record(session, tenant, "closed", reason)
+    return True
+
+
+def remind_before_deletion(session: Session, urls: Urls, tenant: Tenant, delete_on: datetime,
+                           effects: Effects) -> None:
+    _mail(session, effects, tenant, f"closing-reminder-{tenant.id}-{tenant.closed_at.isoformat()}",
+          "closing_reminder", company=tenant.company, delete_on_date=delete_on.date().isoformat(),
+          billing_url=urls.billing())

@@ -1,0 +1,135 @@
+"""The pages of a tenant's site: creating them under the plan's limit, their addresses, their
+blocks, publishing.
+
+Blocks are ``{"type", "data"}`` as ``tenants.site_content.BLOCK_FIELDS`` defines them. Every
+change here keeps a page's blocks valid, so the public site can show each of them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import func
+from sqlalchemy.orm import Session
+
+from billing.catalog import Catalog
+from billing.entitlements import reserve
+from db.models import Page, Tenant
+from tenants.scope import scoped
+from tenants.site_content import BLOCK_FIELDS, ITEM_FIELDS, MAX_SLUG_LENGTH, block_problems, slug_problem
+
+DEFAULT_PRODUCTS_SHOWN = 6
+
+
+class FieldProblem(ValueError):
+    """A value the person has to change; ``field`` names the form field it belongs to, if one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def slugify(text: str, max_length: int) -> str:
+    """'Über uns & Co.' -> 'uber-uns-co'; empty when the text has no letters or digits."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+    return slug[:max_length].rstrip("-")
+
+
+def sentence(phrase: str) -> str:
+    """'use at most 80 characters' -> 'Use at most 80 characters.'"""
+    return phrase[:1].upper() + phrase[1:] + "."
+
+
+def _checked_slug(session: Session, tenant_id: int, title: str, slug: str,
+                  page: Page | None = None) -> str:
+    """The page's address: ``slug``, or one made from the title; unique within the site."""
+    slug = slug or slugify(title, MAX_SLUG_LENGTH)
+    problem = slug_problem(slug)
+    if problem:
+        raise FieldProblem(sentence(problem), "slug")
+    query = scoped(Page, tenant_id).where(Page.slug == slug)
+    if page is not None:
+        query = query.where(Page.id != page.id)
+    if session.scalar(query.limit(1)) is not None:
+        raise FieldProblem(f"Another page already has the address /{slug}.", "slug")
+    return slug
+
+
+def create_page(session: Session, catalog: Catalog, tenant: Tenant, title: str, slug: str) -> Page:
+    """A new draft page without blocks, last in the navigation. Raises ``LimitReached`` at the
+    plan's page limit and ``FieldProblem`` for an address that is not valid or taken. Flushes."""
+    reserve(session, catalog, tenant, "pages")
+    slug = _checked_slug(session, tenant.id, title, slug)
+    last = session.scalar(scoped(Page, tenant.id).with_only_columns(func.max(Page.position)))
+    page = Page(tenant_id=tenant.id, title=title, slug=slug, blocks=[], published=False,
+                in_navigation=True, position=0 if last is None else last + 1)
+    session.add(page)
+    session.flush()
+    return page
+
+
+def update_page(session: Session, page: Page, title: str, slug: str, in_navigation: bool) -> None:
+    """Raises ``FieldProblem`` for an address that is not valid or taken. Flushes."""
+    page.slug = _checked_slug(session, page.tenant_id, title, slug, page)
+    page.title = title
+    page.in_navigation = in_navigation
+    session.flush()
+
+
+def set_published(session: Session, page: Page, published: bool) -> None:
+    page.published = published
+    session.flush()
+
+
+def delete_page(session: Session, page: Page) -> None:
+    session.delete(page)
+    session.flush()
+
+
+def new_block(block_type: str) -> dict:
+    """A block of this type with empty text, one empty item and a few products."""
+    if block_type not in BLOCK_FIELDS:
+        raise FieldProblem(f"Choose one of: {', '.join(BLOCK_FIELDS)}.", "type")
+    data = {}
+    for field in BLOCK_FIELDS[block_type]:
+        if field == "items":
+            data[field] = [dict.fromkeys(ITEM_FIELDS[block_type], "")]
+        elif field == "limit":
+            data[field] = DEFAULT_PRODUCTS_SHOWN
+        else:
+            data[field] = ""
+    return {"type": block_type, "data": data}
+
+
+def add_block(session: Session, page: Page, block_type: str) -> int:
+    """Append a new block; returns its index. Flushes."""
+    page.blocks = [*page.blocks, new_block(block_type)]
+    session.flush()
+    return len(page.blocks) - 1
+
+
+def update_block(session: Session, page: Page, index: int, data: dict) -> None:
+    """Replace the data of block ``index`` (which exists); raises ``FieldProblem`` when the
+    block could not be shown with it. Flushes."""
+    block = {"type": page.blocks[index]["type"], "data": data}
+    problems = block_problems(block)
+    if problems:
+        raise FieldProblem(sentence("; ".join(problems)))
+    page.blocks = [*page.blocks[:index], block, *page.blocks[index + 1:]]
+    session.flush()
+
+
+def move_block(session: Session, page: Page, index: int, offset: int) -> None:
+    """Move block ``index`` (which exists) ``offset`` places; stops at the first and last place."""
+    blocks = list(page.blocks)
+    target = min(max(index + offset, 0), len(blocks) - 1)
+    blocks.insert(target, blocks.pop(index))
+    page.blocks = blocks
+    session.flush()
+
+
+def delete_block(session: Session, page: Page, index: int) -> None:
+    page.blocks = [block for number, block in enumerate(page.blocks) if number != index]
+    session.flush()

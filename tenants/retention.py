@@ -1,0 +1,60 @@
+"""A closed tenant's data: exported on request, deleted when the retention period ends."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from db.base import utcnow
+from db.models import ApiKey, Invite, LoginToken, MediaFile, Page, Post, Product, Tenant, User
+from tenants.scope import scoped
+
+
+def _rows(session: Session, model, tenant_id: int, columns: list[str]) -> list[dict]:
+    return [{column: _plain(getattr(row, column)) for column in columns}
+            for row in session.scalars(scoped(model, tenant_id).order_by(model.id))]
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def export_archive(session: Session, tenant: Tenant, media_root: str) -> bytes:
+    """Pages, posts, products (JSON) and media files, as one zip archive."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("pages.json", json.dumps(_rows(
+            session, Page, tenant.id,
+            ["slug", "title", "position", "in_navigation", "published", "blocks"]), indent=2))
+        archive.writestr("posts.json", json.dumps(_rows(
+            session, Post, tenant.id, ["slug", "title", "body", "published_at"]), indent=2))
+        archive.writestr("products.json", json.dumps(_rows(
+            session, Product, tenant.id,
+            ["slug", "name", "description", "price_cents", "currency", "stock", "active",
+             "images"]), indent=2))
+        for media in session.scalars(scoped(MediaFile, tenant.id).order_by(MediaFile.id)):
+            path = Path(media_root) / str(tenant.id) / media.storage_name
+            if path.is_file():
+                archive.write(path, f"media/{media.id}-{Path(media.filename).name}")
+    return buffer.getvalue()
+
+
+def delete_data(session: Session, tenant: Tenant, media_root: str) -> None:
+    """Delete the tenant's content, media and accounts but the owner's; keep the tenant row
+    (for the records and revenue history). Flushes."""
+    for model in (Page, Post, Product, MediaFile, ApiKey, Invite, LoginToken):
+        session.execute(delete(model).where(model.tenant_id == tenant.id))
+    owner_ids = select(User.id).where(User.tenant_id == tenant.id, User.role == "owner")
+    session.execute(delete(User).where(User.tenant_id == tenant.id, User.id.not_in(owner_ids)))
+    folder = Path(media_root) / str(tenant.id)
+    if folder.is_dir():
+        for file in folder.iterdir():
+            file.unlink(missing_ok=True)
+        folder.rmdir()
+    tenant.billing_state, tenant.data_deleted_at = "deleted", utcnow()
+    session.flush()

@@ -1,0 +1,192 @@
+"""The team: members with roles, invitations by mail, and the rule that an owner remains.
+
+Owners may do everything; admins everything except touching owners; editors edit content.
+An invitation counts against the plan's ``users`` limit while it is open. Its link carries a
+token derived from the invite id with the secret key, so the mail job can derive it again
+and only the token's hash is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from billing.access import access_for
+from billing.catalog import Catalog
+from billing.entitlements import LimitReached, reserve
+from db.base import utcnow
+from db.models import Invite, Tenant, User
+from db.models.tenants import ROLES
+from emails import mails
+from emails.render import render
+from emails.send import send_once
+from tenants.accounts import find_user
+from tenants.passwords import hash_password
+from tenants.scope import get_scoped, scoped
+from tenants.tokens import token_hash
+from tenants.urls import Urls
+
+INVITE_TTL = timedelta(days=7)
+
+
+class TeamRefused(Exception):
+    """A change the team rules do not allow, in words for the person asking."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+class InviteProblem(Exception):
+    """Why an invitation cannot be accepted, in words for the invitee; ``status`` for HTTP."""
+
+    def __init__(self, message: str, status: int = 410):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def invite_token(secret: str, invite_id: int) -> str:
+    return hmac.new(secret.encode(), f"invite:{invite_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def members(session: Session, tenant_id: int) -> list[User]:
+    return list(session.scalars(scoped(User, tenant_id).order_by(User.created_at, User.id)))
+
+
+def open_invites(session: Session, tenant_id: int) -> list[Invite]:
+    """Invitations not accepted yet, expired ones included (they can be revoked)."""
+    return list(session.scalars(scoped(Invite, tenant_id).where(Invite.accepted_at.is_(None))
+                                .order_by(Invite.created_at, Invite.id)))
+
+
+def assignable_roles(actor: User) -> tuple[str, ...]:
+    return ROLES if actor.role == "owner" else tuple(r for r in ROLES if r != "owner")
+
+
+def _known_role(role: str) -> None:
+    if role not in ROLES:
+        raise TeamRefused("Choose owner, admin or editor.", "role")
+
+
+def invite(session: Session, catalog: Catalog, tenant: Tenant, actor: User, email: str, role: str,
+           secret: str) -> Invite:
+    """Invite ``email`` with ``role``. Raises ``TeamRefused`` or ``LimitReached``. Flushes."""
+    email = email.strip().lower()
+    _known_role(role)
+    if role not in assignable_roles(actor):
+        raise TeamRefused("Only owners can invite an owner.", "role")
+    if session.scalar(scoped(User, tenant.id).where(func.lower(User.email) == email)):
+        raise TeamRefused(f"{email} is already on your team.", "email")
+    if session.scalar(scoped(Invite, tenant.id).where(
+            func.lower(Invite.email) == email, Invite.accepted_at.is_(None),
+            Invite.expires_at > utcnow())):
+        raise TeamRefused(f"{email} is already invited. Revoke that invitation to send a new one.",
+                          "email")
+    reserve(session, catalog, tenant, "users")
+    invite_id = session.scalar(select(func.nextval(func.pg_get_serial_sequence("invites", "id"))))
+    row = Invite(id=invite_id, tenant_id=tenant.id, email=email, role=role,
+                 token_hash=token_hash(invite_token(secret, invite_id)), invited_by=actor.id,
+                 expires_at=utcnow() + INVITE_TTL)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def send_invite_mail(session: Session, sender, limiter, urls: Urls, secret: str, tenant_id: int,
+                     invite_id: int) -> bool:
+    """Send the invitation's mail once; False when it was revoked, used or has expired."""
+    row = get_scoped(session, Invite, tenant_id, invite_id)
+    if row is None or row.accepted_at is not None or row.expires_at <= utcnow():
+        return False
+    company = session.get(Tenant, tenant_id).company
+    inviter = get_scoped(session, User, tenant_id, row.invited_by)
+    mail = render("team_invite", **mails.team_invite(
+        company=company, inviter=inviter.email if inviter else company, role=row.role,
+        accept_url=f"{urls.public_url}/invites/{invite_token(secret, row.id)}"))
+    send_once(session, sender, limiter, key=f"team-invite-{row.id}", kind="team_invite",
+              to=row.email, mail=mail, tenant_id=tenant_id)
+    return True
+
+
+def revoke_invite(session: Session, row: Invite) -> None:
+    session.delete(row)
+    session.flush()
+
+
+def _another_owner(session: Session, member: User) -> bool:
+    """Whether an owner other than ``member`` exists; locks the tenant until commit."""
+    session.execute(select(Tenant.id).where(Tenant.id == member.tenant_id).with_for_update())
+    return session.scalar(scoped(User, member.tenant_id).where(
+        User.role == "owner", User.id != member.id).limit(1)) is not None
+
+
+def change_role(session: Session, actor: User, member: User, role: str) -> None:
+    """Raises ``TeamRefused`` when the rules forbid it. Flushes."""
+    _known_role(role)
+    if role == member.role:
+        return
+    if actor.role != "owner" and "owner" in (role, member.role):
+        raise TeamRefused("Only owners can change who is an owner.")
+    if member.role == "owner" and not _another_owner(session, member):
+        raise TeamRefused(f"{member.email} is the only owner and stays one. "
+                          "Make someone else an owner first.")
+    member.role = role
+    session.flush()
+
+
+def remove(session: Session, actor: User, member: User, confirmed: bool) -> None:
+    """Remove ``member``; their sessions end with their account. Removing yourself needs
+    ``confirmed``. Raises ``TeamRefused`` when the rules forbid it. Flushes."""
+    if member.id == actor.id and not confirmed:
+        raise TeamRefused("To remove yourself from the team, tick “Yes, remove me” and try again.")
+    if member.role == "owner":
+        if actor.role != "owner":
+            raise TeamRefused("Only owners can remove an owner.")
+        if not _another_owner(session, member):
+            raise TeamRefused(f"{member.email} is the only owner and cannot be removed. "
+                              "Make someone else an owner first.")
+    session.delete(member)
+    session.flush()
+
+
+def open_invite(session: Session, token: str, lock: bool = False) -> tuple[Invite, Tenant]:
+    """The invitation behind this link and its tenant, or ``InviteProblem``."""
+    query = select(Invite).where(Invite.token_hash == token_hash(token))
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        raise InviteProblem("This invitation link is not valid; it may have been revoked. "
+                            "Ask for a new invitation.", 404)
+    if row.accepted_at is not None:
+        raise InviteProblem("This invitation was already accepted. Sign in with your email and "
+                            "password.")
+    tenant = session.get(Tenant, row.tenant_id)
+    if row.expires_at <= utcnow():
+        raise InviteProblem(f"This invitation has expired. Ask {tenant.company} for a new one.")
+    if find_user(session, row.email) is not None:
+        raise InviteProblem(f"{row.email} already has a Contyzr account, and an account belongs to "
+                            f"one company. Sign in with it, or ask {tenant.company} to invite "
+                            "another address.", 409)
+    if not access_for(tenant).may_change_content:
+        raise InviteProblem(f"The account of {tenant.company} is on hold, so invitations cannot be "
+                            "accepted right now. Please try again later.", 409)
+    return row, tenant
+
+
+def accept(session: Session, catalog: Catalog, token: str, password: str) -> User:
+    """Use the invitation once: a new member with the invited role. Flushes."""
+    row, tenant = open_invite(session, token, lock=True)
+    try:
+        reserve(session, catalog, tenant, "users", amount=0)  # the open invitation holds the seat
+    except LimitReached:
+        raise InviteProblem(f"The team of {tenant.company} is full on its current plan. Please "
+                            "ask the person who invited you.", 409) from None
+    user = User(tenant_id=tenant.id, email=row.email, role=row.role,
+                password_hash=hash_password(password), last_login_at=utcnow())
+    row.accepted_at = utcnow()
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,66 @@
+"""API keys in the portal: list, create and revoke. A new key is shown once, in the answer to
+the POST that created it; it is never put in the session, a flash message or a URL."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from db.models import ApiKey
+from tenants import api_keys as key_rules
+from tenants.scope import get_scoped, scoped
+from tenants.urls import Urls
+from web.extensions import db
+from web.tenant_portal import bp
+from web.tenant_portal.context import managers_only
+
+
+def _strip(value):
+    """Surrounding spaces and NUL characters (which PostgreSQL text cannot hold) go."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+class ApiKeyForm(FlaskForm):
+    name = StringField("Name", filters=[_strip], validators=[
+        DataRequired("Name the key after what uses it, e.g. Website sync."), Length(max=80)])
+
+
+def _page(form: ApiKeyForm, new_key: str | None = None, status: int = 200):
+    keys = db.session.scalars(scoped(ApiKey, g.tenant.id)
+                              .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())).all()
+    response = make_response(render_template(
+        "portal/api_keys/index.html", form=form, keys=keys, new_key=new_key,
+        api_url=f"{Urls.from_config(current_app.config).public_url}/api/v1/pages"), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/api-keys")
+@managers_only
+def api_keys():
+    return _page(ApiKeyForm(formdata=None))
+
+
+@bp.post("/api-keys")
+@managers_only
+def create_api_key():
+    form = ApiKeyForm()
+    if not form.validate_on_submit():
+        return _page(form, status=422)
+    _row, key = key_rules.create_key(db.session, g.tenant.id, form.name.data)
+    db.session.commit()
+    return _page(ApiKeyForm(formdata=None), new_key=key)
+
+
+@bp.post("/api-keys/<int(max=2147483647):key_id>/revoke")
+@managers_only
+def revoke_api_key(key_id: int):
+    row = get_scoped(db.session, ApiKey, g.tenant.id, key_id)
+    if row is None:
+        abort(404, description="There is no such API key.")
+    key_rules.revoke(row)
+    db.session.commit()
+    flash(f"The key {row.name} is revoked; requests with it are refused from now on.", "info")
+    return redirect(url_for("portal.api_keys"), code=303)

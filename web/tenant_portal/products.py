@@ -1,0 +1,139 @@
+"""The webshop in the portal: list, create, edit and delete products (plans with a webshop)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from billing.entitlements import usage
+from db.models import Product
+from tenants import products as product_rules
+from tenants.scope import get_scoped
+from tenants.urls import Urls
+from web.extensions import db
+from web.tenant_portal import bp
+from web.tenant_portal.context import catalog, requires_feature
+
+
+class ParsedField(StringField):
+    """Text that ``parse`` turns into ``data`` (raising ValueError with a message for people);
+    ``show`` turns ``data`` back into text. Typed text is kept when it is not valid."""
+
+    def __init__(self, label, parse, show, **kwargs):
+        super().__init__(label, **kwargs)
+        self.parse, self.show = parse, show
+
+    def process_formdata(self, valuelist):
+        self.data = None  # not the default when parsing fails
+        self.data = self.parse(valuelist[0] if valuelist else "")
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else self.show(self.data)
+
+
+NOT_OUR_IMAGE = "Choose images from your media library."
+
+
+def _strip(value):
+    """Surrounding spaces and NUL characters (which PostgreSQL text cannot hold) go."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+class ProductForm(FlaskForm):
+    name = StringField("Name", filters=[_strip], validators=[
+        DataRequired("Give the product a name."), Length(max=200)])
+    slug = StringField("Address in the shop", filters=[_strip], validators=[
+        Length(max=product_rules.MAX_SLUG_LENGTH)])
+    description = TextAreaField("Description", filters=[_strip], validators=[Length(max=10_000)])
+    price = ParsedField("Price in euros", parse=product_rules.price_cents, show=product_rules.euros)
+    stock = ParsedField("Stock", parse=product_rules.stock_count, show=str, default=0)
+    images = SelectMultipleField("Images", coerce=int, widget=ListWidget(prefix_label=False),
+                                 option_widget=CheckboxInput(), invalid_value_message=NOT_OUR_IMAGE,
+                                 invalid_choice_message=NOT_OUR_IMAGE)
+    active = BooleanField("Show in the shop", default=True)
+
+    def validate_slug(self, field):
+        problem = product_rules.slug_problem(field.data) if field.data else None
+        if problem:
+            raise ValidationError(problem)
+
+    def values(self) -> product_rules.ProductValues:
+        return product_rules.ProductValues(
+            name=self.name.data, slug=self.slug.data or "", description=self.description.data or "",
+            price_cents=self.price.data, stock=self.stock.data, image_ids=self.images.data or [],
+            active=self.active.data)
+
+
+def _form(product: Product | None = None) -> ProductForm:
+    data = None
+    if product is not None:
+        data = {"name": product.name, "slug": product.slug, "description": product.description,
+                "price": product.price_cents, "stock": product.stock, "active": product.active,
+                "images": product_rules.chosen_image_ids(db.session, product)}
+    form = ProductForm(data=data)
+    form.images.choices = [SelectChoice(m.id, m.filename)
+                           for m in product_rules.image_choices(db.session, g.tenant.id)]
+    return form
+
+
+def _product(product_id: int) -> Product:
+    product = get_scoped(db.session, Product, g.tenant.id, product_id)
+    if product is None:
+        abort(404, description="There is no such product.")
+    return product
+
+
+def _edit(product: Product | None):
+    """The product's form; once valid, the product is saved and the list shown."""
+    form = _form(product)
+    if form.validate_on_submit():
+        try:
+            if product is None:
+                product = product_rules.create(db.session, catalog(), g.tenant, form.values())
+            else:
+                product_rules.update(db.session, product, form.values())
+        except product_rules.ProductRejected as exc:
+            db.session.rollback()
+            form[exc.field].errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(f"{product.name} is saved.", "info")
+            return redirect(url_for("portal.products"), code=303)
+    return render_template("portal/products/form.html", form=form, product=product), \
+        422 if form.errors else 200
+
+
+@bp.get("/products")
+@requires_feature("webshop")
+def products():
+    return render_template(
+        "portal/products/list.html", products=product_rules.listing(db.session, g.tenant.id),
+        usage=usage(db.session, catalog(), g.tenant, "products"),
+        shop_url=Urls.from_config(current_app.config).site(g.tenant.subdomain) + "shop")
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@requires_feature("webshop")
+def new_product():
+    return _edit(None)
+
+
+@bp.route("/products/<int(max=2147483647):product_id>", methods=["GET", "POST"])
+@requires_feature("webshop")
+def edit_product(product_id: int):
+    return _edit(_product(product_id))
+
+
+@bp.post("/products/<int(max=2147483647):product_id>/delete")
+@requires_feature("webshop")
+def delete_product(product_id: int):
+    product = _product(product_id)
+    product_rules.delete(db.session, product)
+    db.session.commit()
+    flash(f"{product.name} is deleted.", "info")
+    return redirect(url_for("portal.products"), code=303)

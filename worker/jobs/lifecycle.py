@@ -1,0 +1,75 @@
+"""Scheduled billing jobs: end grace periods, remind and delete after retention.
+
+Each is idempotent and safe to run from several workers at once: it re-reads every tenant
+under the customer's advisory lock (the one event processing takes) before changing it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from billing import lifecycle
+from billing.lifecycle import REMINDER_BEFORE_DELETION, Effects
+from billing.processing import lock_customer
+from db.base import utcnow
+from db.models import Tenant
+from tenants.retention import delete_data
+from tenants.urls import Urls
+from worker.context import job_session, queues
+from worker.jobs.mail import enqueue_delivery
+
+
+def _locked(session, tenant_id: int) -> Tenant:
+    tenant = session.get(Tenant, tenant_id)
+    if tenant.stripe_customer_id:
+        lock_customer(session, tenant.stripe_customer_id)
+    return session.get(Tenant, tenant_id, with_for_update=True, populate_existing=True)
+
+
+def _deliver(effects: Effects) -> None:
+    for key in effects.mail_keys:
+        enqueue_delivery(queues(), key)
+
+
+def expire_grace() -> int:
+    """Suspend past-due tenants whose grace period has ended."""
+    urls, suspended = Urls.from_config(current_app.config), 0
+    with job_session() as session:
+        due = session.scalars(select(Tenant.id).where(
+            Tenant.billing_state == "past_due", Tenant.grace_until < utcnow())).all()
+        for tenant_id in due:
+            tenant, effects = _locked(session, tenant_id), Effects()
+            if tenant.billing_state == "past_due" and tenant.grace_until < utcnow():
+                suspended += lifecycle.suspend(session, urls, tenant, "grace period ended", effects)
+            session.commit()
+            _deliver(effects)
+    return suspended
+
+
+def enforce_retention() -> int:
+    """Remind closed tenants 7 days before deletion; delete their data when retention ends."""
+    config = current_app.config
+    urls, retention = Urls.from_config(config), timedelta(days=config["RETENTION_DAYS"])
+    deleted = 0
+    with job_session() as session:
+        closed = session.scalars(select(Tenant.id).where(
+            Tenant.billing_state == "closed",
+            Tenant.closed_at < utcnow() - retention + REMINDER_BEFORE_DELETION)).all()
+        for tenant_id in closed:
+            tenant, effects = _locked(session, tenant_id), Effects()
+            if tenant.billing_state != "closed":
+                session.commit()
+                continue
+            delete_on = tenant.closed_at + retention
+            if utcnow() >= delete_on:
+                delete_data(session, tenant, config["MEDIA_ROOT"])
+                lifecycle.record(session, tenant, "data_deleted", f"retention of {retention.days} days")
+                deleted += 1
+            else:
+                lifecycle.remind_before_deletion(session, urls, tenant, delete_on, effects)
+            session.commit()
+            _deliver(effects)
+    return deleted
