@@ -213,10 +213,25 @@ def forwarder(app, stripe_fake):
     """A local Stripe emptied for this test (catalog synced again), and the forwarder of its
     events to the app (support.EventForwarder)."""
     import httpx
-    from support import EventForwarder
 
     from billing.catalog_sync import sync_catalog
+
+    from support import EventForwarder
 
     httpx.post(f"{stripe_fake.url}/_test/reset")
     sync_catalog(app.extensions["stripe"], app.extensions["catalog"])
     return EventForwarder(stripe_fake)
+
+
+@pytest.fixture
+def timeline(app, client, db_session, stripe_fake, forwarder, mails):
+    """Make paying tenants on the local Stripe (see timeline.Timeline)."""
+    from timeline import Timeline
+
+    counter = iter(range(1000))
+
+    def make(plan="starter"):
+        return Timeline(app, client, db_session, stripe_fake, forwarder,
+                        f"t-{next(counter)}-{id(db_session) % 100000}", plan)
+
+    return make

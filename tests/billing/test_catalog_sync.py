@@ -1,7 +1,7 @@
 
-from support import http
-
 from billing.catalog_sync import sync_catalog
+
+from support import http
 
 
 def test_sync_is_idempotent_and_prices_are_found_by_lookup_key(app, stripe_fake):

@@ -6,12 +6,13 @@ from datetime import timedelta
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
-from support import csrf_token, http, post_event, run_jobs, stripe_event
 
 from billing import events as billing_events
 from billing import handlers
 from db.base import utcnow
 from db.models import Signup, StripeEvent, Subdomain, Subscription, Tenant
+
+from support import csrf_token, http, post_event, run_jobs, stripe_event
 
 CARD_OK, CARD_DECLINED = "4242 4242 4242 4242", "4000 0000 0000 0341"
 

@@ -7,98 +7,15 @@ from datetime import timedelta
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
-from support import csrf_token, fake_stripe, run_jobs
 
 from db.base import utcnow
-from db.models import MailLog, Page, Tenant, TenantEvent
+from db.models import MailLog, Page, TenantEvent
 from tenants.api_keys import create_key
 
+from support import csrf_token, fake_stripe
+from timeline import sign_in_owner
+
 CARD_OK = "4242424242424242"
-
-
-class Timeline:
-    """One paying tenant on the local Stripe, and the moves of its billing story."""
-
-    def __init__(self, app, client, db_session, stripe_fake, forwarder, subdomain, plan="starter"):
-        self.app, self.client, self.session = app, client, db_session
-        self.fake, self.forwarder = stripe_fake, forwarder
-        url = f"/signup?plan={plan}&interval=month"
-        response = client.post(url, data={
-            "company": f"Company {subdomain}", "subdomain": subdomain,
-            "email": f"{subdomain}@example.com", "password": "a long and happy password",
-            "template": "corporate", "terms": "y", "csrf_token": csrf_token(client, url)})
-        checkout_url = response.headers["Location"]
-        session_id = checkout_url.rsplit("/", 1)[1]
-        fake_stripe(stripe_fake, "POST", f"/_test/checkout/sessions/{session_id}/pay", card=CARD_OK)
-        self.customer = fake_stripe(stripe_fake, "GET", f"/v1/checkout/sessions/{session_id}")["customer"]
-        self.sync()
-        self.tenant = db_session.scalar(select(Tenant).where(Tenant.stripe_customer_id == self.customer))
-        self.host = {"Host": f"{subdomain}.example.test"}
-
-    def sync(self, duplicate=False, reverse=False):
-        """Deliver this customer's new events (twice, or newest first, if asked), run the workers."""
-        events = self.forwarder.forward(self.client, customer=self.customer,
-                                        order=(lambda e: list(reversed(e))) if reverse else None)
-        if duplicate:
-            from support import post_event
-
-            for event in events:
-                post_event(self.client, event)
-        run_jobs(self.app)
-        self.session.expire_all()
-        return events
-
-    def fail_renewal(self):
-        fake_stripe(self.fake, "POST", f"/_test/customers/{self.customer}/fail_next_payment")
-        self.to_period_end()
-
-    def to_period_end(self):
-        """Move the local Stripe's clock just past this subscription's renewal."""
-        subscription = fake_stripe(self.fake, "GET",
-                                   f"/v1/subscriptions/{self.tenant.stripe_subscription_id}")
-        period_end = subscription["items"]["data"][0]["current_period_end"]
-        now = fake_stripe(self.fake, "GET", "/_test/clock")["now"]
-        fake_stripe(self.fake, "POST", "/_test/clock/advance", seconds=period_end - now + 60)
-
-    def advance(self, days):
-        fake_stripe(self.fake, "POST", "/_test/clock/advance", days=days)
-
-    def pay(self):
-        fake_stripe(self.fake, "POST", f"/_test/customers/{self.customer}/pay_open_invoices",
-                    card=CARD_OK)
-
-    def mails(self, kind):
-        return self.session.scalar(select(func.count()).select_from(MailLog).where(
-            MailLog.tenant_id == self.tenant.id, MailLog.kind == kind, MailLog.status == "sent"))
-
-    def site_status(self):
-        return self.client.get("/", headers=self.host).status_code
-
-    def run(self, job):
-        with self.app.app_context():
-            result = job()
-        run_jobs(self.app)
-        self.session.expire_all()
-        return result
-
-
-@pytest.fixture
-def timeline(app, client, db_session, stripe_fake, forwarder, mails):
-    counter = iter(range(1000))
-
-    def make(plan="starter"):
-        return Timeline(app, client, db_session, stripe_fake, forwarder,
-                        f"dun-{next(counter)}-{id(db_session) % 100000}", plan)
-
-    return make
-
-
-def sign_in_owner(client, t):
-    from factories import PASSWORD  # noqa: F401  (the timeline's owners use their own password)
-
-    client.post("/login", data={"email": f"{t.tenant.subdomain}@example.com",
-                                "password": "a long and happy password",
-                                "csrf_token": csrf_token(client, "/login")})
 
 
 @pytest.mark.parametrize("delivery", ["once", "duplicated", "reversed"])

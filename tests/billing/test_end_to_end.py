@@ -6,9 +6,10 @@ import re
 import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from support import http, purge, run_jobs
 
 from db.models import Signup, StripeEvent
+
+from support import http, purge, run_jobs
 
 
 def test_signup_to_live_site_over_http(live_app, stripe_fake, mails):

@@ -4,11 +4,12 @@ import json
 import time
 
 from sqlalchemy import func, select
-from support import WEBHOOK_SECRET, post_event, queued_job_ids, share_transaction, stripe_event
 
 from billing.signatures import sign
 from db.models import StripeEvent
 from worker.queues import BILLING
+
+from support import WEBHOOK_SECRET, post_event, queued_job_ids, share_transaction, stripe_event
 
 
 def count_events(session) -> int:

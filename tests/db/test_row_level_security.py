@@ -1,10 +1,11 @@
 """Row-level security: the second wall behind tenants.scope."""
 
-import factories
 from sqlalchemy import func, select, text
 
 from db.models import Page, Tenant, User
 from tenants.scope import release_tenant, use_tenant
+
+import factories
 
 
 def test_a_query_without_its_tenant_filter_still_sees_one_tenant(app, db_session, mails):

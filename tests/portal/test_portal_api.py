@@ -4,14 +4,15 @@ revocable, and rate limited per plan across web processes."""
 import re
 from datetime import UTC, datetime
 
-import factories
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
-from support import csrf_token, share_transaction
 
 from db.models import Page, Product
 from tenants.api_keys import create_key
+
+import factories
+from support import csrf_token, share_transaction
 
 
 def key_for(db_session, tenant) -> str:

@@ -1,12 +1,13 @@
 """The custom domain: the plan gate, the DNS records to create, domains that are refused."""
 
-import factories
 import pytest
 from sqlalchemy import select
-from support import csrf_token
 
 from db.models import Tenant
 from tenants.domains import verification_value
+
+import factories
+from support import csrf_token
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ import struct
 import zlib
 from pathlib import Path
 
-import factories
 import pytest
 from sqlalchemy import func, select
-from support import csrf_token
 
 from db.models import MediaFile
 from tenants.media import MAX_FILE_BYTES
+
+import factories
+from support import csrf_token
 
 MB = 1024 * 1024
 

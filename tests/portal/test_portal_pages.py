@@ -3,13 +3,14 @@
 import html
 import re
 
-import factories
 import pytest
 from sqlalchemy import func, select
-from support import csrf_token
 
 from db.models import Page
 from tenants.site_content import BLOCK_FIELDS
+
+import factories
+from support import csrf_token
 
 
 def text(response) -> str:

@@ -5,12 +5,13 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 
-import factories
 import pytest
 from sqlalchemy import func, select
-from support import csrf_token
 
 from db.models import Post
+
+import factories
+from support import csrf_token
 
 
 def text(response) -> str:

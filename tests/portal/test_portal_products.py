@@ -2,12 +2,13 @@
 
 import uuid
 
-import factories
 import pytest
 from sqlalchemy import func, select
-from support import csrf_token
 
 from db.models import MediaFile, Product
+
+import factories
+from support import csrf_token
 
 
 @pytest.fixture

@@ -5,15 +5,16 @@ Every person has their own test client used without ``with``, so no two share a 
 
 import re
 
-import factories
 import pytest
 from redis.exceptions import RedisError
 from sqlalchemy import select
-from support import csrf_token, run_jobs
 
 from db.models import Invite, User
 from tenants import team as team_rules
 from worker.jobs.mail import send_invite_mail
+
+import factories
+from support import csrf_token, run_jobs
 
 
 def signed_in(app, email):

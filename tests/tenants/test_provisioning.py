@@ -3,18 +3,19 @@
 import re
 import threading
 
-import factories
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
-from support import csrf_token, invoice, post_event, queued_job_ids, run_jobs, stripe_event
 
 from db.models import LoginToken, MailLog, Page, ProvisioningRun, Signup, Tenant, User
 from tenants import provisioning
 from tenants.site_content import load_site_template
 from worker.jobs.provisioning import services
 from worker.queues import PROVISIONING
+
+import factories
+from support import csrf_token, invoice, post_event, queued_job_ids, run_jobs, stripe_event
 
 
 def count(session, model, *where):

@@ -2,12 +2,13 @@
 
 import re
 
-import factories
 import pytest
-from support import csrf_token, run_jobs
 
 from tenants.provisioning import run_provisioning
 from worker.jobs.provisioning import services
+
+import factories
+from support import csrf_token, run_jobs
 
 
 @pytest.fixture

@@ -4,15 +4,16 @@ import re
 import threading
 from urllib.parse import parse_qs, urlsplit
 
-import factories
 import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
-from support import csrf_token, http, share_transaction
 
 from billing.catalog import default_catalog
 from db.models import Signup, Subdomain
 from tenants.signups import SignupRejected, SignupRequest, create_or_resume
+
+import factories
+from support import csrf_token, http, share_transaction
 
 GOOD = {"company": "Bakery Blum", "subdomain": "bakery-blum", "email": "ida@blum.example",
         "password": "flour and water at dawn", "template": "corporate", "terms": "y"}

@@ -1,0 +1,127 @@
+"""Every route that takes an id: another tenant's id is a 404, in the portal and the API.
+And every state-changing portal route of a suspended tenant is refused (read-only)."""
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from db.base import utcnow
+from db.models import Invite, MediaFile, Page, Post, Product, TenantEvent, User
+from tenants.api_keys import create_key
+
+import factories
+from support import csrf_token
+
+# Routes whose arguments are not ids of tenant-owned rows (tokens, files, the index of a block
+# inside a page that the page id already scopes).
+NOT_IDS = {"token", "filename", "index", "direction"}
+
+
+def objects_of(session, tenant):
+    """One row of every tenant-owned kind, by the URL argument that names it."""
+    media = MediaFile(tenant_id=tenant.id, filename="a.png", storage_name=uuid.uuid4().hex,
+                      content_type="image/png", size_bytes=10)
+    post = Post(tenant_id=tenant.id, slug=f"p-{uuid.uuid4().hex[:6]}", title="Post", body="x")
+    product = Product(tenant_id=tenant.id, slug=f"x-{uuid.uuid4().hex[:6]}", name="X",
+                      price_cents=100)
+    invite = Invite(tenant_id=tenant.id, email=f"i-{uuid.uuid4().hex[:6]}@example.com",
+                    role="editor", token_hash=uuid.uuid4().hex, expires_at=utcnow() + timedelta(days=7))
+    session.add_all([media, post, product, invite])
+    member = factories.user(session, tenant, role="editor")
+    key, _ = create_key(session, tenant.id, "k")
+    session.commit()
+    page = session.scalar(select(Page).where(Page.tenant_id == tenant.id).order_by(Page.id))
+    return {"page_id": page.id, "post_id": post.id, "media_id": media.id,
+            "product_id": product.id, "invite_id": invite.id, "member_id": member.id,
+            "key_id": key.id, "index": 0, "direction": "up"}
+
+
+def id_routes(app, prefixes):
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(prefixes) and set(rule.arguments) - NOT_IDS:
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                yield rule, method
+
+
+def url_for_rule(rule, values):
+    url = rule.rule
+    for name in rule.arguments:
+        url = re.sub(rf"<[^>]*\b{name}>", str(values[name]), url)
+    return url
+
+
+def test_another_tenants_ids_are_404_on_every_route(app, db_session, client, sign_in, mails):
+    mine = factories.tenant(app, db_session, plan="professional", company="Mine")
+    theirs = factories.tenant(app, db_session, plan="professional", company="Theirs")
+    their_ids = objects_of(db_session, theirs)
+    _row, my_key = create_key(db_session, mine.id, "mine")
+    db_session.commit()
+    sign_in(mine.owner_email)
+    token = csrf_token(client, "/portal/")
+    checked = []
+    for rule, method in id_routes(app, ("/portal/", "/api/")):
+        url = url_for_rule(rule, their_ids)
+        if rule.rule.startswith("/api/"):
+            response = client.get(url, headers={"Authorization": f"Bearer {my_key}"})
+        elif method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={"csrf_token": token, "role": "admin",
+                                              "confirm": "y", "title": "x", "name": "x"})
+        assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
+        checked.append(rule.endpoint)
+    assert len(set(checked)) >= 20  # the sweep really covered the id routes
+    # Nothing of theirs changed.
+    assert db_session.get(Product, their_ids["product_id"]).name == "X"
+    assert db_session.get(User, their_ids["member_id"]).role == "editor"
+    assert db_session.get(Invite, their_ids["invite_id"]) is not None
+
+
+def test_unknown_id_argument_names_are_mapped(app):
+    """A new route with an id argument must be added to objects_of above."""
+    known = {"page_id", "post_id", "media_id", "product_id", "invite_id", "member_id", "key_id"}
+    for rule, _method in id_routes(app, ("/portal/", "/api/")):
+        assert set(rule.arguments) - NOT_IDS <= known, rule.rule
+
+
+def suspend(db_session, tenant):
+    tenant.billing_state, tenant.suspended_at = "suspended", utcnow()
+    db_session.add(TenantEvent(tenant_id=tenant.id, kind="suspended", detail="test"))
+    db_session.commit()
+
+
+ALLOWED_WHEN_SUSPENDED = {"portal.billing_portal", "portal.resubscribe"}
+
+
+@pytest.mark.parametrize("plan", ["professional"])
+def test_suspended_portal_refuses_every_state_changing_route(app, db_session, client, sign_in,
+                                                             mails, plan):
+    tenant = factories.tenant(app, db_session, plan=plan)
+    own_ids = objects_of(db_session, tenant)
+    sign_in(tenant.owner_email)
+    token = csrf_token(client, "/portal/")
+    suspend(db_session, tenant)
+    pages_before = db_session.scalars(select(Page.title).where(Page.tenant_id == tenant.id)).all()
+    refused = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/portal/") or "POST" not in rule.methods \
+                or rule.endpoint in ALLOWED_WHEN_SUSPENDED:
+            continue
+        url = url_for_rule(rule, own_ids)
+        response = client.post(url, data={"csrf_token": token, "title": "Changed",
+                                          "name": "Changed", "email": "new@example.com",
+                                          "role": "admin", "domain": "shop.example.org"})
+        assert response.status_code == 303, f"POST {url} answered {response.status_code}"
+        assert response.headers["Location"] == "/portal/billing", url
+        refused.append(rule.endpoint)
+    assert len(refused) >= 20
+    db_session.expire_all()
+    assert db_session.scalars(select(Page.title).where(Page.tenant_id == tenant.id)).all() == \
+        pages_before
+    page = client.get("/portal/billing", follow_redirects=True).get_data(as_text=True)
+    assert "Your account is suspended" in page
+    # Reading still works.
+    assert client.get("/portal/pages").status_code == 200
