@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean bench-provisioning
+.PHONY: run test lint clean chromium bench-provisioning
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -14,9 +14,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m devstack
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser walk-through drives Debian's Chromium (Playwright downloads no browser).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

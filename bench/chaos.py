@@ -34,7 +34,7 @@ from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
 
 import httpx
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from bench.chaos_actions import (
@@ -45,11 +45,19 @@ from bench.chaos_actions import (
     Supervisor,
     elapsed_since,
     one_signup,
+    start_time,
 )
 from bench.chaos_checks import Snapshot, duplicate_effects, recipient, resend_mails, snapshot
 from bench.harness import Stack
 from db.models import ProvisioningRun, StripeEvent, Tenant
 
+# Who holds the session-level advisory lock that tenants/provisioning.py takes per signup.
+ADVISORY_LOCK_HOLDERS = """
+SELECT a.pid, a.state, a.backend_start, date_trunc('second', now() - a.state_change) AS idle_for
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted
+  AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(:key, 0)
+"""
 RETRY_SCHEDULE_DAYS = (3, 5, 7)  # the local Stripe's default smart retries
 CLOCK_STEPS_DAYS = (32, 3, 5, 7)  # past the monthly renewal, then past each retry
 
@@ -69,6 +77,7 @@ class ChaosConfig:
     web_workers: int = 2
     billing_workers: int = 2
     provisioning_workers: int = 2
+    kill_children: bool = False  # also SIGKILL the killed worker's forked children (its rq scheduler)
 
     @property
     def failing(self) -> int:
@@ -100,7 +109,7 @@ class Run:
     def __init__(self, stack: Stack, config: ChaosConfig, report: Report, started: float):
         self.stack, self.config, self.report, self.started = stack, config, report, started
         self.engine = create_engine(stack.env["DATABASE_URL"], pool_size=4, max_overflow=4)
-        self.supervisor = Supervisor(stack, started)
+        self.supervisor = Supervisor(stack, started, config.kill_children)
         self.results = SignupResults()
 
     def say(self, message: str) -> None:
@@ -113,9 +122,11 @@ class Run:
                               timeout=30, trust_env=False)
         return int(response.json()["pending"])
 
-    def wait_for(self, label: str, missing: Callable[[], str | None]) -> bool:
+    def wait_for(self, label: str, missing: Callable[[], str | None],
+                 hopeless: Callable[[], str | None] = lambda: None) -> bool:
         """Poll ``missing()`` (None once converged, else what is still missing) every second, at
-        most ``config.timeout`` seconds. True when it converged."""
+        most ``config.timeout`` seconds, or until ``hopeless()`` says why it never will (checked
+        every 5 s). True when it converged."""
         deadline = time.monotonic() + self.config.timeout
         last_said = time.monotonic()
         start = time.monotonic()
@@ -132,15 +143,20 @@ class Run:
                                             f"{self.config.timeout:g} s: {problem}")
                 self.say(f"{label}: NOT converged: {problem}")
                 return False
+            if int(time.monotonic() - start) % 5 == 0 and (reason := hopeless()):
+                self.report.failures.append(f"{label}: cannot converge: {reason}; {problem}")
+                self.say(f"{label}: gave up waiting after {time.monotonic() - start:.1f} s: {reason}")
+                return False
             if time.monotonic() - last_said >= 15:
                 self.say(f"{label}: waiting: {problem}")
                 last_said = time.monotonic()
             time.sleep(1)
 
-    def settled(self, snap: Snapshot) -> str | None:
-        """Nothing in flight: every delivery made, every stored event processed, no queued mail."""
+    def settled(self, snap: Snapshot, mails: bool = True) -> str | None:
+        """Nothing in flight: every delivery made, every stored event processed and (with
+        ``mails``) no queued mail."""
         pending = self.deliveries_pending()
-        if pending or snap.unprocessed or snap.outbox_pending:
+        if pending or snap.unprocessed or (mails and snap.outbox_pending):
             return (f"{pending} deliveries pending, {snap.unprocessed} events unprocessed, "
                     f"{snap.outbox_pending} mails queued")
         return None
@@ -159,12 +175,14 @@ class Run:
             self.final_checks()
         finally:
             self.supervisor.stop()
+            orphans = self.supervisor.reap_orphans()
             self.engine.dispose()
         for exit_ in self.supervisor.exits:
+            self.report.findings.append(exit_.summary())
+        if orphans:
             self.report.findings.append(
-                f"{exit_.role} (pid {exit_.pid}) exited on its own with {exit_.returncode} at "
-                f"{exit_.at:.1f} s; last log lines:\n      "
-                + exit_.tail.replace("\n", "\n      "))
+                f"{len(orphans)} forked children outlived their SIGKILLed parent until the end of "
+                f"the run (then killed): {orphans}")
         for fatal in self.supervisor.fatal:
             self.report.failures.append(fatal)
 
@@ -213,12 +231,31 @@ class Run:
                 return f"{snap.line()} resend_welcome={len(welcome)} (want {paid})"
             return self.settled(snap)
 
-        ok = self.wait_for("signups", converged)
+        ok = self.wait_for("signups", converged, hopeless=lambda: self.stuck_for_good(killer))
         chaos.stopping.set()
         chaos.join(15)
         self.report.figures["converge_seconds"] = round(time.monotonic() - phase - signup_seconds, 1)
         self.check_chaos_happened(chaos, killer)
         self.check_signup_phase(paid, ok)
+
+    def stuck_for_good(self, killer: Killer) -> str | None:
+        """A killed run that nothing will resume: no heartbeat for a minute while its advisory
+        lock is held by a connection idle for over 30 s (nobody is working on it)."""
+        if not killer.kills:
+            return None
+        with Session(self.engine) as session:
+            for kill in killer.kills:
+                run = session.scalar(select(ProvisioningRun).where(
+                    ProvisioningRun.signup_id == kill.signup_id))
+                if run.status == "succeeded" or elapsed_since(self.started) - kill.at < 60:
+                    continue
+                holders = session.execute(text(ADVISORY_LOCK_HOLDERS),
+                                          {"key": "provision:" + kill.signup_id}).all()
+                if any(state == "idle" and idle_for.total_seconds() > 30
+                       for _, state, _, idle_for in holders):
+                    return (f"the run killed at {kill.at} s is {run.status} and its advisory lock "
+                            f"is held by an idle connection (backend {holders[0][0]})")
+        return None
 
     def check_chaos_happened(self, chaos: Chaos, killer: Killer) -> None:
         config, report = self.config, self.report
@@ -238,8 +275,17 @@ class Run:
             for kill in (k for k in killer.kills if k.confirmed):
                 run = session.scalar(select(ProvisioningRun).where(
                     ProvisioningRun.signup_id == kill.signup_id))
-                report.check(run.status == "succeeded",
-                             f"the run killed at {kill.at} s (signup {kill.signup_id}) is {run.status}")
+                if report.check(run.status == "succeeded",
+                                f"the run killed at {kill.at} s (signup {kill.signup_id}) is still "
+                                f"{run.status} (attempts {run.attempts}, error {run.error!r})"):
+                    continue
+                holders = session.execute(text(ADVISORY_LOCK_HOLDERS),
+                                          {"key": "provision:" + kill.signup_id}).all()
+                alive = [pid for pid in kill.orphans if start_time(pid) is not None]
+                report.failures.append(
+                    f"  why: its advisory lock 'provision:{kill.signup_id}' is held by PostgreSQL "
+                    f"backend(s) {[tuple(map(str, h)) for h in holders]}; the killed worker "
+                    f"{kill.pid} had forked children {kill.orphans}, still running: {alive}")
 
     def check_signup_phase(self, paid: int, converged: bool) -> None:
         report = self.report
@@ -296,7 +342,8 @@ class Run:
         for days in CLOCK_STEPS_DAYS:
             stack.stripe_control("POST", "clock/advance", days=days, timeout=300)
             self.say(f"clock advanced {days} days")
-            self.wait_for(f"events after +{days} days", lambda: self.settled(snapshot(self.engine)))
+            self.wait_for(f"events after +{days} days",
+                          lambda: self.settled(snapshot(self.engine), mails=False))
 
         def suspended() -> str | None:
             snap = snapshot(self.engine)
@@ -326,9 +373,10 @@ class Run:
             snap = snapshot(self.engine)
             mails = resend_mails(stack.resend, "reactivated-")
             logs = snap.mails.get(("reactivated", "sent"), 0)
-            if snap.active != len(paid) or len(mails) != len(failing) or logs != len(failing):
-                return (f"billing states {dict(snap.billing_states)}, reactivation mails "
-                        f"{len(mails)} (mail_log {logs}), want {len(failing)}")
+            back = len(self.customers_in("active") & customers)
+            if back != len(failing) or len(mails) != len(failing) or logs != len(failing):
+                return (f"{back} active again, billing states {dict(snap.billing_states)}, "
+                        f"reactivation mails {len(mails)} (mail_log {logs}), want {len(failing)}")
             return self.settled(snap)
 
         self.wait_for("reactivations", reactivated)
@@ -424,10 +472,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="customers whose renewal fails (default: a tenth of the signups)")
     parser.add_argument("--timeout", type=float, default=defaults.timeout,
                         help="longest wait for one phase to converge, seconds")
+    parser.add_argument("--kill-children", action="store_true",
+                        help="SIGKILL the worker's forked children too (as systemd's "
+                             "KillMode=control-group would); default: only the worker's pid")
     args = parser.parse_args(argv)
     config = ChaosConfig(signups=args.signups, kills=args.kills, seed=args.seed,
                          redis_outage=args.redis_outage, clients=args.clients,
-                         failed_renewals=args.failed_renewals, timeout=args.timeout)
+                         failed_renewals=args.failed_renewals, timeout=args.timeout,
+                         kill_children=args.kill_children)
     report = run_chaos(config)
     print_report(report)
     return 1 if report.failures else 0

@@ -140,24 +140,72 @@ class ProcessExit:
     at: float  # seconds since the start of the run
     tail: str
 
+    def summary(self) -> str:
+        lines = [line for line in self.tail.splitlines() if line.strip()]
+        cause = next((line.strip() for line in lines if "unhandled exception" in line
+                      or "Error:" in line or "Exception:" in line), "")
+        return (f"{self.role} (pid {self.pid}) exited on its own with {self.returncode} at "
+                f"{self.at:.1f} s: {cause[:200]} ... {lines[-1].strip()[:200] if lines else ''}")
+
+
+def start_time(pid: int) -> int | None:
+    """The process's start time in clock ticks (to tell a pid from a later reuse of it)."""
+    try:
+        stat = open(f"/proc/{pid}/stat").read()  # noqa: SIM115
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found += [int(child) for child in handle.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def descendants_of(pid: int) -> list[int]:
+    found, todo = [], children_of(pid)
+    while todo and len(found) < 200:
+        child = todo.pop()
+        found.append(child)
+        todo += children_of(child)
+    return found
+
+
+def parent_of(pid: int) -> int | None:
+    try:
+        stat = open(f"/proc/{pid}/stat").read()  # noqa: SIM115
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
 
 class Supervisor:
     """Keeps the stack's processes by role. Processes we kill on purpose are replaced at once;
     any other exit is recorded (with the end of its log) and the process restarted after a
-    second, the way a process manager would."""
+    delay (1 s, doubling while it keeps dying, at most 8 s), the way a process manager would.
 
-    RESTART_DELAY = 1.0
+    It also remembers every child the processes fork (rq's scheduler, gunicorn's workers), so
+    that children orphaned by a killed parent can be reported and, at the end, stopped."""
 
-    def __init__(self, stack: Stack, started: float):
+    def __init__(self, stack: Stack, started: float, kill_children: bool = False):
         self.stack = stack
         self.started = started
+        self.kill_children = kill_children
         self.lock = threading.RLock()
         self.current: dict[int, tuple[str, subprocess.Popen]] = {
             p.pid: (role_of(p), p) for p in stack.processes if p.poll() is None}
         self.killed: set[int] = set()
         self.exits: list[ProcessExit] = []
         self.fatal: list[str] = []
+        self.children: dict[int, tuple[int | None, str]] = {}  # pid -> (start time, role)
         self._dead_since: dict[int, float] = {}
+        self._recent_exits: dict[str, list[float]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="chaos-supervisor", daemon=True)
 
@@ -172,36 +220,82 @@ class Supervisor:
         with self.lock:
             return [p for r, p in self.current.values() if r == role and p.poll() is None]
 
-    def kill(self, process: subprocess.Popen) -> subprocess.Popen:
-        """SIGKILL ``process`` and start its replacement."""
+    def kill(self, process: subprocess.Popen) -> tuple[subprocess.Popen, list[int]]:
+        """SIGKILL ``process`` (with ``kill_children``: its children too) and start its
+        replacement. Returns the replacement and the children left running."""
         with self.lock:
+            self._remember_children()
             role, _ = self.current.pop(process.pid)
+            children = descendants_of(process.pid)
             self.killed.add(process.pid)
             os.kill(process.pid, signal.SIGKILL)
+            if self.kill_children:
+                for child in children:
+                    self._kill_if_same(child, self.children.get(child, (None, ""))[0])
             process.wait(10)
             fresh = self.stack.respawn(process)
             self.current[fresh.pid] = (role, fresh)
-            return fresh
+            return fresh, [child for child in children if start_time(child) is not None]
+
+    def orphans(self) -> list[tuple[int, str]]:
+        """Remembered children still running whose parent is no longer one of our processes."""
+        with self.lock:
+            ours = set(self.current)
+            found = []
+            for pid, (started_at, role) in self.children.items():
+                if start_time(pid) == started_at and started_at is not None \
+                        and parent_of(pid) not in ours:
+                    found.append((pid, role))
+            return found
+
+    def reap_orphans(self) -> list[tuple[int, str]]:
+        """SIGKILL the orphans (by pid, after checking it is still the same process)."""
+        orphans = self.orphans()
+        for pid, _ in orphans:
+            self._kill_if_same(pid, self.children[pid][0])
+        return orphans
+
+    @staticmethod
+    def _kill_if_same(pid: int, started_at: int | None) -> None:
+        if started_at is not None and start_time(pid) == started_at:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def _remember_children(self) -> None:
+        for pid, (role, _) in list(self.current.items()):
+            for child in descendants_of(pid):
+                if child not in self.children:
+                    self.children[child] = (start_time(child), f"child of {role} {pid}")
+
+    def _restart_delay(self, role: str) -> float:
+        now = time.monotonic()
+        recent = [at for at in self._recent_exits.get(role, []) if now - at < 30]
+        self._recent_exits[role] = recent
+        return min(8.0, 2.0 ** max(0, len(recent) - 1))
 
     def _watch(self) -> None:
         while not self._stop.wait(0.5):
             with self.lock:
+                self._remember_children()
                 for pid, (role, process) in list(self.current.items()):
                     if process.poll() is None or pid in self.killed:
                         continue
                     if pid not in self._dead_since:
                         self._dead_since[pid] = time.monotonic()
-                        self.exits.append(ProcessExit(role, pid, process.returncode,
-                                                      elapsed_since(self.started),
-                                                      log_tail(self.stack.log_of(process))))
-                        print(f"  [{elapsed_since(self.started):7.1f}s] finding: {role} (pid {pid}) "
-                              f"exited on its own with {process.returncode}; restarting it",
-                              flush=True)
+                        self._recent_exits.setdefault(role, []).append(time.monotonic())
+                        exit_ = ProcessExit(role, pid, process.returncode,
+                                            elapsed_since(self.started),
+                                            log_tail(self.stack.log_of(process), lines=80))
+                        self.exits.append(exit_)
+                        print(f"  [{exit_.at:7.1f}s] finding: {role} (pid {pid}) exited on its "
+                              f"own with {process.returncode}; restarting it", flush=True)
                     if role == "stripe":
                         self.fatal.append("the local Stripe process died; its state is lost")
                         del self.current[pid]
                         continue
-                    if time.monotonic() - self._dead_since[pid] >= self.RESTART_DELAY:
+                    if time.monotonic() - self._dead_since[pid] >= self._restart_delay(role):
                         del self.current[pid]
                         fresh = self.stack.respawn(process)
                         self.current[fresh.pid] = (role, fresh)
@@ -231,6 +325,7 @@ class Kill:
     signup_id: str
     steps_done: int
     confirmed: bool  # the run was still 'running' (unfinished) once its worker was dead
+    orphans: list[int] = field(default_factory=list)  # its forked children left running
 
 
 class Killer:
@@ -254,19 +349,21 @@ class Killer:
                 signup_id = job_in_hand(self.stack.log_of(process))
                 if signup_id not in running:
                     continue
-                self.supervisor.kill(process)
+                _, orphans = self.supervisor.kill(process)
                 time.sleep(0.3)
                 session.expire_all()
                 run = session.scalar(select(ProvisioningRun).where(
                     ProvisioningRun.signup_id == signup_id))
                 steps = sum(step.outcome == "done" for step in run.steps)
                 kill = Kill(elapsed_since(self.started), process.pid, signup_id, steps,
-                            confirmed=run.status == "running" and run.finished_at is None)
+                            confirmed=run.status == "running" and run.finished_at is None,
+                            orphans=orphans)
                 self.kills.append(kill)
                 print(f"  [{kill.at:7.1f}s] SIGKILL provisioning worker {process.pid} during "
                       f"signup {signup_id[:8]} ({steps} of 8 steps done, "
                       f"{'confirmed mid-run' if kill.confirmed else 'it had just finished'}); "
-                      "restarted", flush=True)
+                      f"restarted{'; its child ' + str(orphans) + ' still runs' if orphans else ''}",
+                      flush=True)
                 return kill
         return None
 

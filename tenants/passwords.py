@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from werkzeug.security import check_password_hash
 
 # OWASP (2025): argon2id, m=46 MiB, t=1, p=1 as the minimum configuration.
 _hasher = PasswordHasher(time_cost=1, memory_cost=47104, parallelism=1)
@@ -20,9 +21,16 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def _is_legacy(password_hash: str) -> bool:
+    """Hashes from before argon2id (Werkzeug's scrypt and pbkdf2 formats)."""
+    return password_hash.startswith(("scrypt:", "pbkdf2:"))
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     if not password_hash:
         return False
+    if _is_legacy(password_hash):
+        return check_password_hash(password_hash, password)
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -30,6 +38,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def needs_rehash(password_hash: str) -> bool:
+    """True for legacy formats and for argon2 hashes below today's parameters."""
+    if _is_legacy(password_hash):
+        return True
     try:
         return _hasher.check_needs_rehash(password_hash)
     except InvalidHashError:

@@ -144,3 +144,23 @@ def test_another_tenants_file_is_not_found(portal, app, db_session, media_root):
     assert "secret.pdf" not in text(portal.get("/portal/media"))
     count = select(func.count()).select_from(MediaFile).where(MediaFile.tenant_id == other.id)
     assert db_session.scalar(count) == 1
+
+
+def test_uploaded_images_are_served_on_the_public_site(owner_client, db_session):
+    from db.models import MediaFile
+
+    tenant = owner_client.tenant
+    data = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    response = owner_client.post("/portal/media/upload", data={
+        "file": (io.BytesIO(data), "logo.png"),
+        "csrf_token": csrf_token(owner_client, "/portal/media")},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    row = db_session.scalar(select(MediaFile).where(MediaFile.tenant_id == tenant.id))
+    host = {"Host": f"{tenant.subdomain}.example.test"}
+    with owner_client.get(f"/media/{row.storage_name}", headers=host) as served:
+        assert served.status_code == 200 and served.data == data
+        assert served.mimetype == "image/png"
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert owner_client.get("/media/../../etc/passwd", headers=host).status_code == 404
+    assert owner_client.get("/media/nope.png", headers=host).status_code == 404

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import Response, current_app, make_response, redirect, render_template
+from flask import Response, current_app, make_response, redirect, render_template, send_file
 from sqlalchemy.orm import Session
 
-from db.models import Page, Tenant
+from db.models import MediaFile, Page, Tenant
+from tenants import media
+from tenants.scope import scoped
 from tenants.site_content import HOME_SLUG, RESERVED_SLUGS, block_problems
 from web.public_site import queries
 from web.public_site.formatting import long_date, paragraphs, product_image
@@ -107,6 +109,18 @@ def _resolve(
     return None
 
 
+def _media_file(session: Session, tenant: Tenant, storage_name: str) -> Response:
+    """An uploaded file, by its random storage name (product images, pictures in pages)."""
+    row = session.scalar(scoped(MediaFile, tenant.id).where(MediaFile.storage_name == storage_name))
+    path = media.path_of(current_app.config["MEDIA_ROOT"], row) if row is not None else None
+    if path is None or not path.is_file():
+        return make_response(("Not found", 404))
+    response = send_file(path, mimetype=row.content_type, max_age=31536000)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
 def _stylesheet(theme: Theme) -> Response:
     response = make_response(theme.css)
     response.mimetype = "text/css"
@@ -123,6 +137,8 @@ def render_site(session: Session, tenant: Tenant, path: str) -> Response:
     segments = [segment for segment in path.split("/") if segment]
     if segments == ["theme.css"]:
         return _stylesheet(site_theme(tenant))
+    if len(segments) == 2 and segments[0] == "media":
+        return _media_file(session, tenant, segments[1])
     if segments == [HOME_SLUG]:
         return redirect("/", code=301)
     now = datetime.now(UTC)
