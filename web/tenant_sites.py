@@ -28,7 +28,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def serve_tenant_site():
         name = tenant_subdomain(request.host, current_app.config["PLATFORM_DOMAIN"])
-        if name is None or request.path.startswith(bp.static_url_path + "/"):
+        # The site's own assets, and the storefront's (its suspension and closed pages use them).
+        if name is None or request.path.startswith((bp.static_url_path + "/", "/static/")):
             return None
         tenant = db.session.scalar(select(Tenant).where(Tenant.subdomain == name))
         access = access_for(tenant) if tenant is not None else Access.NONE

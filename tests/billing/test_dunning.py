@@ -46,6 +46,8 @@ def test_fail_grace_suspend_pay_reactivate(timeline, client, db_session, deliver
     assert suspended_page.status_code == 503
     assert "temporarily unavailable" in suspended_page.get_data(as_text=True)
     assert t.tenant.company not in suspended_page.get_data(as_text=True)
+    with client.get("/static/site.css", headers=t.host) as stylesheet:  # the page is styled
+        assert stylesheet.status_code == 200 and stylesheet.mimetype == "text/css"
 
     t.pay()
     t.sync(**options)
