@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import User
+from db.models import LoginToken, User
 from tenants.passwords import hash_password, needs_rehash, verify_password
 
 # Verified against when the email is unknown, so both answers take as long.
@@ -33,9 +33,11 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """New password; every existing session of this user ends. Flushes."""
+    """New password; every existing session and unused sign-in or reset link ends. Flushes."""
     user.password_hash = hash_password(password)
     user.session_version += 1
+    session.execute(update(LoginToken).where(LoginToken.user_id == user.id,
+                                             LoginToken.used_at.is_(None)).values(used_at=utcnow()))
     session.flush()
 
 

@@ -36,7 +36,7 @@ def revoke(row: ApiKey) -> None:
 def authenticate(session: Session, presented: str) -> ApiKey | None:
     """The active key matching ``presented``, or None."""
     parts = presented.split("_", 2)  # the secret part may itself contain "_"
-    if len(parts) != 3 or parts[0] != PREFIX:
+    if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isalnum() or not parts[1].isascii():
         return None
     row = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
     if row is None or row.revoked_at is not None:

@@ -70,6 +70,8 @@ def create_or_resume(
     problem = check_template(catalog, request.plan_id, request.template)
     if problem:
         raise SignupRejected("template", problem)
+    # Hashed before any answer, so that a refusal takes as long as an acceptance.
+    password_hash = hash_password(request.password)
     if email_is_owner(session, request.email):
         raise SignupRejected("email", "This email already has a Contyzr account. Sign in instead.")
     signup = _resumable(session, request)
@@ -87,7 +89,7 @@ def create_or_resume(
     token = new_token()
     signup = Signup(
         company=request.company, subdomain=request.subdomain, email=request.email,
-        password_hash=hash_password(request.password), plan_id=request.plan_id,
+        password_hash=password_hash, plan_id=request.plan_id,
         interval=request.interval, template=request.template,
         onboarding_token_hash=token_hash(token),
     )

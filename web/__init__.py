@@ -75,9 +75,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from billing.stripe_client import make_client
     from emails.service import build_mail_service
+    from web import errors, filters, security
     from web.extensions import csrf, db, login_manager
     from worker.queues import Queues
 
+    security.init_app(app)  # before CSRFProtect: malformed bodies are refused first
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -87,10 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
                                            app.config["STRIPE_API_BASE"])
     app.extensions["mail"] = build_mail_service(app.config, redis)
 
-    from web import errors, filters, security
-
     errors.init_app(app)
-    security.init_app(app)
     filters.init_app(app)
 
     from web import auth, tenant_sites, webhooks

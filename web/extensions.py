@@ -8,6 +8,7 @@ from flask import Flask, current_app, g
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.session import make_engine, make_sessionmaker
@@ -49,8 +50,12 @@ class Database:
     def _close_session(self, _exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
-            release_tenant(session)
-            session.close()
+            try:
+                release_tenant(session)
+            except SQLAlchemyError:
+                pass  # a failed transaction: closing the session rolls it back anyway
+            finally:
+                session.close()
 
 
 db = Database()

@@ -8,7 +8,7 @@ from tenants.provisioning import run_provisioning
 from worker.jobs.provisioning import services
 
 import factories
-from support import csrf_token, run_jobs
+from support import csrf_token, run_jobs, share_transaction
 
 
 @pytest.fixture
@@ -51,16 +51,20 @@ def test_throttle_slows_the_attacker_but_not_the_owner(client, app, owner):
     assert login(client, owner.email, factories.PASSWORD, address="198.51.100.7").status_code == 302
 
 
-def test_session_is_renewed_at_login_and_dead_after_logout(app, client, owner):
+def test_session_is_renewed_at_login_and_dead_after_logout(app, make_app, client, owner):
     client.get("/login")
     before = client.get_cookie("session").value
     login(client, owner.email, factories.PASSWORD)
     signed_in = client.get_cookie("session").value
     assert signed_in != before
+    # Another browser, served by another web process (its own app, so nothing is shared in g).
+    other_process = make_app()
+    share_transaction(other_process, app)
+    thief = other_process.test_client()
+    thief.set_cookie("session", signed_in)
+    assert thief.get("/portal/").status_code == 200  # the copied cookie works before logout...
     client.post("/logout", data={"csrf_token": csrf_token(client, "/portal/")})
-    with app.test_client() as thief:
-        thief.set_cookie("session", signed_in)
-        assert thief.get("/portal/").status_code == 302  # the copied cookie no longer works
+    assert thief.get("/portal/").status_code == 302  # ...and no longer after it
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example",

@@ -32,7 +32,7 @@ NEUTRAL_RESET = ("If an account exists for that address, we have sent a link to 
 
 def safe_next(target: str | None) -> str:
     """Only a path on this site: no scheme, no host, no protocol-relative '//' or '\\'."""
-    if not target:
+    if not target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
         return url_for("portal.dashboard")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
