@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean chromium bench-provisioning
+.PHONY: run test lint clean chromium bench bench-provisioning chaos
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -29,5 +29,11 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) instance
 
+bench: $(STAMP)
+	$(PY) -m bench.run_all
+
 bench-provisioning: $(STAMP)
 	$(PY) -m bench.provisioning
+
+chaos: $(STAMP)
+	$(PY) -m bench.chaos

@@ -30,10 +30,13 @@ WEBHOOK_SECRET = "whsec_bench"
 
 class Stack:
     def __init__(self, web_workers: int = 2, queue_workers: dict[str, int] | None = None, *,
-                 stripe: bool = False, cron: bool = False, env: dict[str, str] | None = None):
+                 stripe: bool = False, cron: bool = False, env: dict[str, str] | None = None,
+                 up_timeout: float = 30):
         # stripe: also run the local Stripe as a process (webhooks to this app) and sync the
-        # catalog to it; cron: also run ``python -m web cron``; env: extra environment.
+        # catalog to it; cron: also run ``python -m web cron``; env: extra environment;
+        # up_timeout: how long the app may take to answer /healthz.
         self.with_stripe, self.with_cron, self.extra_env = stripe, cron, dict(env or {})
+        self.up_timeout = up_timeout
         self.root = Path(tempfile.mkdtemp(prefix="contyzr-bench-"))
         self.web_workers = web_workers
         # {} means no queue workers at all (benchmarks of the web tier alone).
@@ -66,7 +69,7 @@ class Stack:
         for queue, count in self.queue_workers.items():
             for _ in range(count):
                 self.spawn(["-m", "web", "worker", "--queue", queue])
-        self.wait_until_up()
+        self.wait_until_up(self.up_timeout)
         if self.with_stripe:
             self.start_stripe()
         if self.with_cron:

@@ -16,14 +16,15 @@ bp = Blueprint("webhooks", __name__)
 @bp.post("/webhooks/stripe")
 @csrf.exempt
 def stripe_webhook():
+    body = request.get_data()
     try:
-        event = verify(request.get_data(), request.headers.get("Stripe-Signature"),
+        event = verify(body, request.headers.get("Stripe-Signature"),
                        current_app.config["STRIPE_WEBHOOK_SECRET"],
                        current_app.config["STRIPE_WEBHOOK_TOLERANCE"])
     except BadWebhook as exc:
         return jsonify(error=str(exc)), 400
     session = db.session
-    is_new = events.store(session, event)
+    is_new = events.store(session, event, body.decode("utf-8", errors="replace"))
     session.commit()
     if is_new:
         try:

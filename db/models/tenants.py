@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy import Column, ForeignKey, Index, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,7 +40,10 @@ class Tenant(CreatedAt, Base):
 
 class User(CreatedAt, Base):
     __tablename__ = "users"
-    __table_args__ = (Index("ix_users_tenant_id", "tenant_id"),)
+    __table_args__ = (
+        Index("ix_users_tenant_id", "tenant_id"),
+        Index("ix_users_email_lower", func.lower(Column("email"))),  # sign-in looks up lower(email)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
