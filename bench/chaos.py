@@ -17,11 +17,18 @@ invoices are paid (the app reactivates). Every wait is bounded. The last line is
     chaos: signups=N active=N mails=N unprocessed_events=0 duplicate_effects=0 suspended=N reactivated=N
 
 and the exit status is 1 when any check failed (each failed check is printed before it).
+
+A process that dies on its own is restarted (as a process manager would; ``--no-restart``: not)
+and reported as a finding. ``--kill-children`` also SIGKILLs the killed worker's forked children (its rq
+scheduler), as systemd's KillMode=control-group would; by default only the worker's pid is
+killed, as ``kill -9 <pid>`` does. The processes' logs are kept in a temporary directory (printed)
+when a check failed or ``CHAOS_KEEP_LOGS=1`` is set.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import sys
@@ -44,8 +51,10 @@ from bench.chaos_actions import (
     SignupResults,
     Supervisor,
     elapsed_since,
+    log_tail,
     one_signup,
     start_time,
+    unix_socket_peers,
 )
 from bench.chaos_checks import Snapshot, duplicate_effects, recipient, resend_mails, snapshot
 from bench.harness import Stack
@@ -78,6 +87,7 @@ class ChaosConfig:
     billing_workers: int = 2
     provisioning_workers: int = 2
     kill_children: bool = False  # also SIGKILL the killed worker's forked children (its rq scheduler)
+    restart: bool = True  # restart processes that die on their own (as a process manager would)
 
     @property
     def failing(self) -> int:
@@ -109,7 +119,7 @@ class Run:
     def __init__(self, stack: Stack, config: ChaosConfig, report: Report, started: float):
         self.stack, self.config, self.report, self.started = stack, config, report, started
         self.engine = create_engine(stack.env["DATABASE_URL"], pool_size=4, max_overflow=4)
-        self.supervisor = Supervisor(stack, started, config.kill_children)
+        self.supervisor = Supervisor(stack, started, config.kill_children, config.restart)
         self.results = SignupResults()
 
     def say(self, message: str) -> None:
@@ -128,8 +138,7 @@ class Run:
         most ``config.timeout`` seconds, or until ``hopeless()`` says why it never will (checked
         every 5 s). True when it converged."""
         deadline = time.monotonic() + self.config.timeout
-        last_said = time.monotonic()
-        start = time.monotonic()
+        last_said = last_hope = start = time.monotonic()
         while True:
             try:
                 problem = missing()
@@ -143,10 +152,12 @@ class Run:
                                             f"{self.config.timeout:g} s: {problem}")
                 self.say(f"{label}: NOT converged: {problem}")
                 return False
-            if int(time.monotonic() - start) % 5 == 0 and (reason := hopeless()):
+            if time.monotonic() - last_hope >= 5 and (reason := hopeless()):
                 self.report.failures.append(f"{label}: cannot converge: {reason}; {problem}")
                 self.say(f"{label}: gave up waiting after {time.monotonic() - start:.1f} s: {reason}")
                 return False
+            if time.monotonic() - last_hope >= 5:
+                last_hope = time.monotonic()
             if time.monotonic() - last_said >= 15:
                 self.say(f"{label}: waiting: {problem}")
                 last_said = time.monotonic()
@@ -170,6 +181,7 @@ class Run:
         stack.resend.state.fail_randomly(500, config.resend_failure_rate, seed=config.seed)
         self.supervisor.start()
         try:
+            self.wait_ready()
             self.signups()
             self.renewals()
             self.final_checks()
@@ -185,6 +197,24 @@ class Run:
                 f"the run (then killed): {orphans}")
         for fatal in self.supervisor.fatal:
             self.report.failures.append(fatal)
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Start the chaos only once every worker listens and the cron process runs (they take
+        a while to import on a busy machine, and a Redis outage would stop their start-up)."""
+        markers = {"worker": "Listening on", "cron": "CronScheduler"}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.supervisor.lock:
+                processes = list(self.supervisor.current.values())
+            waiting = [
+                role for role, process in processes
+                if role.split(":")[0] in markers
+                and markers[role.split(":")[0]] not in log_tail(self.stack.log_of(process), 200)]
+            if not waiting:
+                self.say("every worker listens and cron runs")
+                return
+            time.sleep(0.5)
+        self.report.findings.append(f"still starting after {timeout:g} s: {waiting}")
 
     def signups(self) -> None:
         config, results = self.config, self.results
@@ -239,23 +269,29 @@ class Run:
         self.check_signup_phase(paid, ok)
 
     def stuck_for_good(self, killer: Killer) -> str | None:
-        """A killed run that nothing will resume: no heartbeat for a minute while its advisory
-        lock is held by a connection idle for over 30 s (nobody is working on it)."""
-        if not killer.kills:
+        """Everything else has settled, and every unfinished run is one that nothing will resume:
+        killed over a minute ago, its advisory lock held by a connection idle (or idle in
+        transaction) for over 30 s."""
+        if not killer.kills or self.settled(snapshot(self.engine), mails=False) is not None:
             return None
+        kills = {kill.signup_id: kill for kill in killer.kills}
+        stuck = []
         with Session(self.engine) as session:
-            for kill in killer.kills:
-                run = session.scalar(select(ProvisioningRun).where(
-                    ProvisioningRun.signup_id == kill.signup_id))
-                if run.status == "succeeded" or elapsed_since(self.started) - kill.at < 60:
-                    continue
+            unfinished = session.scalars(select(ProvisioningRun).where(
+                ProvisioningRun.status != "succeeded")).all()
+            for run in unfinished:
+                kill = kills.get(run.signup_id)
+                if kill is None or elapsed_since(self.started) - kill.at < 60:
+                    return None
                 holders = session.execute(text(ADVISORY_LOCK_HOLDERS),
                                           {"key": "provision:" + kill.signup_id}).all()
-                if any(state == "idle" and idle_for.total_seconds() > 30
-                       for _, state, _, idle_for in holders):
-                    return (f"the run killed at {kill.at} s is {run.status} and its advisory lock "
-                            f"is held by an idle connection (backend {holders[0][0]})")
-        return None
+                idle = [(pid, state) for pid, state, _, idle_for in holders
+                        if state in ("idle", "idle in transaction") and idle_for.total_seconds() > 30]
+                if not idle:
+                    return None
+                stuck.append(f"the run killed at {kill.at} s is {run.status} and its advisory lock "
+                             f"is held by backend {idle[0][0]}, {idle[0][1]} for over 30 s")
+        return "; ".join(stuck) or None
 
     def check_chaos_happened(self, chaos: Chaos, killer: Killer) -> None:
         config, report = self.config, self.report
@@ -282,10 +318,12 @@ class Run:
                 holders = session.execute(text(ADVISORY_LOCK_HOLDERS),
                                           {"key": "provision:" + kill.signup_id}).all()
                 alive = [pid for pid in kill.orphans if start_time(pid) is not None]
+                clients = [client for holder in holders for client in unix_socket_peers(holder[0])]
                 report.failures.append(
                     f"  why: its advisory lock 'provision:{kill.signup_id}' is held by PostgreSQL "
-                    f"backend(s) {[tuple(map(str, h)) for h in holders]}; the killed worker "
-                    f"{kill.pid} had forked children {kill.orphans}, still running: {alive}")
+                    f"backend(s) {[tuple(map(str, h)) for h in holders]} whose client socket is "
+                    f"open in {clients or '?'}; the killed worker {kill.pid} had forked children "
+                    f"{kill.orphans}, still running: {alive}")
 
     def check_signup_phase(self, paid: int, converged: bool) -> None:
         report = self.report
@@ -316,13 +354,16 @@ class Run:
             stored = dict(session.execute(select(StripeEvent.id, StripeEvent.processed_at)).all())
         missing = [e["id"] for e in events if e["id"] not in stored]
         unprocessed = [event_id for event_id, processed in stored.items() if processed is None]
-        undelivered = [e["id"] for e in events
-                       if not any(d["outcome"] == "delivered" for d in e["deliveries"])]
+        outcomes = [{d["outcome"] for d in e["deliveries"]} for e in events]
+        undelivered = [e["id"] for e, seen in zip(events, outcomes, strict=True)
+                       if seen and seen <= {"failed"}]
+        pending = sum("delivered" not in seen and "pending" in seen for seen in outcomes)
         duplicates = sum(sum(d["duplicate"] for d in e["deliveries"]) for e in events)
         self.report.figures.update(events=len(events), unprocessed_events=len(unprocessed),
                                    duplicate_deliveries=duplicates)
         self.report.check(not missing, f"{when}: {len(missing)} of {len(events)} Stripe events "
-                                       f"never stored, e.g. {missing[:3]}")
+                                       f"not stored ({pending} still being delivered), "
+                                       f"e.g. {missing[:3]}")
         self.report.check(not undelivered, f"{when}: {len(undelivered)} events never delivered "
                                            f"(gave up), e.g. {undelivered[:3]}")
         self.report.check(not unprocessed, f"{when}: {len(unprocessed)} stored events unprocessed, "
@@ -402,8 +443,13 @@ class Run:
         report = self.report
         paid = len(self.results.paid)
         snap = snapshot(self.engine)
-        report.figures["active"] = snap.active
+        welcome = resend_mails(self.stack.resend, "welcome-")
+        report.figures.update(active=snap.active, mails=len(welcome), welcome_logs=snap.welcome_sent)
         report.check(snap.active == paid, f"tenants active at the end {snap.active} != paid {paid}")
+        report.check(len(welcome) == paid == snap.welcome_sent
+                     and len({recipient(mail) for mail in welcome}) == paid,
+                     f"at the end: welcome mails accepted by Resend {len(welcome)}, sent in "
+                     f"mail_log {snap.welcome_sent}, want {paid}")
         self.check_events("at the end")
         report.check(snap.failed_events == 0, f"{snap.failed_events} stored events given up on")
         duplicates, examples = duplicate_effects(self.engine, self.stack.resend, paid)
@@ -422,7 +468,7 @@ def run_chaos(config: ChaosConfig) -> Report:
                   queue_workers={"billing": config.billing_workers,
                                  "provisioning": config.provisioning_workers,
                                  "mail": 1, "maintenance": 1},
-                  stripe=True, cron=True, env={"PYTHONUNBUFFERED": "1"})
+                  stripe=True, cron=True, env={"PYTHONUNBUFFERED": "1"}, up_timeout=120)
     try:
         stack.__enter__()
         print(f"chaos: stack up in {time.monotonic() - started:.1f} s (app {stack.url}, "
@@ -433,7 +479,8 @@ def run_chaos(config: ChaosConfig) -> Report:
         report.failures.append(f"the run itself failed: {type(exc).__name__}: {exc}")
     finally:
         report.figures["total_seconds"] = round(time.monotonic() - started, 1)
-        if report.failures and getattr(stack, "root", None) and stack.root.exists():
+        keep = report.failures or os.environ.get("CHAOS_KEEP_LOGS")
+        if keep and getattr(stack, "root", None) and stack.root.exists():
             kept = tempfile.mkdtemp(prefix="contyzr-chaos-logs-")
             for log in stack.root.glob("process-*.log"):
                 shutil.copy(log, kept)
@@ -475,11 +522,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kill-children", action="store_true",
                         help="SIGKILL the worker's forked children too (as systemd's "
                              "KillMode=control-group would); default: only the worker's pid")
+    parser.add_argument("--no-restart", action="store_true",
+                        help="leave processes that die on their own dead (no process manager)")
     args = parser.parse_args(argv)
     config = ChaosConfig(signups=args.signups, kills=args.kills, seed=args.seed,
                          redis_outage=args.redis_outage, clients=args.clients,
                          failed_renewals=args.failed_renewals, timeout=args.timeout,
-                         kill_children=args.kill_children)
+                         kill_children=args.kill_children, restart=not args.no_restart)
     report = run_chaos(config)
     print_report(report)
     return 1 if report.failures else 0

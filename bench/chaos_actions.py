@@ -12,6 +12,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 
 import httpx
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bench.harness import Stack
+from db.base import utcnow
 from db.models import ProvisioningRun
 
 GOOD_CARD = "4242424242424242"
@@ -149,12 +152,14 @@ class ProcessExit:
 
 
 def start_time(pid: int) -> int | None:
-    """The process's start time in clock ticks (to tell a pid from a later reuse of it)."""
+    """The running process's start time in clock ticks (to tell a pid from a later reuse of
+    it); None when there is no such process or it is a zombie."""
     try:
-        stat = open(f"/proc/{pid}/stat").read()  # noqa: SIM115
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return int(stat.rsplit(")", 1)[1].split()[19])
+    return None if fields[0] in ("Z", "X") else int(fields[19])
 
 
 def children_of(pid: int) -> list[int]:
@@ -179,10 +184,32 @@ def descendants_of(pid: int) -> list[int]:
 
 def parent_of(pid: int) -> int | None:
     try:
-        stat = open(f"/proc/{pid}/stat").read()  # noqa: SIM115
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def unix_socket_peers(pid: int) -> list[str]:
+    """The processes at the other end of ``pid``'s Unix sockets (per ``ss -xp``), e.g. who is
+    the client of a PostgreSQL backend: ["python pid=123 (ppid 1: ...cmdline...)"]."""
+    try:
+        out = subprocess.run(["ss", "-xpn"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    rows = [line.split() for line in out.splitlines() if line.startswith("u_")]
+    owners = {row[5]: " ".join(row[8:]) for row in rows if len(row) > 8}
+    peers = [row[7] for row in rows if len(row) > 8 and f"pid={pid}," in " ".join(row[8:])]
+    found = []
+    for owner in (owners.get(peer, "") for peer in peers):
+        for client in re.findall(r"pid=(\d+)", owner):
+            try:
+                with open(f"/proc/{client}/cmdline", "rb") as handle:
+                    cmdline = handle.read().replace(b"\0", b" ").decode()[:80]
+            except OSError:
+                cmdline = "?"
+            found.append(f"pid {client} (parent {parent_of(int(client))}: {cmdline.strip()})")
+    return found
 
 
 class Supervisor:
@@ -193,10 +220,12 @@ class Supervisor:
     It also remembers every child the processes fork (rq's scheduler, gunicorn's workers), so
     that children orphaned by a killed parent can be reported and, at the end, stopped."""
 
-    def __init__(self, stack: Stack, started: float, kill_children: bool = False):
+    def __init__(self, stack: Stack, started: float, kill_children: bool = False,
+                 restart: bool = True):
         self.stack = stack
         self.started = started
         self.kill_children = kill_children
+        self.restart = restart  # False: a process that dies on its own stays dead
         self.lock = threading.RLock()
         self.current: dict[int, tuple[str, subprocess.Popen]] = {
             p.pid: (role_of(p), p) for p in stack.processes if p.poll() is None}
@@ -233,6 +262,7 @@ class Supervisor:
                 for child in children:
                     self._kill_if_same(child, self.children.get(child, (None, ""))[0])
             process.wait(10)
+            time.sleep(0.1)  # let init reap what was killed
             fresh = self.stack.respawn(process)
             self.current[fresh.pid] = (role, fresh)
             return fresh, [child for child in children if start_time(child) is not None]
@@ -290,7 +320,12 @@ class Supervisor:
                                             log_tail(self.stack.log_of(process), lines=80))
                         self.exits.append(exit_)
                         print(f"  [{exit_.at:7.1f}s] finding: {role} (pid {pid}) exited on its "
-                              f"own with {process.returncode}; restarting it", flush=True)
+                              f"own with {process.returncode}; "
+                              f"{'restarting it' if self.restart else 'NOT restarting it'}",
+                              flush=True)
+                    if not self.restart:
+                        del self.current[pid]
+                        continue
                     if role == "stripe":
                         self.fatal.append("the local Stripe process died; its state is lost")
                         del self.current[pid]
@@ -304,17 +339,17 @@ class Supervisor:
 # Killing provisioning workers mid-run
 
 JOB_LINE = re.compile(r"provision-([0-9a-f-]{36})")
+TAKEN = ": provisioning: worker.jobs.provisioning.provision("  # rq's line when it takes a job
 
 
 def job_in_hand(log_path) -> str | None:
     """The signup id of the provisioning job this worker is running, judging by its log: the
-    last line naming a provisioning job is the one where it took the job, not where it ended it."""
+    last line naming a provisioning job is the one where it took the job (not one where it
+    finished, failed or scheduled it)."""
     for line in reversed(log_tail(log_path, lines=60, max_bytes=16_000).splitlines()):
         found = JOB_LINE.search(line)
         if found:
-            ended = any(word in line for word in ("Job OK", "retry", "Retry", "failed", "Failed",
-                                                  "Traceback", "exception"))
-            return None if ended else found.group(1)
+            return found.group(1) if TAKEN in line else None
     return None
 
 
@@ -342,7 +377,10 @@ class Killer:
     def try_kill(self) -> Kill | None:
         """Kill the worker running a provisioning job now, if there is one."""
         with Session(self.engine) as session:
-            running = self.running_runs(session)
+            # Running now: a run left 'running' by an earlier kill has a stale heartbeat.
+            fresh = utcnow() - timedelta(seconds=15)
+            running = {signup_id: run for signup_id, run in self.running_runs(session).items()
+                       if run.heartbeat_at is not None and run.heartbeat_at > fresh}
             if not running:
                 return None
             for process in self.supervisor.processes("worker:provisioning"):

@@ -109,9 +109,10 @@ class Stack:
         return self.root / f"process-{self.processes.index(process)}.log"
 
     def spawn(self, args: list[str]) -> subprocess.Popen:
-        log = open(self.root / f"process-{len(self.processes)}.log", "wb")  # noqa: SIM115
-        process = subprocess.Popen([sys.executable, *args], env=self.env,  # noqa: S603
-                                   stdout=log, stderr=subprocess.STDOUT)
+        with open(self.root / f"process-{len(self.processes)}.log", "wb") as log:
+            # The child keeps its own copy of the file descriptor.
+            process = subprocess.Popen([sys.executable, *args], env=self.env,  # noqa: S603
+                                       stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process
 

@@ -13,22 +13,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # bench/ is not an installed package
     sys.path.insert(0, str(ROOT))
 
 from bench.chaos import ChaosConfig, print_report, run_chaos  # noqa: E402
 
-# The harness leaves its log file handles to the garbage collector.
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning",
-                                        "ignore::pytest.PytestUnraisableExceptionWarning")
-
 
 def test_chaos_reduced_converges_without_duplicate_effects():
     config = ChaosConfig(signups=30, kills=2, redis_outage=3, seed=7, clients=4,
-                         failed_renewals=4, timeout=120, billing_workers=1)
+                         failed_renewals=4, timeout=120, web_workers=1, billing_workers=1)
     report = run_chaos(config)
     print_report(report)
     figures = report.figures
