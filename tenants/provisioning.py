@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -63,6 +64,19 @@ class Context:
         return self._tenant
 
 
+def _initial_billing(ctx: Context, mirror: Subscription | None) -> dict:
+    """The new tenant's billing state from its subscription as last seen (usually active)."""
+    status = mirror.status if mirror else "active"
+    if status in ("active", "trialing"):
+        return {"billing_state": "active"}
+    if status in ("past_due", "incomplete"):
+        grace = ctx.services.catalog.plan((mirror and mirror.plan_id) or ctx.signup.plan_id).grace_days
+        return {"billing_state": "past_due", "past_due_since": utcnow(),
+                "grace_until": utcnow() + timedelta(days=grace)}
+    return {"billing_state": "suspended", "suspended_at": utcnow(),
+            "suspension_reason": f"subscription {status}"}
+
+
 def create_tenant(ctx: Context) -> str:
     signup = ctx.signup
     mirror = ctx.session.scalar(
@@ -74,10 +88,9 @@ def create_tenant(ctx: Context) -> str:
             plan_id=(mirror and mirror.plan_id) or signup.plan_id,
             interval=(mirror and mirror.interval) or signup.interval,
             template=signup.template, status="provisioning",
-            billing_state=mirror.status if mirror else "active",
             stripe_customer_id=signup.stripe_customer_id,
             stripe_subscription_id=(mirror and mirror.id) or signup.stripe_subscription_id,
-            site_settings={},
+            site_settings={}, **_initial_billing(ctx, mirror),
         ).on_conflict_do_nothing(index_elements=["signup_id"])
     )
     tenant = ctx.tenant

@@ -254,3 +254,19 @@ def test_two_workers_on_one_signup_give_one_tenant(app, mails):
             session.execute(delete(MailLog).where(MailLog.to_address == email))
             session.execute(delete(Signup).where(Signup.id == signup_id))
             session.commit()
+
+
+def test_a_tenant_provisioned_after_its_subscription_lapsed_starts_suspended(app, client, db_session,
+                                                                              mails):
+    from db.models import Subscription
+
+    signup = factories.signup(db_session)
+    db_session.add(Subscription(id="sub_lapsed", customer_id=signup.stripe_customer_id,
+                                signup_id=signup.id, status="unpaid", plan_id="starter",
+                                interval="month"))
+    db_session.commit()
+    with app.app_context():
+        provisioning.run_provisioning(db_session, services(), signup.id)
+    tenant = db_session.scalar(select(Tenant).where(Tenant.signup_id == signup.id))
+    assert tenant.status == "active" and tenant.billing_state == "suspended"
+    assert client.get("/", headers={"Host": f"{signup.subdomain}.example.test"}).status_code == 503
