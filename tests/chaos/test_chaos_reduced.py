@@ -22,7 +22,7 @@ from bench.chaos import ChaosConfig, print_report, run_chaos  # noqa: E402
 
 def test_chaos_reduced_converges_without_duplicate_effects():
     config = ChaosConfig(signups=30, kills=2, redis_outage=3, seed=7, clients=4,
-                         failed_renewals=4, timeout=120, web_workers=1, billing_workers=1)
+                         failed_renewals=4, timeout=240, web_workers=1, billing_workers=1)
     report = run_chaos(config)
     print_report(report)
     figures = report.figures
