@@ -83,3 +83,15 @@ def start_checkout(
     signup.checkout_url = checkout.url
     session.flush()
     return checkout.url
+
+
+def start_resubscription(client: stripe.StripeClient, catalog: Catalog, tenant, return_url: str) -> str:
+    """A Checkout Session for a closed tenant's plan again; its payment restores the tenant."""
+    lookup_key = catalog.plan(tenant.plan_id).prices[tenant.interval].lookup_key
+    metadata = {"tenant_id": str(tenant.id)}
+    checkout = client.v1.checkout.sessions.create(params={
+        "mode": "subscription", "customer": tenant.stripe_customer_id,
+        "line_items": [{"price": price_id(client, lookup_key), "quantity": 1}],
+        "metadata": metadata, "subscription_data": {"metadata": metadata},
+        "success_url": return_url, "cancel_url": return_url})
+    return checkout.url

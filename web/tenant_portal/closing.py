@@ -6,7 +6,7 @@ import stripe
 from flask import Response, current_app, flash, g, redirect, url_for
 
 from billing.access import Access
-from billing.checkout import price_id
+from billing.checkout import start_resubscription
 from tenants.retention import export_archive
 from web.extensions import db
 from web.tenant_portal import bp
@@ -27,18 +27,11 @@ def resubscribe():
     """A closed tenant subscribes again, to the plan it had: everything is restored on payment."""
     if g.access is not Access.CLOSED:
         return redirect(url_for("portal.billing"), code=303)
-    tenant, client = g.tenant, current_app.extensions["stripe"]
-    lookup_key = catalog().plan(tenant.plan_id).prices[tenant.interval].lookup_key
     try:
-        checkout = client.v1.checkout.sessions.create(params={
-            "mode": "subscription", "customer": tenant.stripe_customer_id,
-            "line_items": [{"price": price_id(client, lookup_key), "quantity": 1}],
-            "metadata": {"tenant_id": str(tenant.id)},
-            "subscription_data": {"metadata": {"tenant_id": str(tenant.id)}},
-            "success_url": url_for("portal.billing", _external=True),
-            "cancel_url": url_for("portal.billing", _external=True)})
+        checkout_url = start_resubscription(current_app.extensions["stripe"], catalog(), g.tenant,
+                                            url_for("portal.billing", _external=True))
     except stripe.StripeError:
-        current_app.logger.exception("resubscribe checkout for tenant %s", tenant.id)
+        current_app.logger.exception("resubscribe checkout for tenant %s", g.tenant.id)
         flash("Our payment provider could not be reached. Please try again in a minute.", "error")
         return redirect(url_for("portal.billing"), code=303)
-    return redirect(checkout.url, code=303)
+    return redirect(checkout_url, code=303)
