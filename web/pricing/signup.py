@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import stripe
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request
 
 from billing.catalog import INTERVALS
 from billing.checkout import CheckoutUrls, start_checkout
@@ -11,6 +11,7 @@ from tenants.signups import SignupRejected, SignupRequest, by_token, create_or_r
 from web.extensions import db
 from web.pricing import bp
 from web.pricing.forms import SignupForm
+from web.urls import external_url
 
 
 def _plan_and_interval():
@@ -60,10 +61,10 @@ def signup():
             urls = None
             if token is not None:
                 urls = CheckoutUrls(
-                    success=url_for("onboarding.progress_page", token=token, _external=True)
+                    success=external_url("onboarding.progress_page", token=token)
                     + "?session_id={CHECKOUT_SESSION_ID}",
-                    cancel=url_for("pricing.signup", plan=plan.id, interval=interval,
-                                   resume=token, _external=True),
+                    cancel=external_url("pricing.signup", plan=plan.id, interval=interval,
+                                        resume=token),
                 )
             checkout_url = start_checkout(session, current_app.extensions["stripe"], catalog,
                                           pending, token, urls)

@@ -10,6 +10,7 @@ from db.models import Invoice, Subscription
 from web.extensions import db
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog, managers_only
+from web.urls import external_url
 
 
 @bp.get("/billing")
@@ -31,7 +32,7 @@ def billing_portal():
     try:
         session = current_app.extensions["stripe"].v1.billing_portal.sessions.create(params={
             "customer": g.tenant.stripe_customer_id,
-            "return_url": url_for("portal.billing", _external=True)})
+            "return_url": external_url("portal.billing")})
     except stripe.StripeError:
         current_app.logger.exception("billing portal session for tenant %s", g.tenant.id)
         flash("Our payment provider could not be reached. Please try again in a minute.", "error")

@@ -11,6 +11,7 @@ from tenants.retention import export_archive
 from web.extensions import db
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog, managers_only
+from web.urls import external_url
 
 
 @bp.get("/export")
@@ -29,7 +30,7 @@ def resubscribe():
         return redirect(url_for("portal.billing"), code=303)
     try:
         checkout_url = start_resubscription(current_app.extensions["stripe"], catalog(), g.tenant,
-                                            url_for("portal.billing", _external=True))
+                                            external_url("portal.billing"))
     except stripe.StripeError:
         current_app.logger.exception("resubscribe checkout for tenant %s", g.tenant.id)
         flash("Our payment provider could not be reached. Please try again in a minute.", "error")

@@ -1,0 +1,20 @@
+"""Absolute URLs of the storefront, always from ``PUBLIC_URL`` and never from the request's Host."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+
+from tenants.urls import Urls
+
+
+def urls() -> Urls:
+    return Urls.from_config(current_app.config)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """``url_for(endpoint, **values)`` as an absolute URL under ``PUBLIC_URL``.
+
+    Use this for every address that leaves the app (Stripe's success, cancel and return URLs,
+    links in mails): a request sent with ``Host: evil.example`` must not change where they lead.
+    """
+    return urls().public_url + url_for(endpoint, **values)
