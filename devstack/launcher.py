@@ -81,8 +81,11 @@ class Launcher:
             self.spawn("scheduler", ["-m", "web", "cron"])
             self.spawn("web", ["-m", "web", "run", "--host", "127.0.0.1",
                                "--port", str(self.port), "--no-reload"])
-            self.say(f"storefront at http://localhost:{self.port}/pricing  (Ctrl-C stops)")
-            self.say(f"tenant sites at http://<subdomain>.localhost:{self.port}/")
+            # The app answers only on PUBLIC_URL's host and on tenant subdomains (web/hosts.py).
+            public_url = (self.env.get("PUBLIC_URL") or f"http://localhost:{self.port}").rstrip("/")
+            domain = self.env.get("PLATFORM_DOMAIN") or "localhost"
+            self.say(f"storefront at {public_url}/pricing  (Ctrl-C stops)")
+            self.say(f"tenant sites at http://<subdomain>.{domain}:{self.port}/")
             return self.wait()
         except subprocess.CalledProcessError as exc:
             return exc.returncode or 1

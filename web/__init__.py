@@ -68,18 +68,15 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.extensions["catalog"] = default_catalog()
 
-    if app.config["TRUST_PROXY"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-
     from billing.stripe_client import make_client
     from emails.service import build_mail_service
-    from web import errors, filters, security
+    from web import access_log, errors, filters, proxy, security
     from web.extensions import csrf, db, login_manager
     from worker.queues import Queues
 
     security.init_app(app)  # before CSRFProtect: malformed bodies are refused first
+    proxy.init_app(app)  # after security: ProxyFix is the outermost WSGI layer (TRUST_PROXY)
+    access_log.init_app(app)  # tokens masked in the request log of the development server
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

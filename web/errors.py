@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -14,6 +15,9 @@ def wants_json() -> bool:
 def render_error(status: int, title: str, message: str):
     if wants_json():
         return jsonify(error={"status": status, "message": message}), status
+    if request_ctx.url_adapter is None:
+        # The Host could not even be bound for routing ('a..b'): a page with links would fail.
+        return f"{title}: {message}\n", status, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("error.html", status=status, title=title, message=message), status
 
 

@@ -1,4 +1,8 @@
-"""Requests for <subdomain>.<PLATFORM_DOMAIN> are the tenant's public site, not the storefront."""
+"""Requests for <subdomain>.<PLATFORM_DOMAIN> are the tenant's public site, not the storefront.
+
+Which host is which is decided once, in ``web.hosts``: the storefront's own host is never a
+tenant site, and names that are neither were refused before this runs.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,7 @@ from sqlalchemy import select
 from billing.access import Access, access_for
 from db.models import Tenant
 from web.extensions import db
-
-
-def tenant_subdomain(host: str, platform_domain: str) -> str | None:
-    """'acme.example.com:5000' -> 'acme' when the platform domain is example.com."""
-    hostname = host.split(":", 1)[0].lower()
-    suffix = "." + platform_domain.lower()
-    if not hostname.endswith(suffix):
-        return None
-    name = hostname[: -len(suffix)]
-    return name if name and "." not in name and name != "www" else None
+from web.hosts import current_site
 
 
 def init_app(app: Flask) -> None:
@@ -27,7 +22,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def serve_tenant_site():
-        name = tenant_subdomain(request.host, current_app.config["PLATFORM_DOMAIN"])
+        site = current_site()
+        name = site.subdomain if site is not None else None
         # The site's own assets, and the storefront's (its suspension and closed pages use them).
         if name is None or request.path.startswith((bp.static_url_path + "/", "/static/")):
             return None

@@ -110,3 +110,20 @@ def test_password_reset_mails_are_rate_limited_per_address(app, client, owner, m
         reset(client, owner.email)
     run_jobs(app)
     assert len(mails.emails) == 1
+
+
+def test_a_password_reset_ends_the_lock_out_on_that_address(app, client, owner, mails):
+    address = "10.0.0.9"
+    for _ in range(5):
+        assert login(client, owner.email, "wrong guess number", address).status_code == 401
+    assert login(client, owner.email, "wrong guess number", address).status_code == 429
+    reset(client, owner.email)
+    run_jobs(app)
+    link = re.search(r"http://localhost(/password/reset/[0-9a-f]{64})",
+                     mails.emails[0]["body"]["text"]).group(1)
+    new_password = "a brand new passphrase"
+    done = client.post(link, data={"password": new_password, "csrf_token": csrf_token(client, link)},
+                       environ_base={"REMOTE_ADDR": address})
+    assert done.headers["Location"] == "/portal/"
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/portal/")})
+    assert login(client, owner.email, new_password, address).status_code == 302

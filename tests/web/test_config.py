@@ -19,7 +19,13 @@ def test_values_are_coerced(tmp_path):
                           "TRUST_PROXY": "yes"}, dotenv=tmp_path / ".env")
     assert config["PORT"] == 8080
     assert config["STRIPE_WEBHOOK_SECRET"] == ["whsec_a", "whsec_b"]
-    assert config["TRUST_PROXY"] is True
+    assert config["TRUST_PROXY"] == 1  # the old switch: "yes" is one proxy
+
+
+@pytest.mark.parametrize("value,proxies", [("0", 0), ("1", 1), ("2", 2), (" 3 ", 3),
+                                           ("true", 1), ("false", 0), ("on", 1), ("no", 0)])
+def test_trust_proxy_is_the_number_of_proxies(tmp_path, value, proxies):
+    assert load_config({"TRUST_PROXY": value}, dotenv=tmp_path / ".env")["TRUST_PROXY"] == proxies
 
 
 def test_dotenv_is_read_and_environment_wins(tmp_path):
@@ -35,6 +41,8 @@ def test_dotenv_is_read_and_environment_wins(tmp_path):
     ("PORT", "70000", "PORT is malformed"),
     ("DATABASE_URL", "not a url", "DATABASE_URL is malformed"),
     ("TRUST_PROXY", "maybe", "TRUST_PROXY is malformed"),
+    ("TRUST_PROXY", "-1", "TRUST_PROXY is malformed"),
+    ("TRUST_PROXY", "1.5", "TRUST_PROXY is malformed"),
     ("APP_ENV", "staging", "APP_ENV must be one of"),
 ])
 def test_malformed_settings_name_the_setting(tmp_path, name, value, message):

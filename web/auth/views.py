@@ -41,7 +41,10 @@ def safe_next(target: str | None) -> str:
 
 
 def throttle() -> LoginThrottle:
-    return LoginThrottle(current_app.extensions["queues"].connection)
+    if "login_throttle" not in current_app.extensions:
+        current_app.extensions["login_throttle"] = LoginThrottle(
+            current_app.extensions["queues"].connection)
+    return current_app.extensions["login_throttle"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -121,6 +124,7 @@ def reset_password(token: str):
             return redirect(url_for("auth.reset_request"))
         accounts.set_password(db.session, user, form.password.data)
         db.session.commit()
+        throttle().succeeded(user.email, request.remote_addr or "unknown")  # the lock-out ends
         sign_in(user)
         flash("Your password is changed.", "info")
         return redirect(url_for("portal.dashboard"))
