@@ -1,8 +1,13 @@
 """The one way to query tenant-owned rows: every query for one goes through ``scoped``.
 
-Row-level security in PostgreSQL (``tenant_rls`` below) is the second wall: a transaction
-marked with ``use_tenant`` runs as the ``contyzr_tenant`` role with ``app.tenant_id`` set,
-and the policies hide every row of another tenant even from a query that forgot its filter.
+Row-level security in PostgreSQL is the second wall: a transaction marked with ``use_tenant``
+runs as the ``contyzr_tenant`` role with ``app.tenant_id`` set, and the policies (migrations
+0002 and 0005) hide every row of another tenant even from a query that forgot its filter.
+The role is granted only what a portal or API request needs: its own tenant row (and of it,
+only the custom domain to change), the team, invitations, API keys, the site's content, and
+read access to the invoices and subscriptions of its own Stripe customer. Everything else
+(signups, subdomains, Stripe events, provisioning, mail, sign-in tokens, the event log) is
+refused to it; sign-in, onboarding, webhooks, jobs and staff run unconfined.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ TENANT_ROLE = "contyzr_tenant"
 MAX_ID = 2**31 - 1
 # Tables whose rows belong to one tenant, each with a tenant_id column and an RLS policy.
 TENANT_TABLES = ("users", "pages", "posts", "products", "media_files", "login_tokens",
-                 "api_keys", "invites", "tenant_events")
+                 "api_keys", "invites", "tenant_events", "mail_log", "provisioning_runs")
+# Tables of one Stripe customer: the policy lets a tenant see those of its stripe_customer_id.
+CUSTOMER_TABLES = ("invoices", "subscriptions")
 
 
 def scoped(model: type[T], tenant_id: int) -> Select[tuple[T]]:

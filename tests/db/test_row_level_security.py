@@ -1,11 +1,101 @@
-"""Row-level security: the second wall behind tenants.scope."""
+"""Row-level security and the tenant role's grants: the second wall behind tenants.scope.
 
-from sqlalchemy import func, select, text
+A portal or API request runs as ``contyzr_tenant`` with ``app.tenant_id`` set. It sees its own
+tenant's rows only, and of the tables outside a tenant's business (signups, Stripe events,
+provisioning, mail, sign-in tokens, the event log) nothing at all.
+"""
 
-from db.models import Page, Tenant, User
-from tenants.scope import release_tenant, use_tenant
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import ProgrammingError
+
+from db.base import utcnow
+from db.models import (
+    ApiKey,
+    Invite,
+    Invoice,
+    LoginToken,
+    MediaFile,
+    Page,
+    Post,
+    Product,
+    Subscription,
+    Tenant,
+    TenantEvent,
+    User,
+)
+from tenants.scope import CUSTOMER_TABLES, TENANT_TABLES, release_tenant, use_tenant
 
 import factories
+
+# Everything the tenant role may do, table by table (migration 0005). Tables not named here
+# are refused to it entirely.
+GRANTS = {
+    "tenants": {"SELECT"},
+    "users": {"SELECT", "UPDATE", "DELETE"},
+    "invites": {"SELECT", "INSERT", "DELETE"},
+    "api_keys": {"SELECT", "INSERT", "UPDATE"},
+    "pages": {"SELECT", "INSERT", "UPDATE", "DELETE"},
+    "posts": {"SELECT", "INSERT", "UPDATE", "DELETE"},
+    "products": {"SELECT", "INSERT", "UPDATE", "DELETE"},
+    "media_files": {"SELECT", "INSERT", "UPDATE", "DELETE"},
+    "invoices": {"SELECT"},
+    "subscriptions": {"SELECT"},
+}
+# Of its own tenant row, the tenant may change only these.
+TENANT_COLUMNS_UPDATABLE = {"custom_domain", "updated_at"}
+# Tables a request never needs: reading them, let alone writing, is refused.
+NOT_THE_TENANTS_BUSINESS = ("signups", "subdomains", "stripe_events", "provisioning_runs",
+                            "provisioning_steps", "mail_log", "login_tokens", "tenant_events",
+                            "alembic_version")
+PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+
+
+@contextmanager
+def confined(session, tenant_id):
+    use_tenant(session, tenant_id)
+    try:
+        yield
+    finally:
+        release_tenant(session)
+
+
+def refused(session, statement, params=None):
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        with session.begin_nested():
+            session.execute(text(statement) if isinstance(statement, str) else statement,
+                            params or {})
+
+
+def public_tables(session) -> list[str]:
+    return session.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                "ORDER BY tablename")).all()
+
+
+def every_kind_of_row(session, tenant):
+    """A row of every tenant-owned kind, so that each table has something to hide."""
+    owner = session.scalar(select(User).where(User.tenant_id == tenant.id))
+    unique = uuid.uuid4().hex[:8]
+    session.add_all([
+        Post(tenant_id=tenant.id, slug=f"p-{unique}", title="Theirs", body="x"),
+        Product(tenant_id=tenant.id, slug=f"x-{unique}", name="Theirs", price_cents=100),
+        MediaFile(tenant_id=tenant.id, filename="a.png", storage_name=unique,
+                  content_type="image/png", size_bytes=10),
+        Invite(tenant_id=tenant.id, email=f"i-{unique}@example.com", role="editor",
+               token_hash=uuid.uuid4().hex, expires_at=utcnow() + timedelta(days=7)),
+        ApiKey(tenant_id=tenant.id, name="k", prefix=unique, key_hash=uuid.uuid4().hex),
+        LoginToken(tenant_id=tenant.id, user_id=owner.id, purpose="reset",
+                   token_hash=uuid.uuid4().hex, expires_at=utcnow() + timedelta(hours=1)),
+        TenantEvent(tenant_id=tenant.id, kind="test", detail="theirs", actor="test"),
+        Invoice(id=f"in_{unique}", customer_id=tenant.stripe_customer_id, status="paid",
+                created=utcnow()),
+        Subscription(id=f"sub_{unique}", customer_id=tenant.stripe_customer_id, status="active"),
+    ])
+    session.commit()
 
 
 def test_a_query_without_its_tenant_filter_still_sees_one_tenant(app, db_session, mails):
@@ -30,9 +120,6 @@ def test_a_query_without_its_tenant_filter_still_sees_one_tenant(app, db_session
 
 
 def test_writing_a_row_for_another_tenant_is_refused(app, db_session, mails):
-    import pytest
-    from sqlalchemy.exc import ProgrammingError
-
     first = factories.tenant(app, db_session, company="First")
     second = factories.tenant(app, db_session, company="Second")
     use_tenant(db_session, first.id)
@@ -43,3 +130,100 @@ def test_writing_a_row_for_another_tenant_is_refused(app, db_session, mails):
                 db_session.flush()
     finally:
         release_tenant(db_session)
+
+
+def test_signups_stripe_events_and_the_rest_are_closed_to_the_tenant_role(app, db_session, mails):
+    tenant = factories.tenant(app, db_session)
+    signup_id = db_session.scalar(select(Tenant.signup_id).where(Tenant.id == tenant.id))
+    with confined(db_session, tenant.id):
+        for table in NOT_THE_TENANTS_BUSINESS:
+            refused(db_session, f"SELECT count(*) FROM {table}")
+        # Not even its own signup (its password hash) or its customer's events.
+        refused(db_session, "SELECT email FROM signups WHERE id = :id", {"id": signup_id})
+        refused(db_session, "INSERT INTO signups (id) VALUES ('forged')")
+        refused(db_session, "UPDATE signups SET status = 'paid' WHERE id = :id", {"id": signup_id})
+        refused(db_session, "INSERT INTO stripe_events (id) VALUES ('evt_forged')")
+        refused(db_session, "DELETE FROM stripe_events")
+        refused(db_session, "INSERT INTO mail_log (idempotency_key) VALUES ('forged')")
+        refused(db_session, "INSERT INTO tenant_events (tenant_id) VALUES (:id)", {"id": tenant.id})
+        refused(db_session, "INSERT INTO invoices (id) VALUES ('in_forged')")
+        refused(db_session, "UPDATE subscriptions SET status = 'active'")
+        # Its plan and billing state are the billing rules' to write, not the tenant's.
+        refused(db_session, update(Tenant).where(Tenant.id == tenant.id)
+                .values(billing_state="active", plan_id="enterprise"))
+        refused(db_session, "DELETE FROM tenants")
+        # What the portal does change still works: its own custom domain.
+        with db_session.begin_nested():
+            changed = db_session.execute(update(Tenant).where(Tenant.id == tenant.id)
+                                         .values(custom_domain="www.example.org")).rowcount
+        assert changed == 1
+
+
+def test_no_row_of_another_tenant_is_visible_or_writable(app, db_session, mails):
+    mine = factories.tenant(app, db_session, plan="professional", company="Mine")
+    theirs = factories.tenant(app, db_session, plan="professional", company="Theirs")
+    every_kind_of_row(db_session, mine)
+    every_kind_of_row(db_session, theirs)
+    for table in TENANT_TABLES:  # each table really holds something of theirs
+        assert db_session.scalar(text(f"SELECT count(*) FROM {table} WHERE tenant_id = :id"),
+                                 {"id": theirs.id}), table
+
+    with confined(db_session, mine.id):
+        for table in TENANT_TABLES:
+            if table in NOT_THE_TENANTS_BUSINESS:
+                continue  # refused outright (previous test)
+            seen = db_session.scalars(text(f"SELECT DISTINCT tenant_id FROM {table}")).all()
+            assert seen == [mine.id], table
+        # Invoices and subscriptions: those of its own Stripe customer only.
+        assert set(db_session.scalars(select(Invoice.customer_id))) == {mine.stripe_customer_id}
+        assert set(db_session.scalars(select(Subscription.customer_id))) == {mine.stripe_customer_id}
+        # Changing or deleting their rows finds nothing to change.
+        with db_session.begin_nested():
+            assert db_session.execute(update(Tenant).where(Tenant.id == theirs.id)
+                                      .values(custom_domain="stolen.example.org")).rowcount == 0
+            assert db_session.execute(update(User).where(User.tenant_id == theirs.id)
+                                      .values(role="editor")).rowcount == 0
+            assert db_session.execute(text("DELETE FROM pages WHERE tenant_id = :id"),
+                                      {"id": theirs.id}).rowcount == 0
+    db_session.expire_all()
+    assert db_session.get(Tenant, theirs.id).custom_domain is None
+    assert db_session.scalar(select(func.count()).select_from(Page)
+                             .where(Page.tenant_id == theirs.id)) > 0
+
+
+def test_every_table_with_a_tenant_id_has_row_level_security(db_session):
+    with_tenant_id = set(db_session.scalars(text(
+        "SELECT table_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND column_name = 'tenant_id'")))
+    assert with_tenant_id == set(TENANT_TABLES)
+    for table in (*TENANT_TABLES, *CUSTOMER_TABLES, "tenants"):
+        enabled, forced = db_session.execute(text(
+            "SELECT relrowsecurity, relforcerowsecurity FROM pg_class "
+            "WHERE oid = CAST(:table AS regclass)"), {"table": table}).one()
+        assert enabled and forced, table
+        policies = db_session.scalars(text(
+            "SELECT qual FROM pg_policies WHERE tablename = :table"), {"table": table}).all()
+        assert len(policies) == 1 and "app.tenant_id" in policies[0], table
+
+
+def test_the_tenant_role_holds_exactly_the_grants_a_request_needs(db_session):
+    held = {}
+    for table in public_tables(db_session):
+        privileges = {privilege for privilege in PRIVILEGES if db_session.scalar(
+            text("SELECT has_table_privilege('contyzr_tenant', :table, :privilege)"),
+            {"table": f"public.{table}", "privilege": privilege})}
+        if privileges:
+            held[table] = privileges
+    assert held == GRANTS
+    columns = set(db_session.scalars(text(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name = 'tenants' "
+        "AND has_column_privilege('contyzr_tenant', 'public.tenants', column_name, 'UPDATE')")))
+    assert columns == TENANT_COLUMNS_UPDATABLE
+    # No column-level grant anywhere else: a new column follows its table's grant.
+    column_grants = db_session.scalars(text(
+        "SELECT DISTINCT table_name FROM information_schema.column_privileges "
+        "WHERE grantee = 'contyzr_tenant' AND table_schema = 'public' "
+        "AND privilege_type IN ('INSERT', 'UPDATE')")).all()
+    assert set(column_grants) <= {table for table, granted in GRANTS.items()
+                                  if granted & {"INSERT", "UPDATE"}} | {"tenants"}

@@ -14,7 +14,6 @@ from tenants.scope import get_scoped, scoped
 from tenants.urls import Urls
 from web.extensions import db
 from web.tenant_portal import bp
-from web.tenant_portal.context import managers_only
 
 
 def _strip(value):
@@ -38,13 +37,11 @@ def _page(form: ApiKeyForm, new_key: str | None = None, status: int = 200):
 
 
 @bp.get("/api-keys")
-@managers_only
 def api_keys():
     return _page(ApiKeyForm(formdata=None))
 
 
 @bp.post("/api-keys")
-@managers_only
 def create_api_key():
     form = ApiKeyForm()
     if not form.validate_on_submit():
@@ -55,7 +52,6 @@ def create_api_key():
 
 
 @bp.post("/api-keys/<int(max=2147483647):key_id>/revoke")
-@managers_only
 def revoke_api_key(key_id: int):
     row = get_scoped(db.session, ApiKey, g.tenant.id, key_id)
     if row is None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from db.models import Invoice, Subscription
 from web.extensions import db
 from web.tenant_portal import bp
-from web.tenant_portal.context import catalog, managers_only
+from web.tenant_portal.context import catalog
 from web.urls import external_url
 
 
@@ -26,7 +26,6 @@ def billing():
 
 
 @bp.post("/billing/portal")
-@managers_only
 def billing_portal():
     """Open a Stripe billing portal session (change plan, card, cancel) and go there."""
     try:

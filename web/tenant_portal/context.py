@@ -1,5 +1,6 @@
 """What every portal request stands on: the signed-in user's tenant, confined to its rows,
-its access under the billing policy, and the gates for features, roles and limits."""
+its access under the billing policy, the role matrix (roles.py), and the gates for features
+and limits."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask_login import current_user
 
 from billing.access import Access, access_for
-from billing.entitlements import FeatureNotInPlan, LimitReached, require_feature
+from billing.entitlements import FeatureNotInPlan, LimitReached, OverLimit, require_feature
 from db.models import Tenant
 from tenants.scope import use_tenant
 from web.extensions import db
 from web.tenant_portal import bp
+from web.tenant_portal.roles import REFUSED_MESSAGE, may_open
 
 # Endpoints a suspended or closed tenant may still post to: paying and subscribing again.
 ALWAYS_ALLOWED = {"portal.billing_portal", "portal.resubscribe"}
@@ -34,11 +36,17 @@ def load_tenant():
     use_tenant(db.session, tenant.id)
     if g.access is Access.NONE:
         return render_template("portal/no_access.html", tenant=tenant), 403
+    if not may_open(current_user.role, request.endpoint):
+        return render_template("portal/forbidden.html", message=REFUSED_MESSAGE), 403
     if request.method not in SAFE_METHODS and not g.access.may_change_content \
             and request.endpoint not in ALWAYS_ALLOWED:
-        flash("Your account is read-only until the open invoice is paid. "
-              "Nothing was changed; update your payment details in billing.", "error")
-        return redirect(url_for("portal.billing")), 303
+        if may_open(current_user.role, "portal.billing"):
+            flash("Your account is read-only until the open invoice is paid. "
+                  "Nothing was changed; update your payment details in billing.", "error")
+            return redirect(url_for("portal.billing")), 303
+        flash("Your account is read-only until the open invoice is paid. Nothing was changed; "
+              "an owner or admin can update the payment details.", "error")
+        return redirect(url_for("portal.dashboard")), 303
     return None
 
 
@@ -51,17 +59,6 @@ def requires_feature(feature: str):
             return view(*args, **kwargs)
         return gated
     return decorate
-
-
-def managers_only(view):
-    """Billing, team and API keys are for owners and admins."""
-    @wraps(view)
-    def gated(*args, **kwargs):
-        if not current_user.manages_account:
-            return render_template("portal/forbidden.html",
-                                   message="Only owners and admins can do this."), 403
-        return view(*args, **kwargs)
-    return gated
 
 
 @bp.errorhandler(FeatureNotInPlan)
@@ -78,6 +75,19 @@ def limit_reached(exc: LimitReached):
                     code=303)
 
 
+@bp.errorhandler(OverLimit)
+def over_limit(exc: OverLimit):
+    """A change to an item kept beyond the plan's limit after a downgrade (read-only)."""
+    db.session.rollback()
+    flash(str(exc), "error")
+    return redirect(request.referrer if request.referrer and
+                    request.referrer.startswith(request.host_url) else url_for("portal.dashboard"),
+                    code=303)
+
+
 @bp.context_processor
 def portal_navigation():
-    return {"portal_endpoints": current_app.view_functions.keys()}
+    """``may_open(endpoint)``: whether the signed-in member may follow a link to it."""
+    def member_may_open(endpoint: str) -> bool:
+        return endpoint in current_app.view_functions and may_open(current_user.role, endpoint)
+    return {"may_open": member_may_open}

@@ -10,7 +10,7 @@ from wtforms.validators import ValidationError
 from tenants import domains as domain_rules
 from web.extensions import db
 from web.tenant_portal import bp
-from web.tenant_portal.context import managers_only, requires_feature
+from web.tenant_portal.context import requires_feature
 
 
 def _normalise(value):
@@ -42,7 +42,6 @@ def domain():
 
 @bp.post("/domain")
 @requires_feature("custom_domain")
-@managers_only
 def set_domain():
     form = DomainForm()
     if not form.validate_on_submit():
@@ -60,7 +59,6 @@ def set_domain():
 
 @bp.post("/domain/remove")
 @requires_feature("custom_domain")
-@managers_only
 def remove_domain():
     domain_rules.remove_domain(db.session, g.tenant)
     db.session.commit()

@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 from wtforms import BooleanField, EmailField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
-from billing.entitlements import usage
+from billing.entitlements import over_limit_ids, usage
 from db.base import utcnow
 from db.models import Invite, User
 from db.models.tenants import ROLES
@@ -19,7 +19,7 @@ from tenants import team as team_rules
 from tenants.scope import get_scoped
 from web.extensions import db
 from web.tenant_portal import bp
-from web.tenant_portal.context import catalog, managers_only
+from web.tenant_portal.context import catalog
 from worker.jobs.mail import enqueue_invite_mail
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ROLES]
@@ -65,6 +65,7 @@ def _page(form: InviteForm, status: int = 200):
         members=team_rules.members(db.session, g.tenant.id),
         invites=team_rules.open_invites(db.session, g.tenant.id),
         usage=usage(db.session, catalog(), g.tenant, "users"), role_choices=form.role.choices,
+        over_limit=over_limit_ids(db.session, catalog(), g.tenant, "users"),
         link_days=team_rules.INVITE_TTL.days), status
 
 
@@ -80,7 +81,6 @@ def team():
 
 
 @bp.post("/team/invites")
-@managers_only
 def invite_member():
     form = InviteForm()
     if not form.validate_on_submit():
@@ -106,7 +106,6 @@ def invite_member():
 
 
 @bp.post("/team/invites/<int(max=2147483647):invite_id>/revoke")
-@managers_only
 def revoke_invite(invite_id: int):
     row = _found(Invite, invite_id)
     if row.accepted_at is not None:
@@ -118,14 +117,13 @@ def revoke_invite(invite_id: int):
 
 
 @bp.post("/team/members/<int(max=2147483647):member_id>/role")
-@managers_only
 def change_role(member_id: int):
     member = _found(User, member_id)
     form = RoleForm()
     if not form.validate_on_submit():
         return _refused("Choose owner, admin or editor.")
     try:
-        team_rules.change_role(db.session, _actor(), member, form.role.data)
+        team_rules.change_role(db.session, catalog(), _actor(), member, form.role.data)
     except team_rules.TeamRefused as exc:
         return _refused(exc.message)
     db.session.commit()
@@ -134,7 +132,6 @@ def change_role(member_id: int):
 
 
 @bp.post("/team/members/<int(max=2147483647):member_id>/remove")
-@managers_only
 def remove_member(member_id: int):
     member = _found(User, member_id)
     leaving = member.id == current_user.user_id

@@ -1,0 +1,48 @@
+"""Who may open what in the portal: the role matrix, written once.
+
+Every portal endpoint is listed with the roles that may open it (GET and POST alike). The
+site's content (pages, blog, media, products) is for every member, and so are the dashboard,
+the list of the team and the custom domain's DNS records. The account is for owners and
+admins: billing (plan, invoices, the billing portal, subscribing again), the export of all
+data, API keys, and every change to the team or the custom domain.
+
+``context.load_tenant`` enforces it before any view runs. An endpoint missing here is refused
+to everyone, so a new route is closed until it is added (and tests/portal/test_roles.py fails).
+"""
+
+from __future__ import annotations
+
+from db.models.tenants import ROLES
+
+EVERYONE = frozenset(ROLES)
+MANAGERS = frozenset({"owner", "admin"})
+
+_EVERYONE = {
+    "portal.dashboard",
+    "portal.pages", "portal.new_page", "portal.edit_page", "portal.preview_page",
+    "portal.publish_page", "portal.unpublish_page", "portal.delete_page",
+    "portal.add_block", "portal.edit_block", "portal.move_block", "portal.delete_block",
+    "portal.posts", "portal.new_post", "portal.edit_post", "portal.delete_post",
+    "portal.media", "portal.upload_media", "portal.media_file", "portal.delete_media",
+    "portal.products", "portal.new_product", "portal.edit_product", "portal.delete_product",
+    "portal.team",  # who is on the team; changing it is for managers (below)
+    "portal.domain",  # the domain and its DNS records; changing them is for managers
+}
+_MANAGERS = {
+    "portal.billing", "portal.billing_portal", "portal.resubscribe", "portal.export",
+    "portal.invite_member", "portal.revoke_invite", "portal.change_role", "portal.remove_member",
+    "portal.api_keys", "portal.create_api_key", "portal.revoke_api_key",
+    "portal.set_domain", "portal.remove_domain",
+}
+
+PORTAL_ROLES: dict[str, frozenset[str]] = {
+    **{endpoint: EVERYONE for endpoint in _EVERYONE},
+    **{endpoint: MANAGERS for endpoint in _MANAGERS},
+}
+
+REFUSED_MESSAGE = "Only owners and admins can do this. Ask one of them if you need it."
+
+
+def may_open(role: str, endpoint: str | None) -> bool:
+    """Whether a member with ``role`` may open ``endpoint`` (unknown endpoints: nobody)."""
+    return role in PORTAL_ROLES.get(endpoint or "", frozenset())
