@@ -3,13 +3,24 @@
 Answers come from the plan catalog and the tenant's current plan. Every gated view, API
 endpoint and service asks here. Creation under a limit locks the tenant row first, so two
 simultaneous creations cannot both take the last free unit.
+
+What a limit counts: ``pages`` every page, drafts included (the meter, creation and the site
+agree); ``products`` every product, shown or hidden; ``users`` the members plus open
+invitations; ``media_mb`` the bytes of every stored file.
+
+After a downgrade a tenant may hold more than its plan allows. Nothing is deleted: the rows
+within the limit stay live, the rest are kept read-only and off the public site (``kept``).
+Within the limit are the oldest by creation (owners first for members; for media, the oldest
+files up to the plan's storage). So the choice is predictable, and deleting an item or
+upgrading brings the next oldest back at once. Every action that puts a row to use again
+(publishing, editing, showing, a role change) asks ``require_kept`` under the tenant lock.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from billing.catalog import Catalog, Plan
@@ -30,10 +41,29 @@ LIMIT_NOUNS = {"pages": "pages", "users": "team members", "media_mb": "MB of med
                "products": "products", "api_rpm": "API requests per minute"}
 
 
+# What an item over the limit cannot do until the plan grows, and how else to make room.
+OVER_LIMIT_ACTIONS = {"pages": "edit or publish it", "products": "edit it or show it in your shop",
+                      "users": "change their role", "media_mb": "show it on your site"}
+MAKING_ROOM = {"pages": "delete pages", "products": "delete products", "users": "remove members",
+               "media_mb": "delete files"}
+
+
 class LimitReached(Exception):
     def __init__(self, usage: Usage):
         noun = LIMIT_NOUNS.get(usage.name, usage.label.lower())
         super().__init__(f"You have reached your plan's limit of {usage.limit:,} {noun}.")
+        self.usage = usage
+
+
+class OverLimit(Exception):
+    """The row is stored but lies beyond the plan's limit (after a downgrade): read-only."""
+
+    def __init__(self, usage: Usage):
+        noun = LIMIT_NOUNS.get(usage.name, usage.label.lower())
+        action = OVER_LIMIT_ACTIONS.get(usage.name, "change it")
+        room = MAKING_ROOM.get(usage.name, "delete what you no longer need")
+        super().__init__(f"This is over your plan's limit of {usage.limit:,} {noun}: upgrade to "
+                         f"{action}, or {room} you no longer need. Nothing was changed.")
         self.usage = usage
 
 
@@ -47,6 +77,11 @@ class Usage:
     @property
     def left(self) -> int | None:
         return None if self.limit is None else max(0, self.limit - self.used)
+
+    @property
+    def over(self) -> int:
+        """How many more than the plan allows (after a downgrade); 0 within the limit."""
+        return 0 if self.limit is None else max(0, self.used - self.limit)
 
     @property
     def percent(self) -> int:
@@ -103,12 +138,16 @@ def all_usage(session: Session, catalog: Catalog, tenant: Tenant,
     return [usage(session, catalog, tenant, name, api_requests) for name in catalog.limits]
 
 
+def _lock(session: Session, tenant: Tenant) -> None:
+    session.execute(select(Tenant.id).where(Tenant.id == tenant.id).with_for_update())
+
+
 def reserve(session: Session, catalog: Catalog, tenant: Tenant, name: str, amount: int = 1) -> Usage:
     """Lock the tenant and check that ``amount`` more fits; raise ``LimitReached`` if not.
 
     Call inside the transaction that creates the row; the lock lasts until it commits.
     """
-    session.execute(select(Tenant.id).where(Tenant.id == tenant.id).with_for_update())
+    _lock(session, tenant)
     current = usage(session, catalog, tenant, name)
     if current.limit is not None and current.used + amount > current.limit:
         raise LimitReached(current)
@@ -117,7 +156,7 @@ def reserve(session: Session, catalog: Catalog, tenant: Tenant, name: str, amoun
 
 def media_bytes_fit(session: Session, catalog: Catalog, tenant: Tenant, size: int) -> None:
     """Like ``reserve`` for storage, counted in bytes."""
-    session.execute(select(Tenant.id).where(Tenant.id == tenant.id).with_for_update())
+    _lock(session, tenant)
     limit = plan_of(catalog, tenant).limit("media_mb")
     if limit is None:
         return
@@ -125,3 +164,67 @@ def media_bytes_fit(session: Session, catalog: Catalog, tenant: Tenant, size: in
                            .where(MediaFile.tenant_id == tenant.id))
     if int(total) + size > limit * MB:
         raise LimitReached(Usage("media_mb", catalog.limits["media_mb"], -(-int(total) // MB), limit))
+
+
+# The rows each limit counts, and which of them stay live when there are more than allowed.
+LIMITED_ROWS = {"pages": Page, "products": Product, "users": User, "media_mb": MediaFile}
+
+
+def _oldest_first(model) -> tuple:
+    if model is User:  # owners keep their places first, so the team can always be managed
+        return (User.role != "owner", User.created_at, User.id)
+    return (model.created_at, model.id)
+
+
+def kept(name: str, tenant_id: int, limit: int | None) -> ColumnElement[bool]:
+    """SQL condition on ``LIMITED_ROWS[name]``: the row is within a limit of ``limit``.
+
+    The oldest rows by creation are within it; for media, the oldest files whose sizes add up
+    to at most the storage limit. Always true without a limit.
+    """
+    model = LIMITED_ROWS[name]
+    if limit is None:
+        return true()
+    if model is MediaFile:
+        running = func.sum(MediaFile.size_bytes).over(order_by=_oldest_first(MediaFile))
+        totals = (select(MediaFile.id, running.label("running"))
+                  .where(MediaFile.tenant_id == tenant_id).subquery())
+        return MediaFile.id.in_(select(totals.c.id).where(totals.c.running <= limit * MB))
+    oldest = (select(model.id).where(model.tenant_id == tenant_id)
+              .order_by(*_oldest_first(model)).limit(limit))
+    return model.id.in_(oldest)
+
+
+def within_plan(catalog: Catalog, tenant: Tenant, name: str) -> ColumnElement[bool]:
+    """``kept`` for the tenant's current plan."""
+    return kept(name, tenant.id, plan_of(catalog, tenant).limit(name))
+
+
+def over_limit_ids(session: Session, catalog: Catalog, tenant: Tenant, name: str) -> set[int]:
+    """The ids of the tenant's rows beyond its plan's limit: kept, read-only, not on the site."""
+    if plan_of(catalog, tenant).limit(name) is None:
+        return set()
+    model = LIMITED_ROWS[name]
+    return set(session.scalars(select(model.id).where(
+        model.tenant_id == tenant.id, ~within_plan(catalog, tenant, name))))
+
+
+def is_kept(session: Session, catalog: Catalog, tenant: Tenant, name: str, row_id: int) -> bool:
+    """Whether this stored row is within the plan's limit (for showing; changes ask
+    ``require_kept``)."""
+    if plan_of(catalog, tenant).limit(name) is None:
+        return True
+    model = LIMITED_ROWS[name]
+    return session.scalar(select(model.id).where(
+        model.id == row_id, within_plan(catalog, tenant, name))) is not None
+
+
+def require_kept(session: Session, catalog: Catalog, tenant: Tenant, name: str, row_id: int) -> None:
+    """Lock the tenant and raise ``OverLimit`` when this stored row is beyond the plan's limit.
+
+    Every change that puts a row to use (publish, edit, show, a new role) asks this first, in
+    the transaction that makes the change; the lock lasts until it commits.
+    """
+    _lock(session, tenant)
+    if not is_kept(session, catalog, tenant, name, row_id):
+        raise OverLimit(usage(session, catalog, tenant, name))

@@ -2,6 +2,10 @@
 ``FILE_TYPES``; it counts in bytes against the plan's storage, and is stored as
 ``<media root>/<tenant id>/<random name>``: nothing the uploader chose reaches the filesystem.
 The uploaded name is kept for display only.
+
+After a downgrade to less storage than is used, nothing is deleted: the oldest files up to the
+plan's storage stay on the public site, newer ones are kept for the portal only (see
+``billing.entitlements.kept``), and uploads are refused until enough is deleted.
 """
 
 from __future__ import annotations

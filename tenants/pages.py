@@ -3,6 +3,10 @@ blocks, publishing.
 
 Blocks are ``{"type", "data"}`` as ``tenants.site_content.BLOCK_FIELDS`` defines them. Every
 change here keeps a page's blocks valid, so the public site can show each of them.
+
+The page limit counts every page, drafts included. A page beyond it (after a downgrade: the
+newest ones, see ``billing.entitlements.kept``) is read-only: every change but unpublishing
+and deleting raises ``OverLimit``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from billing.catalog import Catalog
-from billing.entitlements import reserve
+from billing.entitlements import require_kept, reserve
 from db.models import Page, Tenant
 from tenants.scope import scoped
 from tenants.site_content import BLOCK_FIELDS, ITEM_FIELDS, MAX_SLUG_LENGTH, block_problems, slug_problem
@@ -70,15 +74,26 @@ def create_page(session: Session, catalog: Catalog, tenant: Tenant, title: str, 
     return page
 
 
-def update_page(session: Session, page: Page, title: str, slug: str, in_navigation: bool) -> None:
+def require_editable(session: Session, catalog: Catalog, tenant: Tenant, page: Page) -> None:
+    """Raises ``OverLimit`` when the page is beyond the plan's page limit (read-only)."""
+    require_kept(session, catalog, tenant, "pages", page.id)
+
+
+def update_page(session: Session, catalog: Catalog, tenant: Tenant, page: Page, title: str,
+                slug: str, in_navigation: bool) -> None:
     """Raises ``FieldProblem`` for an address that is not valid or taken. Flushes."""
+    require_editable(session, catalog, tenant, page)
     page.slug = _checked_slug(session, page.tenant_id, title, slug, page)
     page.title = title
     page.in_navigation = in_navigation
     session.flush()
 
 
-def set_published(session: Session, page: Page, published: bool) -> None:
+def set_published(session: Session, catalog: Catalog, tenant: Tenant, page: Page,
+                  published: bool) -> None:
+    """Publishing a page beyond the plan's limit raises ``OverLimit``; unpublishing always works."""
+    if published:
+        require_editable(session, catalog, tenant, page)
     page.published = published
     session.flush()
 
@@ -103,16 +118,19 @@ def new_block(block_type: str) -> dict:
     return {"type": block_type, "data": data}
 
 
-def add_block(session: Session, page: Page, block_type: str) -> int:
+def add_block(session: Session, catalog: Catalog, tenant: Tenant, page: Page, block_type: str) -> int:
     """Append a new block; returns its index. Flushes."""
+    require_editable(session, catalog, tenant, page)
     page.blocks = [*page.blocks, new_block(block_type)]
     session.flush()
     return len(page.blocks) - 1
 
 
-def update_block(session: Session, page: Page, index: int, data: dict) -> None:
+def update_block(session: Session, catalog: Catalog, tenant: Tenant, page: Page, index: int,
+                 data: dict) -> None:
     """Replace the data of block ``index`` (which exists); raises ``FieldProblem`` when the
     block could not be shown with it. Flushes."""
+    require_editable(session, catalog, tenant, page)
     block = {"type": page.blocks[index]["type"], "data": data}
     problems = block_problems(block)
     if problems:
@@ -121,8 +139,10 @@ def update_block(session: Session, page: Page, index: int, data: dict) -> None:
     session.flush()
 
 
-def move_block(session: Session, page: Page, index: int, offset: int) -> None:
+def move_block(session: Session, catalog: Catalog, tenant: Tenant, page: Page, index: int,
+               offset: int) -> None:
     """Move block ``index`` (which exists) ``offset`` places; stops at the first and last place."""
+    require_editable(session, catalog, tenant, page)
     blocks = list(page.blocks)
     target = min(max(index + offset, 0), len(blocks) - 1)
     blocks.insert(target, blocks.pop(index))
@@ -130,6 +150,7 @@ def move_block(session: Session, page: Page, index: int, offset: int) -> None:
     session.flush()
 
 
-def delete_block(session: Session, page: Page, index: int) -> None:
+def delete_block(session: Session, catalog: Catalog, tenant: Tenant, page: Page, index: int) -> None:
+    require_editable(session, catalog, tenant, page)
     page.blocks = [block for number, block in enumerate(page.blocks) if number != index]
     session.flush()

@@ -1,5 +1,8 @@
 """Webshop products: prices typed in euros, addresses unique per tenant, images from the
-tenant's own media library. Creating one counts against the plan's ``products`` limit."""
+tenant's own media library. Every product, shown or hidden, counts against the plan's
+``products`` limit. One beyond it (after a downgrade: the newest, see
+``billing.entitlements.kept``) is read-only and not in the shop until the plan grows; it can be
+deleted."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from billing.catalog import Catalog
-from billing.entitlements import reserve
+from billing.entitlements import require_kept, reserve
 from db.models import MediaFile, Product, Tenant
 from tenants.scope import scoped
 
@@ -162,7 +165,10 @@ def create(session: Session, catalog: Catalog, tenant: Tenant, values: ProductVa
     return product
 
 
-def update(session: Session, product: Product, values: ProductValues) -> None:
+def update(session: Session, catalog: Catalog, tenant: Tenant, product: Product,
+           values: ProductValues) -> None:
+    """Raises ``OverLimit`` for a product beyond the plan's limit (read-only). Flushes."""
+    require_kept(session, catalog, tenant, "products", product.id)
     _apply(session, product, values)
     session.flush()
 

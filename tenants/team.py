@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from billing.access import access_for
 from billing.catalog import Catalog
-from billing.entitlements import LimitReached, reserve
+from billing.entitlements import LimitReached, OverLimit, require_kept, reserve
 from db.base import utcnow
 from db.models import Invite, Tenant, User
 from db.models.tenants import ROLES
@@ -124,11 +124,19 @@ def _another_owner(session: Session, member: User) -> bool:
         User.role == "owner", User.id != member.id).limit(1)) is not None
 
 
-def change_role(session: Session, actor: User, member: User, role: str) -> None:
-    """Raises ``TeamRefused`` when the rules forbid it. Flushes."""
+def change_role(session: Session, catalog: Catalog, actor: User, member: User, role: str) -> None:
+    """Raises ``TeamRefused`` when the rules forbid it, or when ``member`` is beyond the plan's
+    users limit (after a downgrade: the newest non-owners; see ``billing.entitlements.kept``),
+    whose place is read-only until the plan grows or someone leaves. Flushes."""
     _known_role(role)
     if role == member.role:
         return
+    try:
+        require_kept(session, catalog, session.get(Tenant, member.tenant_id), "users", member.id)
+    except OverLimit as exc:
+        raise TeamRefused(f"{member.email} is over your plan's limit of {exc.usage.limit:,} team "
+                          "members: upgrade to change their role, or remove members you no "
+                          "longer need. Nothing was changed.") from None
     if actor.role != "owner" and "owner" in (role, member.role):
         raise TeamRefused("Only owners can change who is an owner.")
     if member.role == "owner" and not _another_owner(session, member):

@@ -1,4 +1,7 @@
-"""GET /api/v1/pages and /api/v1/products of the key's tenant, rate limited per plan."""
+"""GET /api/v1/pages and /api/v1/products of the key's tenant, rate limited per plan.
+
+The API only reads. Each page and product says whether it is beyond the plan's limit
+(``over_plan_limit``: kept after a downgrade, read-only and not on the public site)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from flask import current_app, g, jsonify, request
 from redis.exceptions import RedisError
 
 from billing.access import access_for
-from billing.entitlements import may_use, plan_of
+from billing.entitlements import may_use, over_limit_ids, plan_of
 from db.base import utcnow
 from db.models import Page, Product, Tenant
 from tenants import api_keys
@@ -56,29 +59,34 @@ def rate_headers(response):
     return response
 
 
-def _page(page: Page) -> dict:
+def _over_limit(name: str) -> set[int]:
+    return over_limit_ids(db.session, current_app.extensions["catalog"], g.tenant, name)
+
+
+def _page(page: Page, over_limit: set[int]) -> dict:
     return {"id": page.id, "slug": page.slug, "title": page.title, "published": page.published,
             "position": page.position, "blocks": page.blocks,
-            "updated_at": page.updated_at.isoformat()}
+            "updated_at": page.updated_at.isoformat(), "over_plan_limit": page.id in over_limit}
 
 
-def _product(product: Product) -> dict:
+def _product(product: Product, over_limit: set[int]) -> dict:
     return {"id": product.id, "slug": product.slug, "name": product.name,
             "description": product.description, "price_cents": product.price_cents,
             "currency": product.currency, "stock": product.stock, "active": product.active,
-            "images": product.images}
+            "images": product.images, "over_plan_limit": product.id in over_limit}
 
 
 @bp.get("/pages")
 def pages():
     rows = db.session.scalars(scoped(Page, g.tenant.id).order_by(Page.position, Page.id)).all()
-    return jsonify(data=[_page(p) for p in rows])
+    over_limit = _over_limit("pages")
+    return jsonify(data=[_page(p, over_limit) for p in rows])
 
 
 @bp.get("/pages/<page_id>")
 def page(page_id):
     row = get_scoped(db.session, Page, g.tenant.id, page_id)
-    return jsonify(data=_page(row)) if row else _error(404, "No such page.")
+    return jsonify(data=_page(row, _over_limit("pages"))) if row else _error(404, "No such page.")
 
 
 def _webshop_refusal():
@@ -93,7 +101,8 @@ def products():
     if refused:
         return refused
     rows = db.session.scalars(scoped(Product, g.tenant.id).order_by(Product.id)).all()
-    return jsonify(data=[_product(p) for p in rows])
+    over_limit = _over_limit("products")
+    return jsonify(data=[_product(p, over_limit) for p in rows])
 
 
 @bp.get("/products/<product_id>")
@@ -102,4 +111,5 @@ def product(product_id):
     if refused:
         return refused
     row = get_scoped(db.session, Product, g.tenant.id, product_id)
-    return jsonify(data=_product(row)) if row else _error(404, "No such product.")
+    return jsonify(data=_product(row, _over_limit("products"))) if row \
+        else _error(404, "No such product.")

@@ -1,4 +1,9 @@
-"""Rendering a tenant's public site: a GET path in, a complete response out."""
+"""Rendering a tenant's public site: a GET path in, a complete response out.
+
+The plan decides what is on it: the shop only with the webshop feature, and no more pages,
+products and stored media than the plan's limits (the oldest ones; see
+``billing.entitlements.kept``). What a downgrade left beyond them answers 404 here.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from datetime import UTC, datetime
 from flask import Response, current_app, make_response, redirect, render_template, send_file
 from sqlalchemy.orm import Session
 
+from billing.catalog import Plan
+from billing.entitlements import kept
 from db.models import MediaFile, Page, Tenant
 from tenants import media
 from tenants.scope import scoped
@@ -32,6 +39,8 @@ class Site:
     company: str
     theme: Theme
     webshop: bool
+    page_limit: int | None  # None: unlimited
+    product_limit: int | None
     navigation: list[NavLink]
     platform_url: str | None
 
@@ -40,12 +49,18 @@ def page_url(page: Page) -> str:
     return "/" if page.slug == HOME_SLUG else f"/{page.slug}"
 
 
-def _navigation(session: Session, tenant_id: int, webshop: bool, now: datetime) -> list[NavLink]:
+def _limit(plan: Plan | None, name: str) -> int | None:
+    """The plan's limit; nothing at all for a tenant whose plan is not in the catalog."""
+    return plan.limit(name) if plan is not None else 0
+
+
+def _navigation(session: Session, tenant_id: int, webshop: bool, page_limit: int | None,
+                product_limit: int | None, now: datetime) -> list[NavLink]:
     """Navigation pages in order; Shop and Blog, when they have something to show, after Home."""
-    pages = queries.navigation_pages(session, tenant_id)
+    pages = queries.navigation_pages(session, tenant_id, page_limit)
     links = [NavLink(page.title, page_url(page)) for page in pages]
     listings = []
-    if webshop and queries.active_products(session, tenant_id, limit=1):
+    if webshop and queries.active_products(session, tenant_id, product_limit, limit=1):
         listings.append(NavLink("Shop", "/shop"))
     if queries.published_posts(session, tenant_id, now, limit=1):
         listings.append(NavLink("Blog", "/blog"))
@@ -56,12 +71,15 @@ def _navigation(session: Session, tenant_id: int, webshop: bool, now: datetime) 
 def _site(session: Session, tenant: Tenant, now: datetime) -> Site:
     plan = current_app.extensions["catalog"].plan(tenant.plan_id)
     webshop = plan is not None and plan.has("webshop")
+    page_limit, product_limit = _limit(plan, "pages"), _limit(plan, "products")
     return Site(
         tenant_id=tenant.id,
         company=tenant.company,
         theme=site_theme(tenant),
         webshop=webshop,
-        navigation=_navigation(session, tenant.id, webshop, now),
+        page_limit=page_limit,
+        product_limit=product_limit,
+        navigation=_navigation(session, tenant.id, webshop, page_limit, product_limit, now),
         platform_url=current_app.config.get("PUBLIC_URL"),
     )
 
@@ -73,7 +91,8 @@ def _page_view(session: Session, site: Site, page: Page) -> tuple[str, dict]:
         if not block_problems(block) and (block["type"] != "products" or site.webshop)
     ]
     limits = [block["data"]["limit"] for block in blocks if block["type"] == "products"]
-    products = queries.active_products(session, site.tenant_id, max(limits)) if limits else []
+    products = (queries.active_products(session, site.tenant_id, site.product_limit, max(limits))
+                if limits else [])
     title = None if page.slug == HOME_SLUG else page.title
     return "page.html", {"title": title, "page": page, "blocks": blocks, "products": products}
 
@@ -85,14 +104,14 @@ def _resolve(
     tenant_id = site.tenant_id
     match segments:
         case []:
-            page = queries.home_page(session, tenant_id)
+            page = queries.home_page(session, tenant_id, site.page_limit)
             if page is not None:
                 return _page_view(session, site, page)
         case ["shop"] if site.webshop:
-            products = queries.active_products(session, tenant_id)
+            products = queries.active_products(session, tenant_id, site.product_limit)
             return "products.html", {"title": "Shop", "products": products}
         case ["shop", slug] if site.webshop:
-            product = queries.active_product(session, tenant_id, slug)
+            product = queries.active_product(session, tenant_id, slug, site.product_limit)
             if product is not None:
                 return "product.html", {"title": product.name, "product": product}
         case ["blog"]:
@@ -103,15 +122,19 @@ def _resolve(
             if post is not None:
                 return "post.html", {"title": post.title, "post": post}
         case [slug] if slug not in RESERVED_SLUGS:
-            page = queries.published_page(session, tenant_id, slug)
+            page = queries.published_page(session, tenant_id, slug, site.page_limit)
             if page is not None:
                 return _page_view(session, site, page)
     return None
 
 
 def _media_file(session: Session, tenant: Tenant, storage_name: str) -> Response:
-    """An uploaded file, by its random storage name (product images, pictures in pages)."""
-    row = session.scalar(scoped(MediaFile, tenant.id).where(MediaFile.storage_name == storage_name))
+    """An uploaded file, by its random storage name (product images, pictures in pages), when
+    it is within the plan's storage."""
+    plan = current_app.extensions["catalog"].plan(tenant.plan_id)
+    row = session.scalar(scoped(MediaFile, tenant.id).where(
+        MediaFile.storage_name == storage_name,
+        kept("media_mb", tenant.id, _limit(plan, "media_mb"))))
     path = media.path_of(current_app.config["MEDIA_ROOT"], row) if row is not None else None
     if path is None or not path.is_file():
         return make_response(("Not found", 404))

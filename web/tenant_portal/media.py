@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, send_
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from billing.entitlements import MB, plan_of
+from billing.entitlements import MB, over_limit_ids, plan_of
 from db.models import MediaFile
 from tenants import media
 from tenants.pages import FieldProblem
@@ -45,7 +45,9 @@ def _library(form: UploadForm):
     return render_template(
         "portal/media/index.html", form=form, files=rows, labels=media.LABELS,
         size_label=size_label, used=media.bytes_used(db.session, g.tenant.id),
-        limit_mb=plan_of(catalog(), g.tenant).limit("media_mb")), 422 if form.errors else 200
+        limit_mb=plan_of(catalog(), g.tenant).limit("media_mb"),
+        over_limit=over_limit_ids(db.session, catalog(), g.tenant, "media_mb")), \
+        422 if form.errors else 200
 
 
 @bp.get("/media", endpoint="media")

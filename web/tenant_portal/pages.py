@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from billing.entitlements import usage
+from billing.entitlements import is_kept, over_limit_ids, usage
 from db.models import Page
 from tenants import pages
 from tenants.scope import get_scoped, scoped
@@ -156,11 +156,16 @@ def _block_or_404(page: Page, index: int) -> dict:
     return page.blocks[index]
 
 
+def _over_limit(page: Page) -> bool:
+    """Whether the page is beyond the plan's page limit: shown read-only, with a note."""
+    return not is_kept(db.session, catalog(), g.tenant, "pages", page.id)
+
+
 def _editor(page: Page, form: PageSettingsForm, add_form: AddBlockForm):
     status = 422 if form.errors or add_form.errors else 200
     blocks = [(block_label(block["type"]), _summary(block)) for block in page.blocks]
     return render_template("portal/pages/edit.html", page=page, form=form, add_form=add_form,
-                           blocks=blocks), status
+                           blocks=blocks, over_limit=_over_limit(page)), status
 
 
 def _done(message: str, page: Page):
@@ -173,7 +178,8 @@ def _done(message: str, page: Page):
 def page_list():
     rows = db.session.scalars(scoped(Page, g.tenant.id).order_by(Page.position, Page.id)).all()
     return render_template("portal/pages/index.html", pages=rows,
-                           usage=usage(db.session, catalog(), g.tenant, "pages"))
+                           usage=usage(db.session, catalog(), g.tenant, "pages"),
+                           over_limit=over_limit_ids(db.session, catalog(), g.tenant, "pages"))
 
 
 @bp.route("/pages/new", methods=["GET", "POST"])
@@ -197,8 +203,8 @@ def edit_page(page_id: int):
     form = PageSettingsForm(obj=page)
     if form.validate_on_submit():
         try:
-            pages.update_page(db.session, page, form.title.data, form.slug.data,
-                              form.in_navigation.data)
+            pages.update_page(db.session, catalog(), g.tenant, page, form.title.data,
+                              form.slug.data, form.in_navigation.data)
         except pages.FieldProblem as problem:
             db.session.rollback()
             show_problem(form, problem)
@@ -215,7 +221,7 @@ def preview_page(page_id: int):
     path = page_url(page)
     savepoint = db.session.begin_nested()
     try:
-        pages.set_published(db.session, page, True)
+        pages.set_published(db.session, catalog(), g.tenant, page, True)
         return render_site(db.session, g.tenant, path)
     finally:
         savepoint.rollback()
@@ -224,14 +230,14 @@ def preview_page(page_id: int):
 @bp.post("/pages/<int:page_id>/publish")
 def publish_page(page_id: int):
     page = _page_or_404(page_id)
-    pages.set_published(db.session, page, True)
+    pages.set_published(db.session, catalog(), g.tenant, page, True)
     return _done(f"“{page.title}” is published on your site.", page)
 
 
 @bp.post("/pages/<int:page_id>/unpublish")
 def unpublish_page(page_id: int):
     page = _page_or_404(page_id)
-    pages.set_published(db.session, page, False)
+    pages.set_published(db.session, catalog(), g.tenant, page, False)
     return _done(f"“{page.title}” is a draft again; it is no longer on your site.", page)
 
 
@@ -250,7 +256,7 @@ def add_block(page_id: int):
     add_form = AddBlockForm()
     if not add_form.validate():
         return _editor(page, PageSettingsForm(formdata=None, obj=page), add_form)
-    index = pages.add_block(db.session, page, add_form.type.data)
+    index = pages.add_block(db.session, catalog(), g.tenant, page, add_form.type.data)
     db.session.commit()
     flash(f"{block_label(add_form.type.data)} block added at the end of the page. Fill it in.", "info")
     return redirect(url_for("portal.edit_block", page_id=page.id, index=index), code=303)
@@ -263,21 +269,23 @@ def edit_block(page_id: int, index: int):
     form = block_form(block["type"])(data=_form_data(block))
     if form.validate_on_submit():
         try:
-            pages.update_block(db.session, page, index, _block_data(form, block["type"]))
+            pages.update_block(db.session, catalog(), g.tenant, page, index,
+                               _block_data(form, block["type"]))
         except pages.FieldProblem as problem:
             db.session.rollback()
             show_problem(form, problem)
         else:
             return _done(f"{block_label(block['type'])} block saved.", page)
     return render_template("portal/pages/block.html", page=page, index=index, form=form,
-                           label=block_label(block["type"])), 422 if form.errors else 200
+                           label=block_label(block["type"]), over_limit=_over_limit(page)), \
+        422 if form.errors else 200
 
 
 @bp.post("/pages/<int:page_id>/blocks/<int:index>/move-<any(up, down):direction>")
 def move_block(page_id: int, index: int, direction: str):
     page = _page_or_404(page_id)
     _block_or_404(page, index)
-    pages.move_block(db.session, page, index, -1 if direction == "up" else 1)
+    pages.move_block(db.session, catalog(), g.tenant, page, index, -1 if direction == "up" else 1)
     return _done(f"Block moved {direction}.", page)
 
 
@@ -285,5 +293,5 @@ def move_block(page_id: int, index: int, direction: str):
 def delete_block(page_id: int, index: int):
     page = _page_or_404(page_id)
     block = _block_or_404(page, index)
-    pages.delete_block(db.session, page, index)
+    pages.delete_block(db.session, catalog(), g.tenant, page, index)
     return _done(f"{block_label(block['type'])} block deleted.", page)

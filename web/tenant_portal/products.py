@@ -8,7 +8,7 @@ from wtforms import BooleanField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from billing.entitlements import usage
+from billing.entitlements import is_kept, over_limit_ids, usage
 from db.models import Product
 from tenants import products as product_rules
 from tenants.scope import get_scoped
@@ -96,7 +96,7 @@ def _edit(product: Product | None):
             if product is None:
                 product = product_rules.create(db.session, catalog(), g.tenant, form.values())
             else:
-                product_rules.update(db.session, product, form.values())
+                product_rules.update(db.session, catalog(), g.tenant, product, form.values())
         except product_rules.ProductRejected as exc:
             db.session.rollback()
             form[exc.field].errors.append(exc.message)
@@ -104,8 +104,10 @@ def _edit(product: Product | None):
             db.session.commit()
             flash(f"{product.name} is saved.", "info")
             return redirect(url_for("portal.products"), code=303)
-    return render_template("portal/products/form.html", form=form, product=product), \
-        422 if form.errors else 200
+    over_limit = product is not None and not is_kept(db.session, catalog(), g.tenant, "products",
+                                                     product.id)
+    return render_template("portal/products/form.html", form=form, product=product,
+                           over_limit=over_limit), 422 if form.errors else 200
 
 
 @bp.get("/products")
@@ -114,6 +116,7 @@ def products():
     return render_template(
         "portal/products/list.html", products=product_rules.listing(db.session, g.tenant.id),
         usage=usage(db.session, catalog(), g.tenant, "products"),
+        over_limit=over_limit_ids(db.session, catalog(), g.tenant, "products"),
         shop_url=Urls.from_config(current_app.config).site(g.tenant.subdomain) + "shop")
 
 
