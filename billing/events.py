@@ -1,25 +1,47 @@
-"""Durable intake of Stripe events: store by id first, process later, never lose one."""
+"""Durable intake of Stripe events: store by id first, process later, never lose one.
+
+Every processing attempt is counted on the stored event, across jobs and sweeps. A failed
+attempt schedules the next one with exponential backoff (``next_attempt_at``); after
+``max_attempts`` failures, or at once when the event cannot be handled at all, the event is
+marked failed (``failed_at``, ``last_error``) and only staff bring it back
+(``contyzr events retry``).
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session
 
+from billing.event_shape import check_envelope, customer_of
 from db.base import utcnow
 from db.models import StripeEvent
 
+# A just-received event is enqueued by the webhook itself; the sweep leaves it this long.
+SETTLE = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=6)
 
-def customer_of(event: dict) -> str | None:
-    obj = event.get("data", {}).get("object", {})
-    if obj.get("object") == "customer":
-        return obj.get("id")
-    customer = obj.get("customer")
-    if isinstance(customer, dict):
-        return customer.get("id")
-    return customer
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often a failing event is tried, and how long to wait between tries."""
+
+    max_attempts: int = 8
+    first_backoff: timedelta = timedelta(seconds=30)
+
+    @classmethod
+    def from_config(cls, config) -> RetryPolicy:
+        default = cls()
+        attempts = config.get("EVENT_MAX_ATTEMPTS") or default.max_attempts
+        seconds = config.get("EVENT_RETRY_SECONDS") or default.first_backoff.total_seconds()
+        return cls(max_attempts=max(1, attempts), first_backoff=timedelta(seconds=max(1, seconds)))
+
+    def backoff(self, attempts: int) -> timedelta:
+        """The wait after the ``attempts``-th failure: doubling, capped at six hours."""
+        return min(self.first_backoff * 2 ** max(0, attempts - 1), MAX_BACKOFF)
 
 
 # One statement, prepared once: the webhook's hot path. The body Stripe signed is stored as
@@ -35,22 +57,36 @@ STORE = text("""
 def store(session: Session, event: dict, body: str | None = None) -> bool:
     """Insert the event unless its id is known; True when it is new. No commit.
 
-    ``body`` is the event's JSON text as received, when the caller has it.
+    ``body`` is the event's JSON text as received, when the caller has it. The envelope is
+    checked first (``billing.event_shape.MalformedEvent``), so nothing malformed is stored.
     """
-    created = datetime.fromtimestamp(int(event.get("created") or 0), UTC)
+    check_envelope(event)
     result = session.execute(STORE, {
-        "id": event["id"], "type": str(event["type"])[:80], "customer_id": customer_of(event),
-        "created": created, "payload": body if body is not None else json.dumps(event)})
+        "id": event["id"], "type": event["type"], "customer_id": customer_of(event),
+        "created": datetime.fromtimestamp(event["created"], UTC),
+        "payload": body if body is not None else json.dumps(event)})
     return result.first() is not None
 
 
-def unprocessed(session: Session, older_than: timedelta = timedelta(seconds=0)) -> list[str]:
-    """Ids of stored events never processed (and not given up on), oldest first."""
-    cutoff = utcnow() - older_than
+def due(session: Session, now: datetime | None = None, limit: int = 1000) -> list[str]:
+    """Ids of events the sweep should enqueue now, oldest first: never processed, not given up
+    on, and either never tried (and older than ``SETTLE``) or past their next attempt time."""
+    now = now or utcnow()
     return list(session.scalars(
         select(StripeEvent.id)
         .where(StripeEvent.processed_at.is_(None), StripeEvent.failed_at.is_(None),
-               StripeEvent.received_at <= cutoff)
+               or_(StripeEvent.next_attempt_at <= now,
+                   and_(StripeEvent.next_attempt_at.is_(None),
+                        StripeEvent.received_at <= now - SETTLE)))
+        .order_by(StripeEvent.received_at).limit(limit)
+    ))
+
+
+def unprocessed(session: Session) -> list[str]:
+    """Ids of every stored event neither processed nor given up on, whatever its schedule."""
+    return list(session.scalars(
+        select(StripeEvent.id)
+        .where(StripeEvent.processed_at.is_(None), StripeEvent.failed_at.is_(None))
         .order_by(StripeEvent.received_at).limit(1000)
     ))
 
@@ -62,19 +98,28 @@ def failed(session: Session) -> list[StripeEvent]:
     ))
 
 
-def record_failure(session: Session, event_id: str, error: str, final: bool) -> None:
-    event = session.get(StripeEvent, event_id)
+def record_failure(session: Session, event_id: str, error: str, policy: RetryPolicy,
+                   final: bool = False, now: datetime | None = None) -> bool:
+    """Count a failed attempt and schedule the next one; True when the event is given up on
+    (``final``: it cannot succeed, or the attempts are used up). No commit."""
+    event = session.get(StripeEvent, event_id, with_for_update=True, populate_existing=True)
     if event is None or event.processed_at is not None:
-        return
+        return False
+    now = now or utcnow()
     event.attempts += 1
-    event.last_error = error[:2000]
-    if final:
-        event.failed_at = utcnow()
+    event.last_error = error.replace("\n", " ")[:2000]
+    if final or event.attempts >= policy.max_attempts:
+        event.failed_at, event.next_attempt_at = now, None
+        return True
+    event.next_attempt_at = now + policy.backoff(event.attempts)
+    return False
 
 
 def reset_failure(session: Session, event_id: str) -> bool:
-    event = session.get(StripeEvent, event_id)
+    """Give a failed (or waiting) event a fresh budget of attempts, due now. No commit."""
+    event = session.get(StripeEvent, event_id, with_for_update=True, populate_existing=True)
     if event is None or event.processed_at is not None:
         return False
-    event.failed_at = None
+    event.failed_at = event.next_attempt_at = None
+    event.attempts = 0
     return True

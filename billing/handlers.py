@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 from billing import lifecycle
 from billing.catalog import Catalog
 from billing.lifecycle import Effects
+from billing.states import LIVE_STATUSES
 from billing.stripe_client import as_dict
 from billing.subscriptions import (
+    id_of,
     invoice_metadata,
     mirror_invoice,
     mirror_subscription,
@@ -26,8 +28,6 @@ from db.base import utcnow
 from db.models import ProvisioningRun, Signup, Subscription, Tenant
 from tenants import subdomains
 from tenants.urls import Urls
-
-LIVE_STATUSES = ("active", "trialing")
 
 
 @dataclass
@@ -54,23 +54,29 @@ def _signup_for(session: Session, customer_id: str | None, signup_id: str | None
 
 
 def _tenant_for(session: Session, customer_id: str | None) -> Tenant | None:
+    """The customer's live tenant. One still being provisioned is left alone: its billing state
+    is decided once, when it goes live, from the mirrors these events keep up to date
+    (``billing.lifecycle.start``), so an event arriving meanwhile is never lost."""
     if not customer_id:
         return None
     return session.scalar(
-        select(Tenant).where(Tenant.stripe_customer_id == customer_id).with_for_update())
+        select(Tenant).where(Tenant.stripe_customer_id == customer_id,
+                             Tenant.status != "provisioning").with_for_update())
 
 
 def checkout_completed(session: Session, obj: dict, outcome: Outcome) -> None:
-    signup = _signup_for(session, obj.get("customer"),
+    customer = id_of(obj.get("customer"))
+    signup = _signup_for(session, customer,
                          (obj.get("metadata") or {}).get("signup_id") or obj.get("client_reference_id"))
     if signup is None:
         return
-    signup.stripe_customer_id = signup.stripe_customer_id or obj.get("customer")
-    signup.stripe_subscription_id = obj.get("subscription") or signup.stripe_subscription_id
+    signup.stripe_customer_id = signup.stripe_customer_id or customer
+    signup.stripe_subscription_id = id_of(obj.get("subscription")) or signup.stripe_subscription_id
 
 
 def checkout_expired(session: Session, obj: dict, outcome: Outcome) -> None:
-    signup = _signup_for(session, obj.get("customer"), (obj.get("metadata") or {}).get("signup_id"))
+    signup = _signup_for(session, id_of(obj.get("customer")),
+                         (obj.get("metadata") or {}).get("signup_id"))
     # Only the signup's current session counts: an older one is expired when a form is resent.
     if signup is None or signup.status != "pending" or signup.checkout_session_id != obj["id"]:
         return
@@ -92,14 +98,8 @@ def subscription_changed(session: Session, deps: Deps, obj: dict, outcome: Outco
         # A plan change from the billing portal applies at once; so does a new subscription.
         tenant.plan_id, tenant.interval = mirror.plan_id, mirror.interval
         tenant.stripe_subscription_id = mirror.id
-    elif current and mirror.status == "unpaid":
-        lifecycle.suspend(session, deps.urls, tenant, "subscription unpaid", outcome)
-    elif current and mirror.status == "canceled":
-        if mirror.cancellation_reason == "payment_failed":
-            lifecycle.suspend(session, deps.urls, tenant, "subscription cancelled for non-payment",
-                              outcome)
-        else:
-            lifecycle.close(session, tenant, "subscription cancelled")
+    elif current:
+        lifecycle.follow_subscription(session, deps.catalog, deps.urls, tenant, mirror, outcome)
     return mirror
 
 
@@ -110,9 +110,11 @@ def invoice_paid(session: Session, deps: Deps, obj: dict, outcome: Outcome) -> N
         _reactivate_if_paid_up(session, deps, tenant, invoice, outcome)
         return
     signup = _signup_for(session, invoice.customer_id, invoice_metadata(obj).get("signup_id"))
-    if signup is None or signup.status not in ("pending", "paid"):
+    # A payment for a signup whose reservation ended is still a payment: it is provisioned
+    # (the subdomain step takes the name back if it is free, or fails for staff to repair).
+    if signup is None or signup.status not in ("pending", "expired", "paid"):
         return
-    if signup.status == "pending":
+    if signup.status != "paid":
         signup.status = "paid"
         signup.paid_at = utcnow()
         signup.stripe_subscription_id = signup.stripe_subscription_id or invoice.subscription_id

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.catalog import Catalog
+from billing.states import LIVE_STATUSES, target_for
 from db.base import utcnow
-from db.models import Invoice, Tenant, TenantEvent, User
+from db.models import Invoice, Subscription, Tenant, TenantEvent, User
 from emails.outbox import queue_mail
 from tenants.urls import Urls
 
@@ -106,6 +107,46 @@ def close(session: Session, tenant: Tenant, reason: str, now: datetime | None = 
     tenant.billing_state, tenant.closed_at = "closed", now or utcnow()
     record(session, tenant, "closed", reason)
     return True
+
+
+def last_failed_invoice(session: Session, subscription_id: str) -> Invoice | None:
+    """The subscription's newest invoice that is still open after a failed charge."""
+    return session.scalar(
+        select(Invoice).where(Invoice.subscription_id == subscription_id, Invoice.status == "open",
+                              Invoice.attempt_count > 0)
+        .order_by(Invoice.created.desc()).limit(1))
+
+
+def follow_subscription(session: Session, catalog: Catalog, urls: Urls, tenant: Tenant,
+                        subscription: Subscription, effects: Effects,
+                        now: datetime | None = None) -> None:
+    """Move the tenant to the state ``billing.states.target_for`` gives its subscription, with
+    the record and the mail each transition owes: suspended, closed, or past due (with the
+    dunning mail of the failed invoice). A live or undecided status changes nothing here: a
+    suspension or a closure is lifted by a paid invoice (``reactivate``, with its own mail)."""
+    target = target_for(subscription.status, subscription.cancellation_reason)
+    if target.state == "suspended":
+        suspend(session, urls, tenant, target.reason, effects, now=now)
+    elif target.state == "closed":
+        close(session, tenant, target.reason, now=now)
+    elif target.state == "past_due":
+        invoice = last_failed_invoice(session, subscription.id)
+        if invoice is not None:
+            payment_failed(session, catalog, urls, tenant, invoice, effects, now=now)
+
+
+def start(session: Session, catalog: Catalog, urls: Urls, tenant: Tenant,
+          subscription: Subscription | None, effects: Effects,
+          now: datetime | None = None) -> None:
+    """The billing state a new tenant starts in: its subscription as last seen, through the
+    same rule as every later change. The caller holds the customer's lock (so no event of
+    this customer is half-applied meanwhile) and the owner exists (so the mails reach them)."""
+    if subscription is None:
+        return  # provisioned from a paid invoice whose subscription was never seen: active
+    if subscription.status in LIVE_STATUSES and subscription.plan_id:
+        tenant.plan_id, tenant.interval = subscription.plan_id, subscription.interval
+    tenant.stripe_subscription_id = subscription.id
+    follow_subscription(session, catalog, urls, tenant, subscription, effects, now=now)
 
 
 def remind_before_deletion(session: Session, urls: Urls, tenant: Tenant, delete_on: datetime,

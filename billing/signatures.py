@@ -7,6 +7,8 @@ import time
 
 import stripe
 
+from billing.event_shape import envelope_problem
+
 
 class BadWebhook(ValueError):
     """The request is not a genuine, fresh Stripe event; the message says why."""
@@ -48,12 +50,24 @@ def verify(payload: bytes, header: str | None, secrets: list[str], tolerance: in
             reason = str(exc.user_message or exc)
     else:
         raise BadWebhook(reason)
+    return parse(text)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")  # Python reads NaN and Infinity; PostgreSQL does not
+
+
+def parse(text: str) -> dict:
+    """The signed body as an event whose envelope can be stored, or ``BadWebhook`` saying why."""
     try:
-        event = json.loads(text)
+        event = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise BadWebhook("body is nested too deeply") from None
     except ValueError:
         raise BadWebhook("body is not JSON") from None
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or "type" not in event:
-        raise BadWebhook("body is not a Stripe event")
+    problem = envelope_problem(event)
+    if problem:
+        raise BadWebhook(problem)
     return event
 
 

@@ -17,14 +17,14 @@ def _when(seconds) -> datetime | None:
     return datetime.fromtimestamp(int(seconds), UTC) if seconds else None
 
 
-def _id(value) -> str | None:
+def id_of(value) -> str | None:
     return value.get("id") if isinstance(value, dict) else value
 
 
 def invoice_subscription_id(invoice: dict) -> str | None:
     parent = invoice.get("parent") or {}
     details = parent.get("subscription_details") or {}
-    return _id(details.get("subscription")) or _id(invoice.get("subscription"))
+    return id_of(details.get("subscription")) or id_of(invoice.get("subscription"))
 
 
 def invoice_metadata(invoice: dict) -> dict:
@@ -40,7 +40,7 @@ def mirror_subscription(session: Session, catalog: Catalog, sub: dict) -> Subscr
     found = catalog.by_lookup_key(lookup_key) if lookup_key else None
     details = sub.get("cancellation_details") or {}
     values = {
-        "customer_id": _id(sub["customer"]),
+        "customer_id": id_of(sub["customer"]),
         "signup_id": (sub.get("metadata") or {}).get("signup_id"),
         "status": sub["status"],
         "plan_id": found[0].id if found else None,
@@ -63,7 +63,7 @@ def mirror_subscription(session: Session, catalog: Catalog, sub: dict) -> Subscr
 def mirror_invoice(session: Session, invoice: dict) -> Invoice:
     transitions = invoice.get("status_transitions") or {}
     values = {
-        "customer_id": _id(invoice["customer"]),
+        "customer_id": id_of(invoice["customer"]),
         "subscription_id": invoice_subscription_id(invoice),
         "status": invoice.get("status") or "open",
         "billing_reason": invoice.get("billing_reason"),

@@ -4,19 +4,28 @@ Each step runs in its own transaction together with its record in the run, and i
 so that running it again changes nothing. A session-level advisory lock keeps two workers
 from working on one signup at once; unique constraints (one tenant per signup, one user per
 email, one mail per key) make a double effect impossible even without it.
+
+Money was taken before any of this runs, so no step may dead-end quietly. A step that cannot
+succeed as things stand (the owner's email belongs to another site, the subdomain is held by
+someone else, the template left the plan, a provider or the mail service refuses) raises
+``ProvisioningError``: the run is ``failed`` at once with the reason, staff see it in
+``contyzr provisioning failed``, and ``contyzr provisioning retry`` finishes it once the cause
+is fixed (``tenants.provisioning_repair``). Other errors are retried by the job.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from billing import lifecycle
 from billing.catalog import Catalog
+from billing.lifecycle import Effects
+from billing.processing import lock_customer
 from db.base import utcnow
 from db.models import (
     ProvisioningRun,
@@ -28,15 +37,25 @@ from db.models import (
     User,
 )
 from emails import mails
+from emails.errors import PermanentMailError
 from emails.render import render
 from emails.send import send_once
-from tenants import seeding, signin
-from tenants.providers import Provider, SiteSpec, default_providers
+from tenants import seeding, signin, subdomains
+from tenants.providers import Provider, ProviderError, SiteSpec, default_providers
+from tenants.site_content import TEMPLATE_IDS
 from tenants.urls import Urls
+
+# A run that keeps failing for a passing reason (a provider or Resend down) is tried again
+# after a doubling wait (see worker.jobs.provisioning.sweep_stuck_runs), at most this often
+# across jobs and sweeps, then failed for staff like a permanent failure.
+MAX_ATTEMPTS = 10
+FIRST_BACKOFF_SECONDS = 30
+MAX_BACKOFF_SECONDS = 3600
 
 
 class ProvisioningError(Exception):
-    """A step cannot succeed as things stand (not worth retrying)."""
+    """A step cannot succeed as things stand: the run fails at once (no retries), with this
+    message as the reason staff read; ``contyzr provisioning retry`` resumes it."""
 
 
 @dataclass
@@ -55,6 +74,7 @@ class Context:
     services: Services
     run: ProvisioningRun
     signup: Signup
+    effects: Effects = field(default_factory=Effects)  # mails queued for delivery after commit
     _tenant: Tenant | None = None
 
     @property
@@ -64,33 +84,56 @@ class Context:
         return self._tenant
 
 
-def _initial_billing(ctx: Context, mirror: Subscription | None) -> dict:
-    """The new tenant's billing state from its subscription as last seen (usually active)."""
-    status = mirror.status if mirror else "active"
-    if status in ("active", "trialing"):
-        return {"billing_state": "active"}
-    if status in ("past_due", "incomplete"):
-        grace = ctx.services.catalog.plan((mirror and mirror.plan_id) or ctx.signup.plan_id).grace_days
-        return {"billing_state": "past_due", "past_due_since": utcnow(),
-                "grace_until": utcnow() + timedelta(days=grace)}
-    return {"billing_state": "suspended", "suspended_at": utcnow(),
-            "suspension_reason": f"subscription {status}"}
+def subscription_of(session: Session, signup: Signup) -> Subscription | None:
+    """The signup's subscription as last mirrored from Stripe (None before its first event)."""
+    if signup.stripe_subscription_id:
+        mirror = session.get(Subscription, signup.stripe_subscription_id, populate_existing=True)
+        if mirror is not None:
+            return mirror
+    if not signup.stripe_customer_id:
+        return None
+    return session.scalar(
+        select(Subscription).where(Subscription.customer_id == signup.stripe_customer_id)
+        .order_by(Subscription.synced_at.desc()).limit(1)
+        .execution_options(populate_existing=True))
+
+
+def claim_subdomain(ctx: Context) -> str:
+    """The paid-for name, held by this signup. A reservation that ended while the payment was
+    on its way is taken again when the name is still free."""
+    name, signup = ctx.signup.subdomain, ctx.signup
+    claim = ctx.session.get(Subdomain, name)
+    if claim is not None and claim.signup_id == signup.id:
+        return name
+    retry_hint = "give the signup another name: contyzr provisioning retry --subdomain"
+    if claim is not None or ctx.session.scalar(
+            select(Tenant.id).where(Tenant.subdomain == name, Tenant.signup_id != signup.id)):
+        raise ProvisioningError(f"subdomain {name} is held by another signup; {retry_hint}")
+    try:
+        subdomains.claim(ctx.session, name, signup.id)
+    except subdomains.SubdomainTaken:
+        raise ProvisioningError(f"subdomain {name} was just taken by another signup; "
+                                f"{retry_hint}") from None
+    return f"{name} (claimed again: its reservation had ended)"
 
 
 def create_tenant(ctx: Context) -> str:
-    signup = ctx.signup
-    mirror = ctx.session.scalar(
-        select(Subscription).where(Subscription.customer_id == signup.stripe_customer_id)
-        .order_by(Subscription.synced_at.desc()).limit(1))
+    signup, catalog = ctx.signup, ctx.services.catalog
+    mirror = subscription_of(ctx.session, signup)
+    plan_id = (mirror and mirror.plan_id) or signup.plan_id
+    if catalog.plan(plan_id) is None:
+        raise ProvisioningError(f"plan {plan_id} is not in the catalog; restore it or retry "
+                                "after changing the subscription's price")
+    # Born "active" and hidden (status provisioning): the billing state is decided when it
+    # goes live (activate), from the subscription as it is then.
     ctx.session.execute(
         insert(Tenant).values(
             signup_id=signup.id, company=signup.company, subdomain=signup.subdomain,
-            plan_id=(mirror and mirror.plan_id) or signup.plan_id,
-            interval=(mirror and mirror.interval) or signup.interval,
+            plan_id=plan_id, interval=(mirror and mirror.interval) or signup.interval,
             template=signup.template, status="provisioning",
             stripe_customer_id=signup.stripe_customer_id,
             stripe_subscription_id=(mirror and mirror.id) or signup.stripe_subscription_id,
-            site_settings={}, **_initial_billing(ctx, mirror),
+            site_settings={},
         ).on_conflict_do_nothing(index_elements=["signup_id"])
     )
     tenant = ctx.tenant
@@ -98,31 +141,42 @@ def create_tenant(ctx: Context) -> str:
     return f"tenant {tenant.id}"
 
 
-def claim_subdomain(ctx: Context) -> str:
-    claim = ctx.session.get(Subdomain, ctx.signup.subdomain)
-    if claim is None or claim.signup_id != ctx.signup.id:
-        raise ProvisioningError(f"subdomain {ctx.signup.subdomain} is not held by this signup")
-    return ctx.signup.subdomain
+def _user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == email.lower()))
 
 
 def create_owner(ctx: Context) -> str:
-    tenant = ctx.tenant
-    ctx.session.execute(
-        insert(User).values(tenant_id=tenant.id, email=ctx.signup.email,
-                            password_hash=ctx.signup.password_hash, role="owner")
-        .on_conflict_do_nothing(index_elements=["email"])
-    )
-    owner = ctx.session.scalar(select(User).where(User.email == ctx.signup.email))
+    tenant, email = ctx.tenant, ctx.signup.email
+    owner = _user_by_email(ctx.session, email)
+    if owner is None:
+        ctx.session.execute(
+            insert(User).values(tenant_id=tenant.id, email=email,
+                                password_hash=ctx.signup.password_hash, role="owner")
+            .on_conflict_do_nothing(index_elements=["email"])
+        )
+        owner = _user_by_email(ctx.session, email)
     if owner.tenant_id != tenant.id:
-        raise ProvisioningError(f"{ctx.signup.email} already belongs to another site")
+        raise ProvisioningError(f"{email} already belongs to a user of another site; give the "
+                                "owner another address: contyzr provisioning retry --email")
     return f"owner {owner.id}"
 
 
+def _check_template(ctx: Context) -> None:
+    tenant, catalog = ctx.tenant, ctx.services.catalog
+    plan = catalog.plan(tenant.plan_id)
+    allowed = {template.id for template in catalog.templates_for(plan)} if plan else set()
+    if tenant.template not in TEMPLATE_IDS or tenant.template not in allowed:
+        raise ProvisioningError(f"template {tenant.template} is not part of the {tenant.plan_id} "
+                                "plan; choose one that is: contyzr provisioning retry --template")
+
+
 def seed_site(ctx: Context) -> str:
+    _check_template(ctx)
     return seeding.seed_site(ctx.session, ctx.tenant)
 
 
 def apply_settings(ctx: Context) -> str:
+    _check_template(ctx)
     return seeding.apply_settings(ctx.tenant)
 
 
@@ -130,14 +184,32 @@ def external_providers(ctx: Context) -> str:
     tenant = ctx.tenant
     hostname = f"{tenant.subdomain}.{ctx.services.urls.platform_domain}"
     spec = SiteSpec(tenant_id=tenant.id, subdomain=tenant.subdomain, hostname=hostname)
-    return "; ".join(provider.apply(spec) for provider in ctx.services.providers)
+    details = []
+    for provider in ctx.services.providers:
+        try:
+            details.append(provider.apply(spec))
+        except ProviderError as exc:
+            if exc.transient:
+                raise
+            raise ProvisioningError(f"provider {provider.name} refused {hostname}: {exc}; "
+                                    "fix it there, then: contyzr provisioning retry") from exc
+    return "; ".join(details)
 
 
 def activate(ctx: Context) -> str:
-    tenant = ctx.tenant
-    tenant.status = "active"
+    """Live, in the billing state its subscription calls for as it is now: decided under the
+    customer's lock, so an event of this customer is applied wholly before or after it, with
+    the mails that state owes (a suspension's, a dunning reminder) through the outbox."""
+    session, tenant, services = ctx.session, ctx.tenant, ctx.services
+    if tenant.stripe_customer_id:
+        lock_customer(session, tenant.stripe_customer_id)
+    session.refresh(tenant, with_for_update=True)
+    if tenant.status == "provisioning":
+        lifecycle.start(session, services.catalog, services.urls, tenant,
+                        subscription_of(session, ctx.signup), ctx.effects)
+        tenant.status = "active"
     ctx.signup.status = "ready"
-    return "live"
+    return f"live ({tenant.billing_state})"
 
 
 def welcome_mail(ctx: Context) -> str:
@@ -150,14 +222,18 @@ def welcome_mail(ctx: Context) -> str:
     mail = render("welcome", **mails.welcome(
         company=tenant.company, site_url=services.urls.site(tenant.subdomain),
         portal_url=services.urls.portal(), signin_url=services.urls.signin(token)))
-    log = send_once(ctx.session, services.mail_sender, services.mail_limiter, key=key,
-                    kind="welcome", to=owner.email, mail=mail, tenant_id=tenant.id)
+    try:
+        log = send_once(ctx.session, services.mail_sender, services.mail_limiter, key=key,
+                        kind="welcome", to=owner.email, mail=mail, tenant_id=tenant.id)
+    except PermanentMailError as exc:
+        raise ProvisioningError(f"the welcome mail to {owner.email} was refused: {exc}; fix the "
+                                "address: contyzr provisioning retry --email") from exc
     return f"accepted as {log.provider_id}"
 
 
 STEPS: list[tuple[str, Callable[[Context], str]]] = [
-    ("create_tenant", create_tenant),
     ("claim_subdomain", claim_subdomain),
+    ("create_tenant", create_tenant),
     ("create_owner", create_owner),
     ("seed_site", seed_site),
     ("apply_settings", apply_settings),
@@ -184,29 +260,31 @@ def _unlock(session: Session, signup_id: str) -> None:
 
 
 def run_provisioning(session: Session, services: Services, signup_id: str,
-                     final_attempt: bool = True) -> ProvisioningRun:
+                     final_attempt: bool = True, effects: Effects | None = None) -> ProvisioningRun:
     """Run the remaining steps for this signup. Commits after each step.
 
-    Returns the run; when another worker holds the signup it returns at once. On an error
-    the run records it and the exception propagates (for the job's retries); after the final
-    attempt the run is ``failed``.
+    Returns the run; when another worker holds the signup, or the run has failed (only
+    ``contyzr provisioning retry`` queues it again), it returns at once. On an error the run
+    records it and the exception propagates (for the job's retries); after the final attempt,
+    or at once for a ``ProvisioningError``, the run is ``failed``. Mails queued in the outbox
+    are added to ``effects`` for the caller to enqueue.
     """
     signup = session.get(Signup, signup_id)
     if signup is None:
         raise ProvisioningError(f"no signup {signup_id}")
     run = ensure_run(session, signup_id)
     session.commit()
-    if run.status == "succeeded" or not _try_lock(session, signup_id):
+    if run.status in ("succeeded", "failed") or not _try_lock(session, signup_id):
         return run
     try:
         session.refresh(run)
-        if run.status == "succeeded":
+        if run.status in ("succeeded", "failed"):
             return run
         run.status, run.attempts, run.error = "running", run.attempts + 1, None
         run.started_at = run.started_at or utcnow()
         run.heartbeat_at = utcnow()
         session.commit()
-        ctx = Context(session, services, run, signup)
+        ctx = Context(session, services, run, signup, effects if effects is not None else Effects())
         done = {step.name for step in run.steps if step.outcome == "done"}
         for name, step_function in STEPS:
             if name in done:
@@ -228,7 +306,7 @@ def run_provisioning(session: Session, services: Services, signup_id: str,
         return run
     except BaseException as exc:
         session.rollback()
-        _record_failure(session, run, exc, final_attempt)
+        _record_failure(session, run, exc, final_attempt or isinstance(exc, ProvisioningError))
         raise
     finally:
         _unlock(session, signup_id)
@@ -237,7 +315,10 @@ def run_provisioning(session: Session, services: Services, signup_id: str,
 
 def _record_failure(session: Session, run: ProvisioningRun, exc: BaseException,
                     final_attempt: bool) -> None:
+    """The failed step and the reason; ``failed`` after the final attempt, a permanent error,
+    or ``MAX_ATTEMPTS`` attempts in all, else ``queued`` for the job's retry or the sweep."""
     session.refresh(run)
+    final_attempt = final_attempt or run.attempts >= MAX_ATTEMPTS
     message = f"{type(exc).__name__}: {exc}"[:2000]
     done = {step.name for step in run.steps if step.outcome == "done"}
     failed_step = next((name for name in STEP_NAMES if name not in done), None)
@@ -252,4 +333,7 @@ def _record_failure(session: Session, run: ProvisioningRun, exc: BaseException,
         )
     run.error = message
     run.status = "failed" if final_attempt else "queued"
+    run.heartbeat_at = utcnow()  # the sweep's backoff counts from the failure
+    if final_attempt:
+        run.finished_at = utcnow()
     session.commit()

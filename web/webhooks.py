@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 from redis.exceptions import RedisError
+from sqlalchemy.exc import DataError
 
 from billing import events
+from billing.event_shape import MalformedEvent
 from billing.signatures import BadWebhook, verify
 from web.extensions import csrf, db
 from worker.jobs.billing import enqueue_event
@@ -24,8 +26,13 @@ def stripe_webhook():
     except BadWebhook as exc:
         return jsonify(error=str(exc)), 400
     session = db.session
-    is_new = events.store(session, event, body.decode("utf-8", errors="replace"))
-    session.commit()
+    try:
+        is_new = events.store(session, event, body.decode("utf-8", errors="replace"))
+        session.commit()
+    except (MalformedEvent, DataError) as exc:
+        session.rollback()  # nothing half-written
+        reason = str(exc) if isinstance(exc, MalformedEvent) else "body cannot be stored as JSON"
+        return jsonify(error=reason), 400
     if is_new:
         try:
             enqueue_event(current_app.extensions["queues"], event["id"])

@@ -17,7 +17,7 @@ class StripeEvent(Base):
         Index("ix_stripe_events_unprocessed", "received_at", postgresql_where="processed_at IS NULL"),
     )
 
-    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
     type: Mapped[str] = mapped_column(String(80))
     customer_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created: Mapped[datetime]  # Stripe's own timestamp of the event
@@ -26,7 +26,9 @@ class StripeEvent(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None]
-    failed_at: Mapped[datetime | None]
+    # When the sweep may enqueue it again after a failed attempt (exponential backoff).
+    next_attempt_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]  # given up on: attempts used up, or it cannot be handled
 
 
 class Subscription(Base):

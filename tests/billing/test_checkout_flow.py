@@ -17,11 +17,11 @@ from support import csrf_token, http, post_event, run_jobs, stripe_event
 CARD_OK, CARD_DECLINED = "4242 4242 4242 4242", "4000 0000 0000 0341"
 
 
-def sign_up(client, db_session, subdomain, plan="starter", interval="month"):
+def sign_up(client, db_session, subdomain, plan="starter", interval="month", email=None):
     url = f"/signup?plan={plan}&interval={interval}"
     response = client.post(url, data={
         "company": f"Company {subdomain}", "subdomain": subdomain,
-        "email": f"{subdomain}@example.com", "password": "a long and happy password",
+        "email": email or f"{subdomain}@example.com", "password": "a long and happy password",
         "template": "corporate", "terms": "y", "csrf_token": csrf_token(client, url)})
     assert response.status_code == 303
     return db_session.scalar(select(Signup).where(Signup.subdomain == subdomain))
@@ -91,8 +91,8 @@ def test_expired_checkout_releases_the_subdomain(app, client, db_session, forwar
     db_session.expire_all()
     assert signup.status == "expired"
     assert db_session.get(Subdomain, "flow-expired") is None
-    # The name is free again for the next person.
-    sign_up(client, db_session, "flow-expired")
+    # The name is free again for the next person (the same person would resume their signup).
+    sign_up(client, db_session, "flow-expired", email="next@example.com")
     assert db_session.get(Subdomain, "flow-expired").signup_id != signup.id
 
 
@@ -156,6 +156,15 @@ def test_redis_down_during_delivery_then_the_sweep_processes_it(app, client, db_
     assert signup.status == "ready"
 
 
+def sweep_later(app, minutes):
+    """The periodic sweep as it runs ``minutes`` from now, then the jobs it enqueued."""
+    from worker.jobs.billing import sweep_events
+
+    with freeze_time(utcnow() + timedelta(minutes=minutes)), app.app_context():
+        sweep_events()
+    run_jobs(app)
+
+
 def test_handler_failing_twice_then_succeeding(app, client, db_session, forwarder, monkeypatch):
     signup = sign_up(client, db_session, "flow-flaky")
     pay_on_hosted_page(signup)
@@ -170,6 +179,8 @@ def test_handler_failing_twice_then_succeeding(app, client, db_session, forwarde
     monkeypatch.setattr(handlers, "invoice_paid", flaky)
     events = forwarder.forward(client)
     run_jobs(app)
+    for minutes in (1, 3):  # each failure waits for its backoff, then the sweep tries again
+        sweep_later(app, minutes)
     paid = next(e for e in events if e["type"] == "invoice.paid")
     stored = db_session.get(StripeEvent, paid["id"])
     db_session.refresh(stored)
@@ -190,10 +201,12 @@ def test_handler_failing_every_time_is_visibly_failed_and_rerunnable(app, client
     monkeypatch.setattr(handlers, "invoice_paid", broken)
     events = forwarder.forward(client)
     run_jobs(app)
+    for hours in range(1, 8):  # past every backoff (30 s doubling) of the 8 attempts
+        sweep_later(app, 60 * hours)
     paid = next(e for e in events if e["type"] == "invoice.paid")
     failed = billing_events.failed(db_session)
     assert [e.id for e in failed] == [paid["id"]]
-    assert failed[0].attempts == 4 and "cannot read this invoice" in failed[0].last_error
+    assert failed[0].attempts == 8 and "cannot read this invoice" in failed[0].last_error
 
     monkeypatch.undo()
     result = app.test_cli_runner().invoke(args=["events", "retry", paid["id"]])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from db.models import LoginToken, MailLog, Page, ProvisioningRun, Signup, Tenant, User
 from tenants import provisioning
+from tenants.providers import ProviderError
 from tenants.site_content import load_site_template
 from worker.jobs.provisioning import services
 from worker.queues import PROVISIONING
@@ -119,7 +120,7 @@ def test_last_retry_fails_visibly_and_tenant_stays_hidden(app, client, db_sessio
     index = provisioning.STEP_NAMES.index("external_providers")
 
     def provider_down(ctx):
-        raise provisioning.ProvisioningError("dns: HTTP 503")
+        raise ProviderError("dns: HTTP 503")  # transient: retried until the last attempt
 
     steps = list(provisioning.STEPS)
     steps[index] = ("external_providers", provider_down)

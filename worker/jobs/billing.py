@@ -1,24 +1,24 @@
-"""Jobs for Stripe events: process one, and sweep the ones that never reached a worker."""
+"""Jobs for Stripe events: process one, and sweep the ones that are due (again).
+
+The stored event, not rq, keeps the retry schedule: a job makes one attempt; a failure is
+counted on the event and sets its next attempt time (exponential backoff); the sweep enqueues
+events whose time has come, and none after they are marked failed.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app
-from rq import get_current_job
 
 from billing import events, processing
 from billing.handlers import Deps
 from tenants.urls import Urls
 from worker.context import job_session, queues
-from worker.queues import BILLING, Queues, retry_policy
+from worker.queues import BILLING, Queues
 
 
 def enqueue_event(queue_set: Queues, event_id: str) -> None:
-    queue_set[BILLING].enqueue(
-        process_event, event_id, job_id=f"stripe-event-{event_id}",
-        retry=retry_policy(current_app.config), failure_ttl=7 * 86400,
-    )
+    queue_set[BILLING].enqueue(process_event, event_id, job_id=f"stripe-event-{event_id}",
+                               failure_ttl=7 * 86400)
 
 
 def billing_deps() -> Deps:
@@ -27,32 +27,49 @@ def billing_deps() -> Deps:
                 urls=Urls.from_config(app.config))
 
 
-def process_event(event_id: str) -> None:
+def process_event(event_id: str) -> str:
+    """One attempt. A failure is recorded on the event (never lost, never a crash loop):
+    retried by the sweep after its backoff, or marked failed with the reason."""
     with job_session() as session:
         try:
             outcome = processing.process(session, billing_deps(), event_id)
             session.commit()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (recorded on the event, shown to staff)
             session.rollback()
-            job = get_current_job()
-            final = job is None or not job.retries_left
-            events.record_failure(session, event_id, f"{type(exc).__name__}: {exc}", final)
+            reason = f"{type(exc).__name__}: {exc}"
+            given_up = events.record_failure(
+                session, event_id, reason, events.RetryPolicy.from_config(current_app.config),
+                final=processing.is_final(exc))
             session.commit()
-            raise
-    if outcome is not None:
-        from worker.jobs.mail import enqueue_delivery
-        from worker.jobs.provisioning import enqueue_provisioning
+            log = current_app.logger.error if given_up else current_app.logger.warning
+            log("stripe event %s %s: %s", event_id,
+                "failed for good" if given_up else "failed, will be retried", reason,
+                exc_info=not processing.is_final(exc))
+            return "failed" if given_up else "retry later"
+    if outcome is None:
+        return "nothing to do"
+    from worker.jobs.mail import enqueue_delivery
+    from worker.jobs.provisioning import enqueue_provisioning
 
-        for signup_id in outcome.provision:
-            enqueue_provisioning(queues(), signup_id)
-        for key in outcome.mail_keys:
-            enqueue_delivery(queues(), key)
+    for signup_id in outcome.provision:
+        enqueue_provisioning(queues(), signup_id)
+    for key in outcome.mail_keys:
+        enqueue_delivery(queues(), key)
+    return "processed"
 
 
 def sweep_events() -> int:
-    """Enqueue stored events that were never processed (Redis was down, a worker died)."""
+    """Enqueue stored events that are due: never reached a worker (Redis was down, a worker
+    died), or failed before and their backoff has passed."""
     with job_session() as session:
-        stale = events.unprocessed(session, older_than=timedelta(seconds=30))
-    for event_id in stale:
-        enqueue_event(queues(), event_id)
-    return len(stale)
+        pending = events.due(session)
+        enqueued = 0
+        for event_id in pending:
+            try:
+                enqueue_event(queues(), event_id)
+                enqueued += 1
+            except ValueError as exc:  # an id rq refuses, stored before intake checked ids
+                events.record_failure(session, event_id, f"cannot be queued: {exc}",
+                                      events.RetryPolicy(), final=True)
+                session.commit()
+    return enqueued

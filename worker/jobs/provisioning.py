@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from redis.exceptions import RedisError
 from rq import get_current_job
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
+from billing.lifecycle import Effects
 from db.base import utcnow
 from db.models import ProvisioningRun
-from tenants.provisioning import Services, run_provisioning
+from tenants.provisioning import (
+    FIRST_BACKOFF_SECONDS,
+    MAX_BACKOFF_SECONDS,
+    ProvisioningError,
+    Services,
+    run_provisioning,
+)
 from tenants.urls import Urls
 from worker.context import job_session, queues
 from worker.queues import PROVISIONING, Queues, retry_policy
@@ -33,22 +41,50 @@ def services() -> Services:
                     mail_limiter=mail.limiter)
 
 
-def provision(signup_id: str) -> None:
-    job = get_current_job()
-    with job_session() as session:
-        run_provisioning(session, services(), signup_id,
-                         final_attempt=job is None or not job.retries_left)
+def provision(signup_id: str) -> str:
+    """Run the signup's provisioning. A step that cannot succeed fails the run at once and
+    ends the job (no retries spent on it): staff see it and repair it with one command."""
+    from worker.jobs.mail import enqueue_delivery
+
+    job, effects = get_current_job(), Effects()
+    try:
+        with job_session() as session:
+            return run_provisioning(session, services(), signup_id,
+                                    final_attempt=job is None or not job.retries_left,
+                                    effects=effects).status
+    except ProvisioningError as exc:
+        current_app.logger.error("provisioning of signup %s failed: %s; repair with "
+                                 "contyzr provisioning retry", signup_id, exc)
+        return "failed"
+    finally:
+        # Mails of committed steps (a suspension the new tenant was born in) go out now,
+        # whatever became of later steps; the outbox sweep sends them if Redis is down.
+        try:
+            for key in effects.mail_keys:
+                enqueue_delivery(queues(), key)
+        except RedisError:
+            current_app.logger.warning("Redis unavailable; mails of %s left for the sweep",
+                                       signup_id)
 
 
 def sweep_stuck_runs() -> int:
-    """Resume runs that stopped moving (a worker killed mid-job, Redis down at enqueue time)."""
-    cutoff = utcnow() - STUCK_AFTER
+    """Resume runs that stopped moving (a worker killed mid-job, Redis down at enqueue time),
+    and runs whose last attempt failed once their backoff has passed (30 s, doubling, at most
+    an hour: ``tenants.provisioning.MAX_ATTEMPTS`` in all, then the run is failed)."""
+    now = utcnow()
+    cutoff = now - STUCK_AFTER
+    backoff = func.make_interval(0, 0, 0, 0, 0, 0, func.least(
+        FIRST_BACKOFF_SECONDS * func.power(2, func.greatest(ProvisioningRun.attempts - 1, 0)),
+        MAX_BACKOFF_SECONDS))
     with job_session() as session:
         stuck = list(session.scalars(
             select(ProvisioningRun.signup_id).where(
                 ProvisioningRun.status.in_(("queued", "running")),
-                or_(ProvisioningRun.heartbeat_at < cutoff,
-                    ProvisioningRun.heartbeat_at.is_(None) & (ProvisioningRun.created_at < cutoff)),
+                or_(ProvisioningRun.heartbeat_at.is_(None) & (ProvisioningRun.created_at < cutoff),
+                    (ProvisioningRun.heartbeat_at < cutoff)
+                    & (ProvisioningRun.error.is_(None) | (ProvisioningRun.status == "running")),
+                    (ProvisioningRun.status == "queued") & ProvisioningRun.error.is_not(None)
+                    & (ProvisioningRun.heartbeat_at + backoff < now)),
             )
         ))
     for signup_id in stuck:
