@@ -1,12 +1,18 @@
 """The mail outbox: a mail is queued as a row in the same transaction as the change that
 causes it, and delivered by a job after commit. A sweep re-enqueues rows never delivered,
-so a crash or a Redis outage between commit and enqueue loses no mail."""
+so a crash or a Redis outage between commit and enqueue loses no mail.
+
+A mail that keeps failing is not swept for ever: after n attempts (each delivery job makes up
+to six, with its own retries) the next sweep picks it up only once the mail is n*n minutes
+old, and after ``MAX_ATTEMPTS`` (about 15 hours of failing, inside Resend's 24-hour
+idempotency window) it is marked failed with its last error, for staff to see
+(``contyzr mail failed``, ``contyzr mail retry <key>``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -16,6 +22,7 @@ from emails import mails
 from emails.render import render
 from emails.send import send_once
 
+MAX_ATTEMPTS = 30
 KINDS = ("dunning", "suspended", "reactivated", "closing_reminder", "team_invite")
 
 
@@ -44,7 +51,37 @@ def deliver(session: Session, sender, limiter, key: str) -> MailLog | None:
 
 
 def undelivered(session: Session, older_than: timedelta) -> list[str]:
+    """Keys of queued mails whose next attempt is due (see the module's docstring)."""
+    backoff = func.make_interval(0, 0, 0, 0, 0, MailLog.attempts * MailLog.attempts)  # minutes
     return list(session.scalars(
         select(MailLog.idempotency_key).where(
             MailLog.status == "pending", MailLog.params.is_not(None),
-            MailLog.created_at < utcnow() - older_than).limit(1000)))
+            MailLog.attempts < MAX_ATTEMPTS,
+            MailLog.created_at < utcnow() - older_than,
+            MailLog.created_at + backoff < utcnow()).limit(1000)))
+
+
+def give_up(session: Session) -> int:
+    """Mark queued mails that used up their attempts as failed; how many. Flushes."""
+    result = session.execute(
+        update(MailLog).where(MailLog.status == "pending", MailLog.params.is_not(None),
+                              MailLog.attempts >= MAX_ATTEMPTS)
+        .values(status="failed"))
+    return result.rowcount
+
+
+def failed(session: Session) -> list[MailLog]:
+    return list(session.scalars(
+        select(MailLog).where(MailLog.status == "failed").order_by(MailLog.created_at)))
+
+
+def requeue(session: Session, key: str) -> bool:
+    """A failed queued mail gets a fresh budget of attempts; True when there was one."""
+    row = session.scalar(select(MailLog).where(MailLog.idempotency_key == key,
+                                               MailLog.status == "failed",
+                                               MailLog.params.is_not(None)))
+    if row is None:
+        return False
+    row.status, row.attempts = "pending", 0
+    session.flush()
+    return True

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from db.base import utcnow
 from db.models import MailLog
 from emails import mails, outbox
+from emails.errors import MailError
 from emails.render import render
 from emails.send import send_once
 from tenants import accounts, signin
@@ -63,13 +64,21 @@ def deliver_mail(key: str) -> None:
     """Send one queued (outbox) mail, once."""
     service = current_app.extensions["mail"]
     with job_session() as session:
-        outbox.deliver(session, service.sender, service.limiter, key)
+        try:
+            outbox.deliver(session, service.sender, service.limiter, key)
+        except MailError:
+            session.commit()  # the attempt and its error count (a refusal: failed for good)
+            raise
         session.commit()
 
 
 def sweep_mail() -> int:
     """Enqueue outbox mails whose delivery was never enqueued or never finished."""
     with job_session() as session:
+        if given_up := outbox.give_up(session):
+            current_app.logger.error("mail: %d queued mail(s) failed after %d attempts",
+                                     given_up, outbox.MAX_ATTEMPTS)
+        session.commit()
         keys = outbox.undelivered(session, older_than=timedelta(minutes=1))
     for key in keys:
         enqueue_delivery(queues(), key)
