@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from datetime import timedelta
 
 import stripe
 from sqlalchemy.orm import Session
 
 from billing.catalog import Catalog
+from db.base import utcnow
 from db.models import Signup
 
 
 @dataclass
 class CheckoutUrls:
-    success: str  # must contain {CHECKOUT_SESSION_ID}
+    """Where Checkout sends the browser back: addresses without any secret in them."""
+
+    success: str  # may contain {CHECKOUT_SESSION_ID}
     cancel: str
 
 
@@ -40,45 +46,83 @@ def price_id(client: stripe.StripeClient, lookup_key: str) -> str:
     return prices.data[0].id
 
 
+class AlreadyPaid(Exception):
+    """The signup's Checkout Session was completed: a payment is on its way, start no other."""
+
+
+# Stripe accepts a Checkout Session's ``expires_at`` from 30 minutes to 24 hours after creation.
+_EARLIEST, _LATEST = timedelta(minutes=31), timedelta(hours=23, minutes=59)
+
+
+def expire_session(client: stripe.StripeClient, session_id: str, key: str) -> str:
+    """Expire an open Checkout Session; return its final status (``expired`` or ``complete``).
+
+    A session that Stripe already expired, or that was just paid, is not an error here.
+    """
+    try:
+        client.v1.checkout.sessions.expire(session_id, options={"idempotency_key": key})
+        return "expired"
+    except stripe.InvalidRequestError:
+        found = client.v1.checkout.sessions.retrieve(session_id)
+        if found.status == "open":
+            raise
+        return found.status
+
+
+def _expires_at(signup: Signup) -> int:
+    """The reservation's end as Stripe accepts it for a session created now."""
+    now = utcnow()
+    wanted = signup.expires_at or now + _LATEST
+    return int(min(max(wanted, now + _EARLIEST), now + _LATEST).timestamp())
+
+
+def _idempotency_key(signup: Signup, params: dict) -> str:
+    """The same parameters give the same key (a retried request finds the first session);
+    anything that changed (plan, URLs, expiry) gives a new one, as Stripe requires."""
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:24]
+    return f"signup-{signup.id}-checkout-{digest}"
+
+
 def start_checkout(
     session: Session,
     client: stripe.StripeClient,
     catalog: Catalog,
     signup: Signup,
-    token: str | None,
-    urls: CheckoutUrls | None,
+    renew: bool,
+    urls: CheckoutUrls,
 ) -> str:
     """Return the Checkout URL for this signup, creating Customer and Session at most once.
 
-    ``token`` is None when the signup's existing Checkout Session still fits (a re-submitted
-    form): then nothing is created. Flushes; the caller commits.
+    ``renew`` is False when the signup's existing Checkout Session still fits (a re-submitted
+    form): then nothing is created. A new session replaces the old one, which is expired at
+    Stripe first (``AlreadyPaid`` when it was paid meanwhile). The session expires with the
+    signup's reservation (``expires_at``). Flushes; the caller commits.
     """
-    if token is None and signup.checkout_url:
+    if not renew and signup.checkout_url:
         return signup.checkout_url
     customer_id = ensure_customer(client, signup)
     session.flush()
     if signup.checkout_session_id:
-        client.v1.checkout.sessions.expire(
-            signup.checkout_session_id,
-            options={"idempotency_key": f"signup-{signup.id}-expire-{signup.checkout_session_id}"},
-        )
+        old = signup.checkout_session_id
+        if expire_session(client, old, f"signup-{signup.id}-expire-{old}") == "complete":
+            raise AlreadyPaid(old)
     plan = catalog.plan(signup.plan_id)
     lookup_key = plan.prices[signup.interval].lookup_key
     metadata = {"signup_id": signup.id, "plan": plan.id, "interval": signup.interval}
+    params = {
+        "mode": "subscription",
+        "customer": customer_id,
+        "client_reference_id": signup.id,
+        "line_items": [{"price": price_id(client, lookup_key), "quantity": 1}],
+        "metadata": metadata,
+        "subscription_data": {"metadata": metadata},
+        "allow_promotion_codes": True,
+        "success_url": urls.success,
+        "cancel_url": urls.cancel,
+        "expires_at": _expires_at(signup),
+    }
     checkout = client.v1.checkout.sessions.create(
-        params={
-            "mode": "subscription",
-            "customer": customer_id,
-            "client_reference_id": signup.id,
-            "line_items": [{"price": price_id(client, lookup_key), "quantity": 1}],
-            "metadata": metadata,
-            "subscription_data": {"metadata": metadata},
-            "allow_promotion_codes": True,
-            "success_url": urls.success,
-            "cancel_url": urls.cancel,
-        },
-        options={"idempotency_key": f"signup-{signup.id}-checkout-{signup.onboarding_token_hash[:16]}"},
-    )
+        params=params, options={"idempotency_key": _idempotency_key(signup, params)})
     signup.checkout_session_id = checkout.id
     signup.checkout_url = checkout.url
     session.flush()

@@ -55,7 +55,8 @@ def progress(session: Session, signup: Signup) -> Progress:
         return Progress(stages, True, "ready", "Your site is live.")
     if signup.status == "expired":
         return Progress(stages, False, "expired",
-                        "Your checkout was cancelled before payment. Nothing was charged.")
+                        "Your checkout ended before payment: it was cancelled or not finished "
+                        "within the hour. Nothing was charged.")
     if not paid and _payment_failed(session, signup):
         return Progress(stages, False, "failed_payment",
                         "Your payment did not go through. Nothing was charged; please try again.")

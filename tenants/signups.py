@@ -1,17 +1,32 @@
-"""Signups: a validated request for a tenant, waiting for its first payment."""
+"""Signups: a validated request for a tenant, holding its subdomain until the first payment."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from billing.catalog import Catalog
+from db.base import utcnow
 from db.models import Signup, Subdomain, User
 from tenants import subdomains
 from tenants.passwords import hash_password, verify_password
-from tenants.tokens import new_token, token_hash
+
+# An unpaid signup holds its subdomain this long (Stripe accepts 30 minutes to 24 hours for
+# the Checkout Session, which expires at the same moment).
+RESERVATION = timedelta(hours=1)
+# A resumed signup whose reservation ends sooner than this gets a fresh Checkout, so that the
+# person is not sent to a payment page about to expire.
+RENEW_BEFORE = timedelta(minutes=15)
+
+# One wording for every address that cannot sign up again, whoever holds it (an owner, a member
+# of any team, or a signup already paid for): the form tells nobody more than that.
+EMAIL_TAKEN = "This email already has a Contyzr account. Sign in instead."
+
+_SIGNUP_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @dataclass
@@ -32,10 +47,17 @@ class SignupRejected(Exception):
         self.message = message
 
 
-def email_is_owner(session: Session, email: str) -> bool:
-    return session.scalar(
-        select(User.id).where(func.lower(User.email) == email.lower(), User.role == "owner")
-    ) is not None
+def email_taken(session: Session, email: str) -> bool:
+    """Whether this address belongs to any user (owner or not) or to a paid signup.
+
+    Provisioning creates the owner with the signup's address and addresses are unique among
+    users: a payment for such an address could never become a site.
+    """
+    lowered = email.strip().lower()
+    if session.scalar(select(User.id).where(func.lower(User.email) == lowered).limit(1)):
+        return True
+    return session.scalar(select(Signup.id).where(
+        func.lower(Signup.email) == lowered, Signup.status == "paid").limit(1)) is not None
 
 
 def check_template(catalog: Catalog, plan_id: str, template: str) -> str | None:
@@ -45,53 +67,96 @@ def check_template(catalog: Catalog, plan_id: str, template: str) -> str | None:
     return None
 
 
-def _resumable(session: Session, request: SignupRequest) -> Signup | None:
-    """The same person submitting again: same subdomain, email and password, still pending."""
+def find(session: Session, signup_id: str) -> Signup | None:
+    """The signup with this id; None for anything that is not a signup id."""
+    if not isinstance(signup_id, str) or not _SIGNUP_ID.match(signup_id):
+        return None
+    return session.get(Signup, signup_id)
+
+
+def _same_person(signup: Signup, request: SignupRequest) -> bool:
+    """Same email and same password: the password becomes the owner's, and resuming rebinds
+    the onboarding page to the browser that sent the form, so knowing the email is not enough."""
+    return (signup.email.lower() == request.email.lower()
+            and verify_password(signup.password_hash, request.password))
+
+
+def _pending_to_resume(session: Session, request: SignupRequest) -> Signup | None:
     signup = session.scalar(
         select(Signup).join(Subdomain, Subdomain.signup_id == Signup.id)
         .where(Subdomain.name == request.subdomain).with_for_update()
     )
-    if (signup is not None and signup.status == "pending"
-            and signup.email.lower() == request.email.lower()
-            and verify_password(signup.password_hash, request.password)):
+    if signup is not None and signup.status == "pending" and _same_person(signup, request):
         return signup
     return None
 
 
-def create_or_resume(
-    session: Session, catalog: Catalog, request: SignupRequest
-) -> tuple[Signup, str | None]:
-    """Return the pending signup and, when a new Checkout is needed, a fresh onboarding token.
+def _expired_to_resume(session: Session, request: SignupRequest) -> Signup | None:
+    """The latest expired signup of this name and email, when its name is free again."""
+    signup = session.scalar(
+        select(Signup).where(Signup.subdomain == request.subdomain, Signup.status == "expired",
+                             func.lower(Signup.email) == request.email.lower())
+        .order_by(Signup.created_at.desc()).limit(1).with_for_update()
+    )
+    if signup is None or not _same_person(signup, request) \
+            or subdomains.is_taken(session, request.subdomain):
+        return None
+    try:
+        subdomains.claim(session, request.subdomain, signup.id)
+    except subdomains.SubdomainTaken:
+        return None
+    signup.status = "pending"
+    signup.checkout_url = None  # its Checkout Session expired with it
+    return signup
 
-    A repeated submission by the same person resumes the first signup instead of creating a
-    second one; the token is None when its Checkout can be reused unchanged. Only a hash of
-    the token is stored. Raises ``SignupRejected`` naming the field at fault.
+
+def _resume(signup: Signup, request: SignupRequest, browser_key_hash: str | None,
+            now: datetime, reservation: timedelta) -> bool:
+    """Bring the signup up to date with the form; True when it needs a new Checkout."""
+    if browser_key_hash:
+        signup.browser_key_hash = browser_key_hash
+    choice = (request.company, request.template, request.plan_id, request.interval)
+    renew = (choice != (signup.company, signup.template, signup.plan_id, signup.interval)
+             or not signup.checkout_url
+             or signup.expires_at is None or signup.expires_at - now < RENEW_BEFORE)
+    if renew:
+        signup.company, signup.template, signup.plan_id, signup.interval = choice
+        signup.expires_at = now + reservation
+    return renew
+
+
+def create_or_resume(
+    session: Session, catalog: Catalog, request: SignupRequest,
+    browser_key_hash: str | None = None, reservation: timedelta = RESERVATION,
+) -> tuple[Signup, bool]:
+    """Return the pending signup and whether it needs a new Checkout Session.
+
+    The same person (same email and password) sending the form again for the same subdomain
+    resumes their signup, pending or expired (while the name is still free), instead of
+    creating a second one; its Checkout can be reused when nothing changed and enough of the
+    reservation is left. ``browser_key_hash`` binds the onboarding page's sign-in to the
+    browser that sent the form. Raises ``SignupRejected`` naming the field at fault. Flushes.
     """
     problem = check_template(catalog, request.plan_id, request.template)
     if problem:
         raise SignupRejected("template", problem)
     # Hashed before any answer, so that a refusal takes as long as an acceptance.
     password_hash = hash_password(request.password)
-    if email_is_owner(session, request.email):
-        raise SignupRejected("email", "This email already has a Contyzr account. Sign in instead.")
-    signup = _resumable(session, request)
+    if email_taken(session, request.email):
+        raise SignupRejected("email", EMAIL_TAKEN)
+    now = utcnow()
+    signup = _pending_to_resume(session, request) or _expired_to_resume(session, request)
     if signup is not None:
-        choice = (request.company, request.template, request.plan_id, request.interval)
-        if choice == (signup.company, signup.template, signup.plan_id, signup.interval):
-            return signup, None
-        signup.company, signup.template, signup.plan_id, signup.interval = choice
-        token = new_token()
-        signup.onboarding_token_hash = token_hash(token)
+        renew = _resume(signup, request, browser_key_hash, now, reservation)
         session.flush()
-        return signup, token
+        return signup, renew
     if subdomains.is_taken(session, request.subdomain):
         raise SignupRejected("subdomain", "This subdomain is already taken.")
-    token = new_token()
     signup = Signup(
         company=request.company, subdomain=request.subdomain, email=request.email,
         password_hash=password_hash, plan_id=request.plan_id,
         interval=request.interval, template=request.template,
-        onboarding_token_hash=token_hash(token),
+        browser_key_hash=browser_key_hash, expires_at=now + reservation,
     )
     session.add(signup)
     session.flush()
@@ -101,8 +166,18 @@ def create_or_resume(
         session.delete(signup)
         session.flush()
         raise SignupRejected("subdomain", "This subdomain is already taken.") from None
-    return signup, token
+    return signup, True
 
 
-def by_token(session: Session, token: str) -> Signup | None:
-    return session.scalar(select(Signup).where(Signup.onboarding_token_hash == token_hash(token)))
+def due_to_expire(session: Session, now: datetime | None = None) -> list[str]:
+    """Ids of unpaid signups whose reservation has ended."""
+    return list(session.scalars(select(Signup.id).where(
+        Signup.status == "pending", Signup.expires_at <= (now or utcnow()))
+        .order_by(Signup.expires_at)))
+
+
+def expire(session: Session, signup: Signup) -> None:
+    """End an unpaid reservation: the subdomain is free for anyone again. Flushes."""
+    signup.status = "expired"
+    subdomains.release(session, signup.id)
+    session.flush()

@@ -1,11 +1,14 @@
 """A paying tenant on the local Stripe, and the moves of its billing story (for tests)."""
 
+import itertools
+
 from sqlalchemy import func, select
 
 from db.models import MailLog, Tenant
 
 from support import csrf_token, fake_stripe, post_event, run_jobs
 
+_addresses = itertools.count(1)
 CARD_OK = "4242424242424242"
 PASSWORD = "a long and happy password"
 
@@ -17,10 +20,14 @@ class Timeline:
         self.app, self.client, self.session = app, client, db_session
         self.fake, self.forwarder = stripe_fake, forwarder
         url = f"/signup?plan={plan}&interval=month"
+        # Each customer signs up from their own address, as they would (signups per address
+        # are limited).
+        address = "10.{}.{}.{}".format(*next(_addresses).to_bytes(3, "big"))
         response = client.post(url, data={
             "company": f"Company {subdomain}", "subdomain": subdomain,
             "email": f"{subdomain}@example.com", "password": PASSWORD,
-            "template": "corporate", "terms": "y", "csrf_token": csrf_token(client, url)})
+            "template": "corporate", "terms": "y", "csrf_token": csrf_token(client, url)},
+            environ_overrides={"REMOTE_ADDR": address})
         checkout_url = response.headers["Location"]
         session_id = checkout_url.rsplit("/", 1)[1]
         fake_stripe(stripe_fake, "POST", f"/_test/checkout/sessions/{session_id}/pay", card=CARD_OK)

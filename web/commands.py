@@ -15,7 +15,8 @@ from billing.catalog_sync import sync_catalog
 from billing.lifecycle import STAFF_PREFIX, Effects
 from billing.processing import lock_customer
 from db.base import utcnow
-from db.models import ProvisioningRun, Signup, Tenant
+from db.models import Tenant
+from tenants.provisioning_repair import RepairRefused, RunLine, prepare_retry, runs_for_staff
 from tenants.urls import Urls
 from web.extensions import db
 
@@ -23,6 +24,7 @@ catalog_cli = AppGroup("catalog", help="The plan catalog.")
 events_cli = AppGroup("events", help="Stored Stripe events.")
 provisioning_cli = AppGroup("provisioning", help="Provisioning runs.")
 tenants_cli = AppGroup("tenants", help="Tenants, for platform staff.")
+mail_cli = AppGroup("mail", help="Queued mails (the outbox).")
 
 
 @catalog_cli.command("sync")
@@ -36,7 +38,8 @@ def catalog_sync() -> None:
 
 @events_cli.command("sweep")
 def events_sweep() -> None:
-    """Enqueue every stored event that was never processed."""
+    """Enqueue every stored event neither processed nor failed, even one waiting for its
+    next attempt."""
     from worker.jobs.billing import enqueue_event
 
     pending = events.unprocessed(db.session)
@@ -47,15 +50,18 @@ def events_sweep() -> None:
 
 @events_cli.command("failed")
 def events_failed() -> None:
-    """List events whose processing failed after the last retry."""
-    for event in events.failed(db.session):
-        click.echo(f"{event.id}  {event.type}  attempts={event.attempts}  {event.last_error}")
+    """List events given up on (attempts used up, or they cannot be handled), with the reason."""
+    failed = events.failed(db.session)
+    for event in failed:
+        click.echo(f"{event.id}  {event.type}  attempts={event.attempts}  "
+                   f"failed={event.failed_at:%Y-%m-%d %H:%M}  {event.last_error}")
+    click.echo(f"events: {len(failed)} failed")
 
 
 @events_cli.command("retry")
 @click.argument("event_id")
 def events_retry(event_id: str) -> None:
-    """Process a failed event again."""
+    """Process a failed event again, with a fresh budget of attempts."""
     from worker.jobs.billing import enqueue_event
 
     if not events.reset_failure(db.session, event_id):
@@ -65,29 +71,52 @@ def events_retry(event_id: str) -> None:
     click.echo(f"events: {event_id} enqueued")
 
 
+def _run_line(line: RunLine) -> str:
+    failure = f"  failed at {line.failed_step}: {line.error}" if line.status == "failed" else (
+        f"  last error: {line.error}" if line.error else "")
+    return (f"{line.signup_id}  {line.subdomain}  {line.email}  {line.status}  "
+            f"attempts={line.attempts}{failure}")
+
+
 @provisioning_cli.command("list")
 @click.option("--status", type=click.Choice(["queued", "running", "succeeded", "failed"]))
 def provisioning_list(status: str | None) -> None:
-    query = select(ProvisioningRun, Signup).join(Signup).order_by(ProvisioningRun.id)
-    if status:
-        query = query.where(ProvisioningRun.status == status)
-    for run, signup in db.session.execute(query):
-        click.echo(f"{signup.id}  {signup.subdomain}  {run.status}  attempts={run.attempts}"
-                   f"  {run.error or ''}")
+    """Provisioning runs, failed ones first with the failed step and the reason."""
+    for line in runs_for_staff(db.session, status):
+        click.echo(_run_line(line))
+
+
+@provisioning_cli.command("failed")
+def provisioning_failed() -> None:
+    """Runs that failed after the customer paid: each needs `provisioning retry`."""
+    lines = runs_for_staff(db.session, "failed")
+    for line in lines:
+        click.echo(_run_line(line))
+    click.echo(f"provisioning: {len(lines)} failed")
 
 
 @provisioning_cli.command("retry")
 @click.argument("signup_id")
-def provisioning_retry(signup_id: str) -> None:
-    """Run a failed provisioning again (completed steps are skipped)."""
+@click.option("--email", help="Give the owner this address (the old one is taken or refused).")
+@click.option("--subdomain", help="Give the site this name (the paid-for one is held by "
+                                  "another signup).")
+@click.option("--template", help="Seed the site from this template (the chosen one left the "
+                                 "plan).")
+def provisioning_retry(signup_id: str, email: str | None, subdomain: str | None,
+                       template: str | None) -> None:
+    """Finish a failed provisioning run once its cause is fixed (completed steps are kept)."""
     from worker.jobs.provisioning import enqueue_provisioning
 
-    run = db.session.scalar(select(ProvisioningRun).where(ProvisioningRun.signup_id == signup_id))
-    if run is None:
-        raise click.ClickException(f"no provisioning run for signup {signup_id}")
-    run.status = "queued"
+    try:
+        changes = prepare_retry(db.session, current_app.extensions["catalog"], signup_id,
+                                email=email, subdomain=subdomain, template=template)
+    except RepairRefused as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
     db.session.commit()
     enqueue_provisioning(current_app.extensions["queues"], signup_id)
+    for change in changes:
+        click.echo(f"provisioning: {signup_id}: {change}")
     click.echo(f"provisioning: {signup_id} enqueued")
 
 
@@ -146,4 +175,30 @@ def tenants_reactivate(subdomain: str, reason: str, actor: str) -> None:
     click.echo(f"tenants: {subdomain} reactivated ({reason})")
 
 
-COMMANDS = (catalog_cli, events_cli, provisioning_cli, tenants_cli)
+@mail_cli.command("failed")
+def mail_failed() -> None:
+    """List queued mails given up on (refused, or attempts used up), with the reason."""
+    from emails import outbox
+
+    failed = outbox.failed(db.session)
+    for row in failed:
+        click.echo(f"{row.idempotency_key}  {row.kind}  {row.to_address}  "
+                   f"attempts={row.attempts}  {row.last_error}")
+    click.echo(f"mail: {len(failed)} failed")
+
+
+@mail_cli.command("retry")
+@click.argument("key")
+def mail_retry(key: str) -> None:
+    """Queue a failed mail again with a fresh budget of attempts (after fixing the cause)."""
+    from emails import outbox
+    from worker.jobs.mail import enqueue_delivery
+
+    if not outbox.requeue(db.session, key):
+        raise click.ClickException(f"no failed queued mail with key {key}")
+    db.session.commit()
+    enqueue_delivery(current_app.extensions["queues"], key)
+    click.echo(f"mail: {key} queued again")
+
+
+COMMANDS = (catalog_cli, events_cli, provisioning_cli, tenants_cli, mail_cli)

@@ -27,6 +27,30 @@ def _bool(value: str) -> bool:
     raise ValueError("expected true or false")
 
 
+def proxy_count(value: str | bool | int | None) -> int:
+    """TRUST_PROXY: how many proxies in front of the app append to X-Forwarded-For.
+
+    A number (0 = none). ``true``/``false`` (and yes/no, on/off), from when the setting was a
+    switch, still mean 1 and 0.
+    """
+    if value is None or isinstance(value, bool):
+        return int(bool(value))
+    if isinstance(value, int):
+        count = value
+    else:
+        text = value.strip().lower()
+        try:
+            return int(_bool(text))
+        except ValueError:
+            pass
+        if not text.isdigit():
+            raise ValueError("expected the number of proxies in front of the app (0 = none)")
+        count = int(text)
+    if not 0 <= count <= 10:
+        raise ValueError("expected the number of proxies in front of the app, 0 to 10")
+    return count
+
+
 def _int(value: str) -> int:
     return int(value.strip())
 
@@ -44,6 +68,24 @@ def _csv(value: str) -> list[str]:
 
 def _str(value: str) -> str:
     return value.strip()
+
+
+def _rate(value: str) -> str:
+    """A rate in the ``limits`` notation, e.g. ``5 per 10 minutes``."""
+    from limits import parse
+
+    parse(value.strip())  # raises ValueError when malformed
+    return value.strip()
+
+
+def _minutes_between(low: int, high: int) -> Callable[[str], int]:
+    def coerce(value: str) -> int:
+        minutes = int(value.strip())
+        if not low <= minutes <= high:
+            raise ValueError(f"expected minutes from {low} to {high}")
+        return minutes
+
+    return coerce
 
 
 def _url(value: str) -> str:
@@ -74,8 +116,19 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, bool]] = {
     "INSTANCE_PATH": (_str, None, False),
     "MEDIA_ROOT": (_str, None, False),
     "RETENTION_DAYS": (_int, 30, False),
+    # Stripe events: attempts before one is marked failed, and the first wait between them
+    # (doubling after each failure).
+    "EVENT_MAX_ATTEMPTS": (_int, 8, False),
+    "EVENT_RETRY_SECONDS": (_int, 30, False),
+    # Signups: limits per client address and per email ("<count> per <n> <unit>"), how long
+    # an unpaid signup holds its subdomain (Stripe accepts 30 to 1440), and for how long after
+    # the site is ready the onboarding page may sign its browser in.
+    "SIGNUP_LIMIT_PER_ADDRESS": (_rate, "5 per 10 minutes", False),
+    "SIGNUP_LIMIT_PER_EMAIL": (_rate, "3 per hour", False),
+    "SIGNUP_RESERVATION_MINUTES": (_minutes_between(30, 1440), 60, False),
+    "ONBOARDING_SIGNIN_MINUTES": (_int, 15, False),
     "MAX_CONTENT_LENGTH": (_int, 11 * 1024 * 1024, False),  # uploads are at most 10 MB
-    "TRUST_PROXY": (_bool, False, False),
+    "TRUST_PROXY": (proxy_count, 0, False),
 }
 
 

@@ -8,6 +8,7 @@ from worker.jobs.billing import sweep_events
 from worker.jobs.lifecycle import enforce_retention, expire_grace
 from worker.jobs.mail import sweep_mail
 from worker.jobs.provisioning import sweep_stuck_runs
+from worker.jobs.signups import expire_unpaid_signups
 from worker.queues import MAINTENANCE
 
 PERIODIC = [
@@ -16,6 +17,7 @@ PERIODIC = [
     (sweep_mail, 60),
     (expire_grace, 120),
     (enforce_retention, 3600),
+    (expire_unpaid_signups, 120),
 ]
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from db.base import Base, CreatedAt
 
 # pending: form accepted, Checkout not yet paid; paid: first invoice paid;
-# ready: tenant live; expired: Checkout abandoned (subdomain released).
+# ready: tenant live; expired: Checkout abandoned or the reservation ran out (subdomain
+# released; the same email and password can resume it while the name is free).
 SIGNUP_STATUSES = ("pending", "paid", "ready", "expired")
 
 
@@ -25,8 +26,11 @@ class Signup(CreatedAt, Base):
     interval: Mapped[str] = mapped_column(String(8))
     template: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    # Only a hash of the onboarding token is kept; the token itself lives in the URL.
-    onboarding_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Hash of the secret in the HttpOnly cookie of the browser that sent the form: only that
+    # browser may use the onboarding page's one sign-in (tenants/onboarding_link.py).
+    browser_key_hash: Mapped[str | None] = mapped_column(String(64))
+    # An unpaid reservation of the subdomain ends here (the Checkout Session expires with it).
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     checkout_session_id: Mapped[str | None] = mapped_column(String(80), unique=True)
     checkout_url: Mapped[str | None] = mapped_column(String(500))

@@ -1,5 +1,6 @@
 """``/v1`` Checkout and billing portal sessions, subscriptions and invoices."""
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ from .errors import invalid
 from .objects import paginate
 from .params import Params
 from .state import base_url, fake
+from .store import DAY
 from .wire import api_call, request_params, respond
 
 billing_api = Blueprint("billing_api", __name__, url_prefix="/v1")
@@ -63,6 +65,7 @@ def create_checkout_session() -> Response:
             amount=sum(price["unit_amount"] * quantity for price, quantity in lines),
             base_url=base_url(),
             created=store.now(),
+            expires_at=_expires_at(params),
         )
     )
     store.internal[session["id"]].update(
@@ -70,6 +73,20 @@ def create_checkout_session() -> Response:
         subscription_metadata=params.nested("subscription_data").metadata(),
     )
     return respond(session, params)
+
+
+def _expires_at(params: Params) -> int | None:
+    """Stripe's rule: 30 minutes to 24 hours after creation. Checkout Sessions live in real
+    time (test clocks move subscriptions, not sessions), so the rule is checked against it;
+    the fake clock still expires sessions whose moment it passes."""
+    expires_at = params.integer("expires_at")
+    if expires_at is None:
+        return None
+    now = int(time.time())
+    if not now + 30 * 60 <= expires_at <= now + DAY:
+        raise invalid("The `expires_at` timestamp must be between 30 minutes and 24 hours "
+                      "after the Checkout Session is created.", param="expires_at")
+    return expires_at
 
 
 def _checkout_line(line: Params) -> tuple[dict[str, Any], int]:

@@ -22,6 +22,7 @@ def checkout_session(
     amount: int,
     base_url: str,
     created: int,
+    expires_at: int | None = None,
 ) -> dict[str, Any]:
     session_id = new_id("cs_test_", 58)
     return {
@@ -55,7 +56,7 @@ def checkout_session(
         "customer_details": None,
         "customer_email": customer_email,
         "discounts": [],
-        "expires_at": created + CHECKOUT_LIFETIME,
+        "expires_at": expires_at or created + CHECKOUT_LIFETIME,
         "invoice": None,
         "invoice_creation": None,
         "livemode": False,

@@ -40,8 +40,17 @@ def test_signup_to_live_site_over_http(live_app, stripe_fake, mails):
             e.type for e in stored}
         run_jobs(live_app)
 
+        # Nothing secret in the address Stripe sends the browser back to.
+        assert onboarding == (f"{base}/onboarding/{signup.id}"
+                              f"?session_id={signup.checkout_session_id}")
         status = browser.get(onboarding.split("?")[0].removeprefix(base) + "/status").json()
         assert status["ready"] is True
+        # The browser that sent the form (its cookie) enters the portal, once.
+        page = browser.get(onboarding.removeprefix(base)).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        entered = browser.post(f"/onboarding/{signup.id}/enter", data={"csrf_token": csrf})
+        assert entered.status_code == 302 and entered.headers["Location"] == "/portal/"
+        assert "Live Roastery" in browser.get("/portal/").text
         with Session(engine) as session:
             assert all(e.processed_at for e in session.scalars(select(StripeEvent).where(
                 StripeEvent.customer_id == signup.stripe_customer_id)))

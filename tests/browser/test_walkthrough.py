@@ -98,6 +98,7 @@ def test_walkthrough_from_pricing_to_reactivation(chromium_page, storefront, str
 
         # Onboarding: progress from the database; the page polls and reloads itself when ready.
         page.wait_for_url(re.compile(re.escape(base) + r"/onboarding/"))
+        onboarding_url = page.url  # the signup's id: nothing secret
         expect(page.get_by_role("heading", name=COMPANY)).to_be_visible()
         expect(page.get_by_text(f"{SUBDOMAIN}.localhost")).to_be_visible()
         steps.shot("onboarding-progress")
@@ -121,6 +122,12 @@ def test_walkthrough_from_pricing_to_reactivation(chromium_page, storefront, str
         expect(page.get_by_role("heading", name=COMPANY)).to_be_visible()
         expect(page.get_by_text(re.compile(r"Starter\s*·\s*monthly"))).to_be_visible()
         steps.shot("portal")
+
+        # Signed in another way: the onboarding page shows progress but no longer signs in.
+        page.goto(onboarding_url)
+        expect(page.get_by_text("no longer signs you in")).to_be_visible()
+        expect(page.get_by_role("button", name="Enter your portal")).to_have_count(0)
+        page.goto(f"{base}/portal/")
 
         # A gated feature on Starter: the webshop.
         page.get_by_role("navigation", name="Portal").get_by_role("link", name="Products").click()

@@ -13,7 +13,6 @@ from db.models import MediaFile, Page, Post, Product, Signup, User
 from tenants import signin
 from tenants import team as team_rules
 from tenants.api_keys import create_key
-from tenants.tokens import new_token, token_hash
 from web.auth.views import RESET_TTL
 
 import factories
@@ -45,19 +44,16 @@ def live_values(app, db_session, tenant) -> dict:
     key, _secret = create_key(db_session, tenant.id, "k")
     invite = team_rules.invite(db_session, app.extensions["catalog"], tenant, owner,
                                "invitee@example.com", "editor", app.config["SECRET_KEY"])
-    onboarding = new_token()
-    signup = db_session.get(Signup, tenant.signup_id)
-    signup.onboarding_token_hash, signup.portal_entered_at = token_hash(onboarding), None
+    db_session.get(Signup, tenant.signup_id).portal_entered_at = None
     tokens = {
         "auth.accept_invite": team_rules.invite_token(app.config["SECRET_KEY"], invite.id),
         "auth.use_signin_link": signin.issue(db_session, owner, "welcome", signin.WELCOME_TTL),
         "auth.reset_password": signin.issue(db_session, owner, "reset", RESET_TTL),
-        "onboarding.enter_portal": onboarding,
     }
     db_session.commit()
     return {"page_id": page.id, "index": 0, "direction": "down", "post_id": post.id,
             "product_id": product.id, "media_id": media.id, "invite_id": invite.id,
-            "member_id": member.id, "key_id": key.id, "tokens": tokens}
+            "member_id": member.id, "signup_id": tenant.signup_id, "key_id": key.id, "tokens": tokens}
 
 
 def state_changing_rules(app):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -29,14 +30,12 @@ def owner_of(db_session, tenant) -> User:
     return db_session.scalar(select(User).where(User.email == tenant.owner_email))
 
 
-def onboarding_token(db_session, tenant, entered: bool) -> str:
-    """A fresh onboarding link for the tenant's (ready) signup."""
-    token = new_token()
+def onboarding_page(db_session, tenant, entered: bool) -> str:
+    """The address of the tenant's (ready) signup's onboarding page."""
     signup = db_session.get(Signup, tenant.signup_id)
-    signup.onboarding_token_hash = token_hash(token)
     signup.portal_entered_at = utcnow() if entered else None
     db_session.commit()
-    return token
+    return f"/onboarding/{signup.id}"
 
 
 def signed_in_company(browser) -> str | None:
@@ -49,30 +48,35 @@ def signed_in_company(browser) -> str | None:
 def test_another_tenants_used_onboarding_link_does_not_switch_the_account(app, db_session,
                                                                           owner_client):
     theirs = factories.tenant(app, db_session, company="Theirs Ltd")
-    token = onboarding_token(db_session, theirs, entered=True)
-    response = owner_client.post(f"/onboarding/{token}/enter",
+    page = onboarding_page(db_session, theirs, entered=True)
+    response = owner_client.post(f"{page}/enter",
                                  data={"csrf_token": csrf_token(owner_client, "/portal/")})
     assert response.status_code == 302 and response.headers["Location"] == "/login"
-    page = signed_in_company(owner_client)
-    assert page is not None and owner_client.tenant.company in page and "Theirs Ltd" not in page
+    shown = signed_in_company(owner_client)
+    assert shown is not None and owner_client.tenant.company in shown and "Theirs Ltd" not in shown
 
 
 def test_onboarding_links_that_are_not_genuine_sign_nobody_in(app, db_session, second_process):
     tenant = factories.tenant(app, db_session)
-    genuine = onboarding_token(db_session, tenant, entered=False)
+    genuine = onboarding_page(db_session, tenant, entered=False)
     signup = db_session.get(Signup, tenant.signup_id)
     browser = second_process.test_client()
     token = csrf_token(browser, "/login")
-    for fake in (new_token(), token_hash(genuine), signup.id, genuine[:-1], genuine.upper()):
+    for fake in (str(uuid.uuid4()), signup.id.upper(), signup.id[:-1], token_hash(signup.id),
+                 signup.id + "0", new_token()):
         assert browser.get(f"/onboarding/{fake}").status_code == 404
         assert browser.get(f"/onboarding/{fake}/status").status_code == 404
         assert browser.post(f"/onboarding/{fake}/enter", data={"csrf_token": token}).status_code == 404
+    # The genuine address without the browser that signed up: progress, and no sign-in.
+    assert "Your site is live" in browser.get(genuine).get_data(as_text=True)
+    refused = browser.post(f"{genuine}/enter", data={"csrf_token": token})
+    assert refused.status_code == 302 and refused.headers["Location"] == "/login"
     assert signed_in_company(browser) is None
-    # A signup that has not been paid yet: its link shows progress, it does not sign in.
+    # A signup that has not been paid yet: its page shows progress, it does not sign in.
     signup.status = "pending"
     db_session.commit()
-    waiting = browser.post(f"/onboarding/{genuine}/enter", data={"csrf_token": token})
-    assert waiting.status_code == 302 and waiting.headers["Location"] == f"/onboarding/{genuine}"
+    waiting = browser.post(f"{genuine}/enter", data={"csrf_token": token})
+    assert waiting.status_code == 302 and waiting.headers["Location"] == genuine
     assert signed_in_company(browser) is None
 
 

@@ -86,6 +86,38 @@ def test_email_of_an_existing_owner_is_refused(app, client, db_session, mails):
     assert "already has a Contyzr account" in response.get_data(as_text=True)
 
 
+def error_of(response) -> list[str]:
+    return re.findall(r'<p class="error" id="email-error">([^<]+)</p>', response.get_data(as_text=True))
+
+
+def test_email_of_any_member_of_another_team_is_refused_like_an_owners(app, client, db_session,
+                                                                      stripe_fake, mails):
+    """Provisioning creates the owner with the signup's email, and an email belongs to one
+    account: such a payment could never become a site. Refused before Checkout, in the same
+    words as an owner's email, so the answer tells nobody which role the address has."""
+    tenant = factories.tenant(app, db_session)
+    answers = {}
+    for role in ("owner", "admin", "editor"):
+        email = tenant.owner_email if role == "owner" else factories.user(db_session, tenant, role).email
+        response = submit(client, email=email.upper(), subdomain=f"new-{role}-site")
+        assert response.status_code == 422
+        answers[role] = error_of(response)
+        assert fake_get(stripe_fake, "customers", email=email.lower())["data"] == []
+    assert answers["owner"] == answers["admin"] == answers["editor"] == [
+        "This email already has a Contyzr account. Sign in instead."]
+    assert db_session.scalar(select(func.count()).select_from(Signup)) == 1  # the tenant's own
+
+
+def test_email_of_a_paid_signup_not_yet_live_is_refused(client, db_session, stripe_fake):
+    paid = factories.signup(db_session)
+    paid.status = "paid"
+    db_session.commit()
+    response = submit(client, email=paid.email, subdomain="another-site")
+    assert response.status_code == 422
+    assert error_of(response) == ["This email already has a Contyzr account. Sign in instead."]
+    assert db_session.get(Subdomain, "another-site") is None
+
+
 def test_success_creates_one_customer_one_session_and_redirects(client, db_session, stripe_fake):
     response = submit(client, plan="professional", interval="year", template="ecommerce")
     assert response.status_code == 303

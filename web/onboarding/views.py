@@ -1,51 +1,66 @@
-"""The page a new customer waits on after Checkout: progress, then into the portal."""
+"""The page a new customer waits on after Checkout: progress, then into the portal once.
+
+``/onboarding/<signup id>`` shows progress to anyone holding the address (the id is not a
+secret: it only shows what is being set up). Signing in needs the browser that sent the
+signup form and is allowed only briefly and only once (tenants/onboarding_link.py).
+"""
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, url_for
-from sqlalchemy import select
+from datetime import timedelta
 
-from db.base import utcnow
-from db.models import Signup, Tenant, User
+from flask import abort, current_app, flash, jsonify, redirect, render_template, url_for
+
+from db.models import Signup
+from tenants import onboarding_link
 from tenants.onboarding import progress
-from tenants.signups import by_token
+from tenants.signups import find
 from web.auth.session_user import sign_in
 from web.extensions import db
-from web.onboarding import bp
+from web.onboarding import bp, browser_key
 
 
-def _signup(token: str) -> Signup:
-    signup = by_token(db.session, token)
+def _signup(signup_id: str) -> Signup:
+    signup = find(db.session, signup_id)
     if signup is None:
-        abort(404, description="This onboarding link is not known. Check the address, or sign in.")
+        abort(404, description="This onboarding page is not known. Check the address, or sign in.")
     return signup
 
 
-@bp.get("/onboarding/<token>")
-def progress_page(token: str):
-    signup = _signup(token)
-    return render_template("onboarding/progress.html", signup=signup, token=token,
-                           progress=progress(db.session, signup))
+def _ttl() -> timedelta:
+    return timedelta(minutes=current_app.config["ONBOARDING_SIGNIN_MINUTES"])
 
 
-@bp.get("/onboarding/<token>/status")
-def status(token: str):
-    return jsonify(progress(db.session, _signup(token)).as_dict())
+@bp.get("/onboarding/<signup_id>")
+def progress_page(signup_id: str):
+    signup = _signup(signup_id)
+    shown = progress(db.session, signup)
+    refusal = None
+    if shown.ready:
+        refusal = onboarding_link.refusal(db.session, signup, browser_key.current(), _ttl())
+    return render_template("onboarding/progress.html", signup=signup, progress=shown,
+                           refusal=refusal,
+                           same_browser=onboarding_link.browser_key_matches(
+                               signup, browser_key.current()))
 
 
-@bp.post("/onboarding/<token>/enter")
-def enter_portal(token: str):
-    signup = db.session.scalar(select(Signup).where(Signup.id == _signup(token).id)
-                               .with_for_update())
-    if signup.status != "ready":
-        return redirect(url_for("onboarding.progress_page", token=token))
-    if signup.portal_entered_at is not None:
-        flash("This page already signed you in once. Please sign in with your email and "
-              "password.", "info")
+@bp.get("/onboarding/<signup_id>/status")
+def status(signup_id: str):
+    return jsonify(progress(db.session, _signup(signup_id)).as_dict())
+
+
+@bp.post("/onboarding/<signup_id>/enter")
+def enter_portal(signup_id: str):
+    signup = _signup(signup_id)
+    try:
+        owner = onboarding_link.redeem(db.session, signup.id, browser_key.current(), _ttl())
+    except onboarding_link.NotReady:
+        db.session.rollback()
+        return redirect(url_for("onboarding.progress_page", signup_id=signup_id))
+    except onboarding_link.HandOffRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "info")
         return redirect(url_for("auth.login"))
-    owner = db.session.scalar(select(User).join(Tenant, Tenant.id == User.tenant_id)
-                              .where(Tenant.signup_id == signup.id, User.role == "owner"))
-    signup.portal_entered_at = utcnow()
     db.session.commit()
     sign_in(owner)
-    return redirect(url_for("portal.dashboard"))
+    return browser_key.forget(redirect(url_for("portal.dashboard")))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import stripe
-from flask import abort, current_app, flash, redirect, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from billing.catalog import INTERVALS
-from billing.checkout import CheckoutUrls, start_checkout
-from tenants.signups import SignupRejected, SignupRequest, by_token, create_or_resume
+from billing.checkout import AlreadyPaid, CheckoutUrls, start_checkout
+from tenants.onboarding_link import browser_key_matches
+from tenants.signup_limits import SignupLimits
+from tenants.signups import SignupRejected, SignupRequest, create_or_resume, find
 from web.extensions import db
+from web.onboarding import browser_key
 from web.pricing import bp
 from web.pricing.forms import SignupForm
 from web.urls import external_url
@@ -31,13 +36,40 @@ def _form(catalog, plan) -> SignupForm:
     return form
 
 
+def _limits() -> SignupLimits:
+    app = current_app
+    if "signup_limits" not in app.extensions:
+        app.extensions["signup_limits"] = SignupLimits(
+            app.extensions["queues"].connection, app.config["SIGNUP_LIMIT_PER_ADDRESS"],
+            app.config["SIGNUP_LIMIT_PER_EMAIL"])
+    return app.extensions["signup_limits"]
+
+
 def _prefill_from_cancelled_checkout(form: SignupForm) -> None:
-    signup = by_token(db.session, request.args.get("resume", ""))
-    if signup is not None and signup.status == "pending":
-        form.company.data, form.subdomain.data = signup.company, signup.subdomain
-        form.email.data, form.template.data = signup.email, signup.template
-        flash("Your payment was cancelled and nothing was charged. Your details are kept: "
-              "enter your password again to continue.", "info")
+    """Back from a cancelled Checkout (``?resume=<signup id>``): the details come back only in
+    the browser that sent them (its cookie), never for someone who merely has the address."""
+    signup = find(db.session, request.args.get("resume", ""))
+    if signup is None or signup.status not in ("pending", "expired") \
+            or not browser_key_matches(signup, browser_key.current()):
+        return
+    form.company.data, form.subdomain.data = signup.company, signup.subdomain
+    form.email.data, form.template.data = signup.email, signup.template
+    flash("Your payment was cancelled and nothing was charged. Your details are kept: "
+          "enter your password again to continue.", "info")
+
+
+def _checkout_urls(signup, plan, interval) -> CheckoutUrls:
+    """Return addresses carry the signup's id only: nothing in them signs anyone in."""
+    return CheckoutUrls(
+        success=external_url("onboarding.progress_page", signup_id=signup.id)
+        + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel=external_url("pricing.signup", plan=plan.id, interval=interval, resume=signup.id),
+    )
+
+
+def _page(form, plan, interval, catalog, status=200):
+    return render_template("pricing/signup.html", form=form, plan=plan, interval=interval,
+                           catalog=catalog), status
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -47,36 +79,41 @@ def signup():
     if request.method == "GET":
         if "resume" in request.args:
             _prefill_from_cancelled_checkout(form)
-        return render_template("pricing/signup.html", form=form, plan=plan, interval=interval,
-                               catalog=catalog)
-    if form.validate_on_submit():
-        signup_request = SignupRequest(
-            company=form.company.data, subdomain=form.subdomain.data, email=form.email.data,
-            password=form.password.data, template=form.template.data,
-            plan_id=plan.id, interval=interval,
-        )
-        session = db.session
-        try:
-            pending, token = create_or_resume(session, catalog, signup_request)
-            urls = None
-            if token is not None:
-                urls = CheckoutUrls(
-                    success=external_url("onboarding.progress_page", token=token)
-                    + "?session_id={CHECKOUT_SESSION_ID}",
-                    cancel=external_url("pricing.signup", plan=plan.id, interval=interval,
-                                        resume=token),
-                )
-            checkout_url = start_checkout(session, current_app.extensions["stripe"], catalog,
-                                          pending, token, urls)
-            session.commit()
-            return redirect(checkout_url, code=303)
-        except SignupRejected as exc:
-            session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
-        except stripe.StripeError:
-            session.rollback()
-            current_app.logger.exception("Stripe refused the checkout for %s", form.subdomain.data)
-            flash("Our payment provider could not be reached. Nothing was charged; "
-                  "please try again in a minute.", "error")
-    return render_template("pricing/signup.html", form=form, plan=plan, interval=interval,
-                           catalog=catalog), 422
+        return _page(form, plan, interval, catalog)
+    if not form.validate_on_submit():
+        return _page(form, plan, interval, catalog, 422)
+    refused = _limits().check(request.remote_addr, form.email.data)
+    if refused is not None:
+        flash(refused.message, "error")
+        body, status = _page(form, plan, interval, catalog, 429)
+        return body, status, {"Retry-After": str(refused.retry_after)}
+    signup_request = SignupRequest(
+        company=form.company.data, subdomain=form.subdomain.data, email=form.email.data,
+        password=form.password.data, template=form.template.data,
+        plan_id=plan.id, interval=interval,
+    )
+    session = db.session
+    secret, secret_hash = browser_key.mint()
+    reservation = timedelta(minutes=current_app.config["SIGNUP_RESERVATION_MINUTES"])
+    try:
+        pending, renew = create_or_resume(session, catalog, signup_request, secret_hash,
+                                          reservation)
+        signup_id = pending.id
+        checkout_url = start_checkout(session, current_app.extensions["stripe"], catalog,
+                                      pending, renew, _checkout_urls(pending, plan, interval))
+        session.commit()
+        return browser_key.give(redirect(checkout_url, code=303), secret)
+    except SignupRejected as exc:
+        session.rollback()
+        getattr(form, exc.field).errors.append(exc.message)
+    except AlreadyPaid:
+        session.rollback()
+        flash("Your payment for this site has already gone through; it is being set up now.",
+              "info")
+        return redirect(url_for("onboarding.progress_page", signup_id=signup_id), code=303)
+    except stripe.StripeError:
+        session.rollback()
+        current_app.logger.exception("Stripe refused the checkout for %s", form.subdomain.data)
+        flash("Our payment provider could not be reached. Nothing was charged; "
+              "please try again in a minute.", "error")
+    return _page(form, plan, interval, catalog, 422)

@@ -1,0 +1,28 @@
+"""The periodic job that ends unpaid reservations (the rule is in ``billing.reservations``)."""
+
+from __future__ import annotations
+
+import logging
+
+import stripe
+from flask import current_app
+
+from billing import reservations
+from tenants.signups import due_to_expire
+from worker.context import job_session
+
+log = logging.getLogger(__name__)
+
+
+def expire_unpaid_signups() -> int:
+    """Expire every unpaid signup whose reservation ended; return how many."""
+    client, expired = current_app.extensions["stripe"], 0
+    with job_session() as session:
+        for signup_id in due_to_expire(session):
+            try:
+                expired += reservations.expire_if_due(session, client, signup_id)
+                session.commit()
+            except stripe.StripeError as exc:  # tried again on the next run
+                session.rollback()
+                log.warning("could not expire the Checkout of signup %s: %s", signup_id, exc)
+    return expired
