@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from bench.harness import Stack, record
 from bench.portal import PASSWORD, seed
-from billing.catalog import default_catalog
-from billing.entitlements import may_use, usage
 from db.models import Tenant
+from plans.catalog import default_catalog
+from plans.entitlements import may_use, usage
 from tenants.passwords import hash_password
 from tenants.scope import use_tenant
 

@@ -18,9 +18,9 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bench.harness import WEBHOOK_SECRET, Stack, median_of, percentile, record
-from billing.catalog import default_catalog
 from billing.signatures import sign
 from db.models import MailLog, Tenant
+from plans.catalog import default_catalog
 from tenants.signups import SignupRequest, create_or_resume
 
 

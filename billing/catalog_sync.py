@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stripe
 
-from billing.catalog import Catalog, Plan, Price
+from plans.catalog import Catalog, Plan, Price
 
 
 def product_id(plan: Plan) -> str:

@@ -10,9 +10,9 @@ from datetime import timedelta
 import stripe
 from sqlalchemy.orm import Session
 
-from billing.catalog import Catalog
 from db.base import utcnow
 from db.models import Signup
+from plans.catalog import Catalog
 
 
 @dataclass

@@ -13,10 +13,6 @@ import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing import lifecycle
-from billing.catalog import Catalog
-from billing.lifecycle import Effects
-from billing.states import LIVE_STATUSES
 from billing.stripe_client import as_dict
 from billing.subscriptions import (
     id_of,
@@ -26,8 +22,11 @@ from billing.subscriptions import (
 )
 from db.base import utcnow
 from db.models import ProvisioningRun, Signup, Subscription, Tenant
-from tenants import subdomains
-from tenants.urls import Urls
+from links.urls import Urls
+from plans.catalog import Catalog
+from tenants import lifecycle, subdomains
+from tenants.billing_states import LIVE_STATUSES
+from tenants.lifecycle import Effects
 
 
 @dataclass
@@ -56,7 +55,7 @@ def _signup_for(session: Session, customer_id: str | None, signup_id: str | None
 def _tenant_for(session: Session, customer_id: str | None) -> Tenant | None:
     """The customer's live tenant. One still being provisioned is left alone: its billing state
     is decided once, when it goes live, from the mirrors these events keep up to date
-    (``billing.lifecycle.start``), so an event arriving meanwhile is never lost."""
+    (``tenants.lifecycle.start``), so an event arriving meanwhile is never lost."""
     if not customer_id:
         return None
     return session.scalar(

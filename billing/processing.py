@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import stripe
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from billing.event_shape import MalformedEvent, object_problem
 from billing.handlers import Deps, Outcome, handle
 from db.base import utcnow
+from db.locks import lock_customer
 from db.models import StripeEvent
-
-
-def lock_customer(session: Session, customer_id: str) -> None:
-    """A transaction-scoped advisory lock: concurrent events of one customer take turns."""
-    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(customer_id, 0))))
 
 
 def is_final(exc: BaseException) -> bool:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.checkout import expire_session
-from billing.processing import lock_customer
 from db.base import utcnow
+from db.locks import lock_customer
 from db.models import Signup
 from tenants import signups
 

@@ -8,9 +8,9 @@ from sqlalchemy import case
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from billing.catalog import Catalog
 from db.base import utcnow
 from db.models import Invoice, Subscription
+from plans.catalog import Catalog
 
 
 def _when(seconds) -> datetime | None:

@@ -5,7 +5,7 @@ The uploaded name is kept for display only.
 
 After a downgrade to less storage than is used, nothing is deleted: the oldest files up to the
 plan's storage stay on the public site, newer ones are kept for the portal only (see
-``billing.entitlements.kept``), and uploads are refused until enough is deleted.
+``plans.entitlements.kept``), and uploads are refused until enough is deleted.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import BinaryIO
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
-from billing.catalog import Catalog
-from billing.entitlements import MB, media_bytes_fit
 from db.models import MediaFile, Tenant
+from plans.catalog import Catalog
+from plans.entitlements import MB, media_bytes_fit
 from tenants.pages import FieldProblem
 from tenants.scope import scoped
 

@@ -5,7 +5,7 @@ Blocks are ``{"type", "data"}`` as ``tenants.site_content.BLOCK_FIELDS`` defines
 change here keeps a page's blocks valid, so the public site can show each of them.
 
 The page limit counts every page, drafts included. A page beyond it (after a downgrade: the
-newest ones, see ``billing.entitlements.kept``) is read-only: every change but unpublishing
+newest ones, see ``plans.entitlements.kept``) is read-only: every change but unpublishing
 and deleting raises ``OverLimit``.
 """
 
@@ -17,9 +17,9 @@ import unicodedata
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
-from billing.catalog import Catalog
-from billing.entitlements import require_kept, reserve
 from db.models import Page, Tenant
+from plans.catalog import Catalog
+from plans.entitlements import require_kept, reserve
 from tenants.scope import scoped
 from tenants.site_content import BLOCK_FIELDS, ITEM_FIELDS, MAX_SLUG_LENGTH, block_problems, slug_problem
 

@@ -1,7 +1,7 @@
 """Webshop products: prices typed in euros, addresses unique per tenant, images from the
 tenant's own media library. Every product, shown or hidden, counts against the plan's
 ``products`` limit. One beyond it (after a downgrade: the newest, see
-``billing.entitlements.kept``) is read-only and not in the shop until the plan grows; it can be
+``plans.entitlements.kept``) is read-only and not in the shop until the plan grows; it can be
 deleted."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from billing.catalog import Catalog
-from billing.entitlements import require_kept, reserve
 from db.models import MediaFile, Product, Tenant
+from plans.catalog import Catalog
+from plans.entitlements import require_kept, reserve
 from tenants.scope import scoped
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

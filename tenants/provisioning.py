@@ -22,11 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from billing import lifecycle
-from billing.catalog import Catalog
-from billing.lifecycle import Effects
-from billing.processing import lock_customer
 from db.base import utcnow
+from db.locks import lock_customer
 from db.models import (
     ProvisioningRun,
     ProvisioningStep,
@@ -40,10 +37,12 @@ from emails import mails
 from emails.errors import PermanentMailError
 from emails.render import render
 from emails.send import send_once
-from tenants import seeding, signin, subdomains
+from links.urls import Urls
+from plans.catalog import Catalog
+from tenants import lifecycle, seeding, signin, subdomains
+from tenants.lifecycle import Effects
 from tenants.providers import Provider, ProviderError, SiteSpec, default_providers
 from tenants.site_content import TEMPLATE_IDS
-from tenants.urls import Urls
 
 # A run that keeps failing for a passing reason (a provider or Resend down) is tried again
 # after a doubling wait (see worker.jobs.provisioning.sweep_stuck_runs), at most this often

@@ -22,8 +22,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from billing.catalog import Catalog
 from db.models import MailLog, ProvisioningRun, ProvisioningStep, Signup, Tenant, User
+from plans.catalog import Catalog
 from tenants import subdomains
 from tenants.site_content import TEMPLATE_IDS
 

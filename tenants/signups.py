@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from billing.catalog import Catalog
 from db.base import utcnow
 from db.models import Signup, Subdomain, User
+from plans.catalog import Catalog
 from tenants import subdomains
 from tenants.passwords import hash_password, verify_password
 

@@ -15,20 +15,20 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from billing.access import access_for
-from billing.catalog import Catalog
-from billing.entitlements import LimitReached, OverLimit, require_kept, reserve
 from db.base import utcnow
 from db.models import Invite, Tenant, User
 from db.models.tenants import ROLES
 from emails import mails
 from emails.render import render
 from emails.send import send_once
+from links.urls import Urls
+from plans.access import access_for
+from plans.catalog import Catalog
+from plans.entitlements import LimitReached, OverLimit, require_kept, reserve
 from tenants.accounts import find_user
 from tenants.passwords import hash_password
 from tenants.scope import get_scoped, scoped
 from tenants.tokens import token_hash
-from tenants.urls import Urls
 
 INVITE_TTL = timedelta(days=7)
 
@@ -126,7 +126,7 @@ def _another_owner(session: Session, member: User) -> bool:
 
 def change_role(session: Session, catalog: Catalog, actor: User, member: User, role: str) -> None:
     """Raises ``TeamRefused`` when the rules forbid it, or when ``member`` is beyond the plan's
-    users limit (after a downgrade: the newest non-owners; see ``billing.entitlements.kept``),
+    users limit (after a downgrade: the newest non-owners; see ``plans.entitlements.kept``),
     whose place is read-only until the plan grows or someone leaves. Flushes."""
     _known_role(role)
     if role == member.role:

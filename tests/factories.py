@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 
-from billing.catalog import default_catalog
+from plans.catalog import default_catalog
 from tenants.signups import SignupRequest, create_or_resume
 
 _numbers = itertools.count(1)

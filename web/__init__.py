@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from redis import Redis
 
-from billing.catalog import default_catalog
+from plans.catalog import default_catalog
 from web.config import ConfigError, check_required, load_config
 
 

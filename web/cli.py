@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 
-from billing.catalog import CatalogError
+from plans.catalog import CatalogError
 from web.config import ConfigError
 
 db_cli = AppGroup("db", help="Database schema.")

@@ -9,15 +9,16 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from billing import events, lifecycle
-from billing.access import access_for
+from billing import events
 from billing.catalog_sync import sync_catalog
-from billing.lifecycle import STAFF_PREFIX, Effects
-from billing.processing import lock_customer
 from db.base import utcnow
+from db.locks import lock_customer
 from db.models import Tenant
+from links.urls import Urls
+from plans.access import access_for
+from tenants import lifecycle
+from tenants.lifecycle import STAFF_PREFIX, Effects
 from tenants.provisioning_repair import RepairRefused, RunLine, prepare_retry, runs_for_staff
-from tenants.urls import Urls
 from web.extensions import db
 
 catalog_cli = AppGroup("catalog", help="The plan catalog.")

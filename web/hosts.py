@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
 
-from tenants.urls import Urls
+from links.urls import Urls
 
 LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 HOST = re.compile(r"(?P<name>[a-z0-9.-]{1,254}|\[[0-9a-f:.]{2,45}\])(?::[0-9]{1,5})?")

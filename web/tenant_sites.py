@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Flask, abort, current_app, render_template, request
 from sqlalchemy import select
 
-from billing.access import Access, access_for
 from db.models import Tenant
+from plans.access import Access, access_for
 from web.extensions import db
 from web.hosts import current_site
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
-from tenants.urls import Urls
+from links.urls import Urls
 
 
 def urls() -> Urls:

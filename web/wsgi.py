@@ -2,7 +2,7 @@
 
 import sys
 
-from billing.catalog import CatalogError
+from plans.catalog import CatalogError
 from web import create_app
 from web.config import ConfigError
 from web.startup import verify_services

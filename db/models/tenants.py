@@ -28,7 +28,7 @@ class Tenant(CreatedAt, Base):
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(64))
     site_settings: Mapped[dict] = mapped_column(JSONB, default=dict)
     custom_domain: Mapped[str | None] = mapped_column(String(253), unique=True)
-    # Billing life cycle (see billing/access.py): active, past_due, suspended, closed, deleted
+    # Billing life cycle (see plans/access.py): active, past_due, suspended, closed, deleted
     past_due_since: Mapped[datetime | None]
     grace_until: Mapped[datetime | None]
     suspended_at: Mapped[datetime | None]

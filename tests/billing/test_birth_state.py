@@ -241,7 +241,7 @@ def test_past_due_before_provisioning_is_born_past_due_with_the_dunning_rules(pa
 
 
 def test_the_rule_is_one_function_of_status_and_cancellation():
-    from billing.states import target_for
+    from tenants.billing_states import target_for
 
     assert target_for("active").state == target_for("trialing").state == "active"
     assert target_for("past_due").state == "past_due"

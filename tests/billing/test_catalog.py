@@ -2,7 +2,7 @@ import tomllib
 
 import pytest
 
-from billing.catalog import DEFAULT_PATH, CatalogError, load_catalog, parse_catalog
+from plans.catalog import DEFAULT_PATH, CatalogError, load_catalog, parse_catalog
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import threading
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from billing.entitlements import LimitReached
 from db.models import Page, Product, Tenant
+from plans.entitlements import LimitReached
 from tenants.pages import create_page
 
 import factories

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from billing.catalog import default_catalog
 from db.models.content import BLOCK_TYPES
+from plans.catalog import default_catalog
 from tenants.site_content import (
     BLOCK_FIELDS,
     TEMPLATE_DIR,

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from billing.catalog import default_catalog
 from db.models import Signup, Subdomain
+from plans.catalog import default_catalog
 from tenants.signups import SignupRejected, SignupRequest, create_or_resume
 
 import factories

@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask import current_app, g, jsonify, request
 from redis.exceptions import RedisError
 
-from billing.access import access_for
-from billing.entitlements import may_use, over_limit_ids, plan_of
 from db.base import utcnow
 from db.models import Page, Product, Tenant
+from plans.access import access_for
+from plans.entitlements import may_use, over_limit_ids, plan_of
 from tenants import api_keys
 from tenants.scope import get_scoped, scoped, use_tenant
 from web.api import bp

@@ -7,8 +7,8 @@ from datetime import timedelta
 import stripe
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
-from billing.catalog import INTERVALS
 from billing.checkout import AlreadyPaid, CheckoutUrls, start_checkout
+from plans.catalog import INTERVALS
 from tenants.onboarding_link import browser_key_matches
 from tenants.signup_limits import SignupLimits
 from tenants.signups import SignupRejected, SignupRequest, create_or_resume, find

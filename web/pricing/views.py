@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 
-from billing.catalog import INTERVALS
+from plans.catalog import INTERVALS
 from web.pricing import bp
 
 

@@ -2,7 +2,7 @@
 
 Pages and products are also limited by the tenant's plan (``page_limit``, ``product_limit``;
 None is unlimited): after a downgrade the oldest ones within the limit stay on the site and
-the newer ones are kept for the portal only (``billing.entitlements.kept``).
+the newer ones are kept for the portal only (``plans.entitlements.kept``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing.entitlements import kept
 from db.models import Page, Post, Product
+from plans.entitlements import kept
 from tenants.site_content import HOME_SLUG
 
 

@@ -2,7 +2,7 @@
 
 The plan decides what is on it: the shop only with the webshop feature, and no more pages,
 products and stored media than the plan's limits (the oldest ones; see
-``billing.entitlements.kept``). What a downgrade left beyond them answers 404 here.
+``plans.entitlements.kept``). What a downgrade left beyond them answers 404 here.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from flask import Response, current_app, make_response, redirect, render_template, send_file
 from sqlalchemy.orm import Session
 
-from billing.catalog import Plan
-from billing.entitlements import kept
 from db.models import MediaFile, Page, Tenant
+from plans.catalog import Plan
+from plans.entitlements import kept
 from tenants import media
 from tenants.scope import scoped
 from tenants.site_content import HOME_SLUG, RESERVED_SLUGS, block_problems

@@ -9,9 +9,9 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from db.models import ApiKey
+from links.urls import Urls
 from tenants import api_keys as key_rules
 from tenants.scope import get_scoped, scoped
-from tenants.urls import Urls
 from web.extensions import db
 from web.tenant_portal import bp
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import stripe
 from flask import Response, current_app, flash, g, redirect, url_for
 
-from billing.access import Access
 from billing.checkout import start_resubscription
+from plans.access import Access
 from tenants.retention import export_archive
 from web.extensions import db
 from web.tenant_portal import bp

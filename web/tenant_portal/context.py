@@ -9,9 +9,9 @@ from functools import wraps
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from billing.access import Access, access_for
-from billing.entitlements import FeatureNotInPlan, LimitReached, OverLimit, require_feature
 from db.models import Tenant
+from plans.access import Access, access_for
+from plans.entitlements import FeatureNotInPlan, LimitReached, OverLimit, require_feature
 from tenants.scope import use_tenant
 from web.extensions import db
 from web.tenant_portal import bp

@@ -6,8 +6,8 @@ from flask import abort, current_app, flash, g, redirect, render_template, send_
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from billing.entitlements import MB, over_limit_ids, plan_of
 from db.models import MediaFile
+from plans.entitlements import MB, over_limit_ids, plan_of
 from tenants import media
 from tenants.pages import FieldProblem
 from tenants.scope import get_scoped, scoped

@@ -19,8 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from billing.entitlements import is_kept, over_limit_ids, usage
 from db.models import Page
+from plans.entitlements import is_kept, over_limit_ids, usage
 from tenants import pages
 from tenants.scope import get_scoped, scoped
 from tenants.site_content import BLOCK_FIELDS, ITEM_FIELDS, LINK_PREFIXES, MAX_PRODUCTS_SHOWN, is_safe_link

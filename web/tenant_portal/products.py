@@ -8,11 +8,11 @@ from wtforms import BooleanField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from billing.entitlements import is_kept, over_limit_ids, usage
 from db.models import Product
+from links.urls import Urls
+from plans.entitlements import is_kept, over_limit_ids, usage
 from tenants import products as product_rules
 from tenants.scope import get_scoped
-from tenants.urls import Urls
 from web.extensions import db
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog, requires_feature

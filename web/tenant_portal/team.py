@@ -11,10 +11,10 @@ from redis.exceptions import RedisError
 from wtforms import BooleanField, EmailField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
-from billing.entitlements import over_limit_ids, usage
 from db.base import utcnow
 from db.models import Invite, User
 from db.models.tenants import ROLES
+from plans.entitlements import over_limit_ids, usage
 from tenants import team as team_rules
 from tenants.scope import get_scoped
 from web.extensions import db

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app, g, render_template
 from sqlalchemy import select
 
-from billing.entitlements import all_usage
 from db.models import Subscription
-from tenants.urls import Urls
+from links.urls import Urls
+from plans.entitlements import all_usage
 from web.api.ratelimit import requests_this_minute
 from web.extensions import db
 from web.tenant_portal import bp

@@ -11,7 +11,7 @@ from flask import current_app
 
 from billing import events, processing
 from billing.handlers import Deps
-from tenants.urls import Urls
+from links.urls import Urls
 from worker.context import job_session, queues
 from worker.queues import BILLING, Queues
 

@@ -11,13 +11,13 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from billing import lifecycle
-from billing.lifecycle import REMINDER_BEFORE_DELETION, Effects
-from billing.processing import lock_customer
 from db.base import utcnow
+from db.locks import lock_customer
 from db.models import Tenant
+from links.urls import Urls
+from tenants import lifecycle
+from tenants.lifecycle import REMINDER_BEFORE_DELETION, Effects
 from tenants.retention import delete_data
-from tenants.urls import Urls
 from worker.context import job_session, queues
 from worker.jobs.mail import enqueue_delivery
 

@@ -14,9 +14,9 @@ from emails import mails, outbox
 from emails.errors import MailError
 from emails.render import render
 from emails.send import send_once
+from links.urls import Urls
 from tenants import accounts, signin
 from tenants import team as team_rules
-from tenants.urls import Urls
 from worker.context import job_session, queues
 from worker.queues import MAIL, Queues, retry_policy
 

@@ -9,9 +9,10 @@ from redis.exceptions import RedisError
 from rq import get_current_job
 from sqlalchemy import func, or_, select
 
-from billing.lifecycle import Effects
 from db.base import utcnow
 from db.models import ProvisioningRun
+from links.urls import Urls
+from tenants.lifecycle import Effects
 from tenants.provisioning import (
     FIRST_BACKOFF_SECONDS,
     MAX_BACKOFF_SECONDS,
@@ -19,7 +20,6 @@ from tenants.provisioning import (
     Services,
     run_provisioning,
 )
-from tenants.urls import Urls
 from worker.context import job_session, queues
 from worker.queues import PROVISIONING, Queues, retry_policy
 

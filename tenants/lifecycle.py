@@ -2,7 +2,7 @@
 
 Each transition records a tenant event and queues its mail in the outbox (one per
 occurrence, by idempotency key). Callers hold the customer's advisory lock
-(``billing.processing.lock_customer``), so a payment and a suspension never interleave.
+(``db.locks.lock_customer``), so a payment and a suspension never interleave.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing.catalog import Catalog
-from billing.states import LIVE_STATUSES, target_for
 from db.base import utcnow
 from db.models import Invoice, Subscription, Tenant, TenantEvent, User
 from emails.outbox import queue_mail
-from tenants.urls import Urls
+from links.urls import Urls
+from plans.catalog import Catalog
+from tenants.billing_states import LIVE_STATUSES, target_for
 
 REMINDER_BEFORE_DELETION = timedelta(days=7)
 STAFF_PREFIX = "staff: "
@@ -120,7 +120,7 @@ def last_failed_invoice(session: Session, subscription_id: str) -> Invoice | Non
 def follow_subscription(session: Session, catalog: Catalog, urls: Urls, tenant: Tenant,
                         subscription: Subscription, effects: Effects,
                         now: datetime | None = None) -> None:
-    """Move the tenant to the state ``billing.states.target_for`` gives its subscription, with
+    """Move the tenant to the state ``tenants.billing_states.target_for`` gives its subscription, with
     the record and the mail each transition owes: suspended, closed, or past due (with the
     dunning mail of the failed invoice). A live or undecided status changes nothing here: a
     suspension or a closure is lifted by a paid invoice (``reactivate``, with its own mail)."""

@@ -1,7 +1,7 @@
 """The one rule from a Stripe subscription to the billing state its tenant belongs in.
 
 Used when a subscription changes (``billing.handlers.subscription_changed``) and when a tenant
-is born (``billing.lifecycle.start``), so a tenant provisioned after Stripe's events ends in
+is born (``tenants.lifecycle.start``), so a tenant provisioned after Stripe's events ends in
 the same state as one that was live when they arrived.
 """
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
-from billing.catalog import Catalog, Plan
 from db.base import utcnow
 from db.models import Invite, MediaFile, Page, Product, Tenant, User
+from plans.catalog import Catalog, Plan
 
 MB = 1024 * 1024
 

@@ -1,0 +1,1 @@
+"""Every absolute address the platform hands out, built from configuration, never a request."""

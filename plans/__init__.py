@@ -1,0 +1,3 @@
+"""The plan rules: the catalog, entitlements (features and limits) and the access policy.
+
+Below tenants/ and billing/; imports only db/."""
