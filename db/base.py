@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import CheckConstraint, DateTime, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -16,6 +17,13 @@ NAMING = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def one_of(column: str, states: type[enum.StrEnum]) -> CheckConstraint:
+    """The CHECK constraint that keeps ``column`` to the values of ``states``, named
+    ``ck_<table>_<column>`` by the naming convention (the migrations spell the same text)."""
+    values = ", ".join(f"'{state.value}'" for state in states)
+    return CheckConstraint(f"{column} IN ({values})", name=column)
 
 
 class Base(DeclarativeBase):

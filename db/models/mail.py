@@ -1,18 +1,26 @@
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, CreatedAt
+from db.base import Base, CreatedAt, one_of
+
+
+class MailStatus(enum.StrEnum):
+    PENDING = "pending"  # queued, or being sent
+    SENT = "sent"  # accepted by the provider
+    FAILED = "failed"  # refused, or attempts used up (``contyzr mail retry`` re-queues it)
 
 
 class MailLog(CreatedAt, Base):
     """One row per mail occurrence; the unique idempotency key is the real exactly-once guard."""
 
     __tablename__ = "mail_log"
+    __table_args__ = (one_of("status", MailStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -21,7 +29,7 @@ class MailLog(CreatedAt, Base):
     tenant_id: Mapped[int | None] = mapped_column(
         ForeignKey("tenants.id", ondelete="SET NULL"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed
+    status: Mapped[MailStatus] = mapped_column(String(16), default=MailStatus.PENDING)
     # For mails queued as an outbox row: what the mail's context function is called with.
     params: Mapped[dict | None] = mapped_column(JSONB)
     attempts: Mapped[int] = mapped_column(default=0)

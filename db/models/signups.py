@@ -1,21 +1,27 @@
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, CreatedAt
+from db.base import Base, CreatedAt, one_of
 
-# pending: form accepted, Checkout not yet paid; paid: first invoice paid;
-# ready: tenant live; expired: Checkout abandoned or the reservation ran out (subdomain
-# released; the same email and password can resume it while the name is free).
-SIGNUP_STATUSES = ("pending", "paid", "ready", "expired")
+
+class SignupStatus(enum.StrEnum):
+    PENDING = "pending"  # form accepted, Checkout not yet paid
+    PAID = "paid"  # first invoice paid
+    READY = "ready"  # tenant live
+    # Checkout abandoned or the reservation ran out (subdomain released; the same email and
+    # password can resume it while the name is free).
+    EXPIRED = "expired"
 
 
 class Signup(CreatedAt, Base):
     __tablename__ = "signups"
+    __table_args__ = (one_of("status", SignupStatus),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     company: Mapped[str] = mapped_column(String(120))
@@ -25,7 +31,7 @@ class Signup(CreatedAt, Base):
     plan_id: Mapped[str] = mapped_column(String(40))
     interval: Mapped[str] = mapped_column(String(8))
     template: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[SignupStatus] = mapped_column(String(16), default=SignupStatus.PENDING)
     # Hash of the secret in the HttpOnly cookie of the browser that sent the form: only that
     # browser may use the onboarding page's one sign-in (tenants/onboarding_link.py).
     browser_key_hash: Mapped[str | None] = mapped_column(String(64))

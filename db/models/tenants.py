@@ -1,19 +1,44 @@
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, Index, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, CreatedAt
+from db.base import Base, CreatedAt, one_of
 
-TENANT_STATUSES = ("provisioning", "active", "suspended", "closed")
-ROLES = ("owner", "admin", "editor")
+
+class TenantStatus(enum.StrEnum):
+    """Whether the tenant is set up yet; what it may do is its ``BillingState``."""
+
+    PROVISIONING = "provisioning"  # being built: hidden, nobody signs in
+    ACTIVE = "active"  # provisioned and live
+
+
+class BillingState(enum.StrEnum):
+    """The tenant's billing life cycle (tenants/lifecycle.py); plans/access.py maps it to access."""
+
+    ACTIVE = "active"
+    PAST_DUE = "past_due"  # a payment failed: grace until ``grace_until``
+    SUSPENDED = "suspended"  # read-only, site offline
+    CLOSED = "closed"  # cancelled, data kept until the retention period ends
+    DELETED = "deleted"  # data erased after the retention period
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    EDITOR = "editor"
+
+
+ROLES = tuple(Role)
 
 
 class Tenant(CreatedAt, Base):
     __tablename__ = "tenants"
+    __table_args__ = (one_of("status", TenantStatus), one_of("billing_state", BillingState))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     signup_id: Mapped[str | None] = mapped_column(ForeignKey("signups.id"), unique=True)
@@ -22,13 +47,13 @@ class Tenant(CreatedAt, Base):
     plan_id: Mapped[str] = mapped_column(String(40))
     interval: Mapped[str] = mapped_column(String(8))
     template: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(16), default="provisioning")
-    billing_state: Mapped[str] = mapped_column(String(24), default="active")
+    status: Mapped[TenantStatus] = mapped_column(String(16), default=TenantStatus.PROVISIONING)
+    billing_state: Mapped[BillingState] = mapped_column(String(24), default=BillingState.ACTIVE)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(64))
     site_settings: Mapped[dict] = mapped_column(JSONB, default=dict)
     custom_domain: Mapped[str | None] = mapped_column(String(253), unique=True)
-    # Billing life cycle (see plans/access.py): active, past_due, suspended, closed, deleted
+    # Billing life cycle (see BillingState and plans/access.py)
     past_due_since: Mapped[datetime | None]
     grace_until: Mapped[datetime | None]
     suspended_at: Mapped[datetime | None]
@@ -43,13 +68,14 @@ class User(CreatedAt, Base):
     __table_args__ = (
         Index("ix_users_tenant_id", "tenant_id"),
         Index("ix_users_email_lower", func.lower(Column("email"))),  # sign-in looks up lower(email)
+        one_of("role", Role),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="editor")
+    role: Mapped[Role] = mapped_column(String(16), default=Role.EDITOR)
     # Bumped at logout and password change: every session cookie minted before is void.
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None]
@@ -85,11 +111,12 @@ class ApiKey(CreatedAt, Base):
 
 class Invite(CreatedAt, Base):
     __tablename__ = "invites"
+    __table_args__ = (one_of("role", Role),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime]
