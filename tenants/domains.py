@@ -12,14 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Tenant
+from db.refusals import Refused
 
 MAX_LENGTH = 253  # Tenant.custom_domain, and DNS
 LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 VERIFICATION_LABEL = "_contyzr"
-
-
-class DomainRejected(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -66,7 +63,7 @@ def dns_records(tenant: Tenant, platform_domain: str, secret: str) -> list[DnsRe
 
 def set_domain(session: Session, tenant: Tenant, domain: str) -> None:
     """Take ``domain`` (checked with ``domain_problem``) for this tenant. Raises
-    ``DomainRejected`` when another tenant has it. Flushes."""
+    ``Refused`` when another tenant has it. Flushes."""
     if tenant.custom_domain == domain:
         return
     try:
@@ -74,7 +71,7 @@ def set_domain(session: Session, tenant: Tenant, domain: str) -> None:
         with session.begin_nested():
             tenant.custom_domain = domain
     except IntegrityError:
-        raise DomainRejected("This domain is already in use by another Contyzr site.") from None
+        raise Refused("This domain is already in use by another Contyzr site.", "domain") from None
 
 
 def remove_domain(session: Session, tenant: Tenant) -> None:

@@ -20,9 +20,9 @@ from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from db.models import MediaFile, Tenant
+from db.refusals import Refused
 from plans.catalog import Catalog
 from plans.entitlements import MB, media_bytes_fit
-from tenants.pages import FieldProblem
 from tenants.scope import scoped
 
 MAX_FILE_BYTES = 10 * MB
@@ -62,18 +62,18 @@ def _looks_like_svg(name_extension: str, data: bytes) -> bool:
 
 
 def file_type_of(name: str, data: bytes) -> FileType:
-    """The type the name and the contents agree on; raises ``FieldProblem`` otherwise."""
+    """The type the name and the contents agree on; raises ``Refused`` otherwise."""
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     named = next((kind for kind in FILE_TYPES if extension in kind.extensions), None)
     if named is not None and named.sniff(data[:16]):
         return named
     if _looks_like_svg(extension, data):
-        raise FieldProblem("SVG files are refused for safety: they can carry scripts that would run "
-                           "on your site. Upload the image as PNG or WebP instead.", "file")
+        raise Refused("SVG files are refused for safety: they can carry scripts that would run "
+                      "on your site. Upload the image as PNG or WebP instead.", "file")
     if named is None:
-        raise FieldProblem(f"Only {ALLOWED} files can be uploaded.", "file")
-    raise FieldProblem(f"This file's name ends in .{extension}, but its contents are not a "
-                       f"{named.label}. Only {ALLOWED} files can be uploaded.", "file")
+        raise Refused(f"Only {ALLOWED} files can be uploaded.", "file")
+    raise Refused(f"This file's name ends in .{extension}, but its contents are not a "
+                  f"{named.label}. Only {ALLOWED} files can be uploaded.", "file")
 
 
 def bytes_used(session: Session, tenant_id: int) -> int:
@@ -88,14 +88,14 @@ def path_of(media_root: str, row: MediaFile) -> Path:
 
 def store(session: Session, catalog: Catalog, tenant: Tenant, media_root: str, filename: str,
           stream: BinaryIO) -> MediaFile:
-    """Check and keep an uploaded file. Raises ``FieldProblem`` for a file that is empty, too
+    """Check and keep an uploaded file. Raises ``Refused`` for a file that is empty, too
     large or not of an allowed type, ``LimitReached`` when it does not fit the plan's storage
     (checked under the tenant's lock). Flushes, then writes the file."""
     data = stream.read(MAX_FILE_BYTES + 1)
     if not data:
-        raise FieldProblem("This file is empty.", "file")
+        raise Refused("This file is empty.", "file")
     if len(data) > MAX_FILE_BYTES:
-        raise FieldProblem(f"Files can be at most {MAX_FILE_BYTES // MB} MB.", "file")
+        raise Refused(f"Files can be at most {MAX_FILE_BYTES // MB} MB.", "file")
     name = display_name(filename)
     file_type = file_type_of(name, data)
     media_bytes_fit(session, catalog, tenant, len(data))

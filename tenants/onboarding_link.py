@@ -19,6 +19,10 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import LoginToken, ProvisioningRun, ProvisioningStep, Signup, Tenant, User
+from db.models.provisioning import StepOutcome
+from db.models.signups import SignupStatus
+from db.models.tenants import Role
+from db.refusals import Refused
 from tenants.tokens import token_hash
 
 TTL = timedelta(minutes=15)
@@ -32,10 +36,6 @@ class NotReady(Exception):
     """The site is not live yet: the page shows its progress."""
 
 
-class HandOffRefused(Exception):
-    """Why this page cannot sign anyone in, in words for the person looking at it."""
-
-
 def browser_key_matches(signup: Signup, browser_key: str | None) -> bool:
     return bool(browser_key and signup.browser_key_hash) and hmac.compare_digest(
         token_hash(browser_key), signup.browser_key_hash)
@@ -47,7 +47,7 @@ def ready_at(session: Session, signup: Signup) -> datetime | None:
         select(ProvisioningStep.finished_at)
         .join(ProvisioningRun, ProvisioningRun.id == ProvisioningStep.run_id)
         .where(ProvisioningRun.signup_id == signup.id, ProvisioningStep.name == "activate",
-               ProvisioningStep.outcome == "done"))
+               ProvisioningStep.outcome == StepOutcome.DONE))
 
 
 def untouched_owner(session: Session, signup: Signup) -> User | None:
@@ -57,7 +57,7 @@ def untouched_owner(session: Session, signup: Signup) -> User | None:
         select(User).join(Tenant, Tenant.id == User.tenant_id)
         .where(Tenant.signup_id == signup.id,
                func.lower(User.email) == signup.email.lower(),
-               User.role == "owner",
+               User.role == Role.OWNER,
                User.password_hash == signup.password_hash,  # provisioning copies it
                User.last_login_at.is_(None),
                User.session_version == FIRST_SESSION_VERSION,
@@ -67,7 +67,7 @@ def untouched_owner(session: Session, signup: Signup) -> User | None:
 def refusal(session: Session, signup: Signup, browser_key: str | None,
             ttl: timedelta = TTL, now: datetime | None = None) -> str | None:
     """Why the page may not sign in now, or None when it may. Raises ``NotReady``."""
-    if signup.status != "ready":
+    if signup.status != SignupStatus.READY:
         raise NotReady(signup.id)
     if not browser_key_matches(signup, browser_key):
         return ("This page signs in only the browser that sent the signup form. "
@@ -87,14 +87,14 @@ def refusal(session: Session, signup: Signup, browser_key: str | None,
 
 def redeem(session: Session, signup_id: str, browser_key: str | None,
            ttl: timedelta = TTL) -> User:
-    """Use the hand-off once: the owner to sign in. Raises ``NotReady`` or ``HandOffRefused``.
+    """Use the hand-off once: the owner to sign in. Raises ``NotReady`` or ``Refused``.
     Flushes; the caller commits before signing in."""
     # Re-read under the row lock: a concurrent use that committed first is seen as used.
     signup = session.scalar(select(Signup).where(Signup.id == signup_id).with_for_update()
                             .execution_options(populate_existing=True))
     problem = refusal(session, signup, browser_key, ttl)
     if problem:
-        raise HandOffRefused(problem)
+        raise Refused(problem)
     owner = untouched_owner(session, signup)
     signup.portal_entered_at = utcnow()
     session.flush()

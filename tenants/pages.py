@@ -18,20 +18,13 @@ from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from db.models import Page, Tenant
+from db.refusals import Refused
 from plans.catalog import Catalog
 from plans.entitlements import require_kept, reserve
 from tenants.scope import scoped
 from tenants.site_content import BLOCK_FIELDS, ITEM_FIELDS, MAX_SLUG_LENGTH, block_problems, slug_problem
 
 DEFAULT_PRODUCTS_SHOWN = 6
-
-
-class FieldProblem(ValueError):
-    """A value the person has to change; ``field`` names the form field it belongs to, if one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def slugify(text: str, max_length: int) -> str:
@@ -52,18 +45,18 @@ def _checked_slug(session: Session, tenant_id: int, title: str, slug: str,
     slug = slug or slugify(title, MAX_SLUG_LENGTH)
     problem = slug_problem(slug)
     if problem:
-        raise FieldProblem(sentence(problem), "slug")
+        raise Refused(sentence(problem), "slug")
     query = scoped(Page, tenant_id).where(Page.slug == slug)
     if page is not None:
         query = query.where(Page.id != page.id)
     if session.scalar(query.limit(1)) is not None:
-        raise FieldProblem(f"Another page already has the address /{slug}.", "slug")
+        raise Refused(f"Another page already has the address /{slug}.", "slug")
     return slug
 
 
 def create_page(session: Session, catalog: Catalog, tenant: Tenant, title: str, slug: str) -> Page:
     """A new draft page without blocks, last in the navigation. Raises ``LimitReached`` at the
-    plan's page limit and ``FieldProblem`` for an address that is not valid or taken. Flushes."""
+    plan's page limit and ``Refused`` for an address that is not valid or taken. Flushes."""
     reserve(session, catalog, tenant, "pages")
     slug = _checked_slug(session, tenant.id, title, slug)
     last = session.scalar(scoped(Page, tenant.id).with_only_columns(func.max(Page.position)))
@@ -81,7 +74,7 @@ def require_editable(session: Session, catalog: Catalog, tenant: Tenant, page: P
 
 def update_page(session: Session, catalog: Catalog, tenant: Tenant, page: Page, title: str,
                 slug: str, in_navigation: bool) -> None:
-    """Raises ``FieldProblem`` for an address that is not valid or taken. Flushes."""
+    """Raises ``Refused`` for an address that is not valid or taken. Flushes."""
     require_editable(session, catalog, tenant, page)
     page.slug = _checked_slug(session, page.tenant_id, title, slug, page)
     page.title = title
@@ -106,7 +99,7 @@ def delete_page(session: Session, page: Page) -> None:
 def new_block(block_type: str) -> dict:
     """A block of this type with empty text, one empty item and a few products."""
     if block_type not in BLOCK_FIELDS:
-        raise FieldProblem(f"Choose one of: {', '.join(BLOCK_FIELDS)}.", "type")
+        raise Refused(f"Choose one of: {', '.join(BLOCK_FIELDS)}.", "type")
     data = {}
     for field in BLOCK_FIELDS[block_type]:
         if field == "items":
@@ -128,13 +121,13 @@ def add_block(session: Session, catalog: Catalog, tenant: Tenant, page: Page, bl
 
 def update_block(session: Session, catalog: Catalog, tenant: Tenant, page: Page, index: int,
                  data: dict) -> None:
-    """Replace the data of block ``index`` (which exists); raises ``FieldProblem`` when the
+    """Replace the data of block ``index`` (which exists); raises ``Refused`` when the
     block could not be shown with it. Flushes."""
     require_editable(session, catalog, tenant, page)
     block = {"type": page.blocks[index]["type"], "data": data}
     problems = block_problems(block)
     if problems:
-        raise FieldProblem(sentence("; ".join(problems)))
+        raise Refused(sentence("; ".join(problems)))
     page.blocks = [*page.blocks[:index], block, *page.blocks[index + 1:]]
     session.flush()
 

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from db.models import Post
-from tenants.pages import FieldProblem, sentence, slugify
+from db.refusals import Refused
+from tenants.pages import sentence, slugify
 from tenants.scope import scoped
 from tenants.site_content import SLUG_PATTERN
 
@@ -33,16 +34,16 @@ def _checked_slug(session: Session, tenant_id: int, title: str, slug: str, post:
     """A given address must be valid and free; one made from the title gets -2, -3… if taken."""
     if slug:
         if not SLUG_PATTERN.match(slug):
-            raise FieldProblem(sentence("use lowercase letters, digits and single hyphens"), "slug")
+            raise Refused(sentence("use lowercase letters, digits and single hyphens"), "slug")
         if len(slug) > MAX_SLUG_LENGTH:
-            raise FieldProblem(sentence(f"use at most {MAX_SLUG_LENGTH} characters"), "slug")
+            raise Refused(sentence(f"use at most {MAX_SLUG_LENGTH} characters"), "slug")
         if _taken(session, tenant_id, slug, post):
-            raise FieldProblem(f"Another post already has the address /blog/{slug}.", "slug")
+            raise Refused(f"Another post already has the address /blog/{slug}.", "slug")
         return slug
     base = slugify(title, MAX_SLUG_LENGTH)
     if not base:
-        raise FieldProblem("The title has no letters or digits to make an address from; "
-                           "enter one.", "slug")
+        raise Refused("The title has no letters or digits to make an address from; "
+                      "enter one.", "slug")
     candidate, number = base, 2
     while _taken(session, tenant_id, candidate, post):
         suffix = f"-{number}"
@@ -53,7 +54,7 @@ def _checked_slug(session: Session, tenant_id: int, title: str, slug: str, post:
 
 def create_post(session: Session, tenant_id: int, title: str, slug: str, body: str,
                 published_at: datetime | None) -> Post:
-    """Raises ``FieldProblem`` for an address that is not valid or taken. Flushes."""
+    """Raises ``Refused`` for an address that is not valid or taken. Flushes."""
     post = Post(tenant_id=tenant_id, title=title, body=body, published_at=published_at,
                 slug=_checked_slug(session, tenant_id, title, slug, None))
     session.add(post)
@@ -63,7 +64,7 @@ def create_post(session: Session, tenant_id: int, title: str, slug: str, body: s
 
 def update_post(session: Session, post: Post, title: str, slug: str, body: str,
                 published_at: datetime | None) -> None:
-    """Raises ``FieldProblem`` for an address that is not valid or taken. Flushes."""
+    """Raises ``Refused`` for an address that is not valid or taken. Flushes."""
     post.slug = _checked_slug(session, post.tenant_id, title, slug, post)
     post.title, post.body, post.published_at = title, body, published_at
     session.flush()

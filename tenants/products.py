@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from db.models import MediaFile, Product, Tenant
+from db.refusals import Refused
 from plans.catalog import Catalog
 from plans.entitlements import require_kept, reserve
 from tenants.scope import scoped
@@ -23,12 +24,6 @@ PRICE_PATTERN = re.compile(r"^([0-9]{1,9})(?:[.,]([0-9]+))?$")
 MAX_PRICE_CENTS = 99_999_999
 STOCK_PATTERN = re.compile(r"^-?[0-9]{1,9}$")
 MAX_STOCK = 1_000_000
-
-
-class ProductRejected(Exception):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
 
 
 @dataclass(frozen=True)
@@ -125,7 +120,7 @@ def _image_paths(session: Session, tenant_id: int, image_ids: list[int]) -> list
     found = {m.id: m for m in session.scalars(_images(tenant_id)
                                                .where(MediaFile.id.in_(wanted)))}
     if len(found) != len(wanted):
-        raise ProductRejected("images", "Choose images from your media library.")
+        raise Refused("Choose images from your media library.", "images")
     return [media_path(found[i]) for i in wanted]
 
 
@@ -136,7 +131,7 @@ def _slug(session: Session, tenant_id: int, values: ProductValues, product_id: i
         others = others.where(Product.id != product_id)
     if values.slug:
         if session.scalar(others.where(Product.slug == values.slug)) is not None:
-            raise ProductRejected("slug", "Another product already uses this address.")
+            raise Refused("Another product already uses this address.", "slug")
         return values.slug
     base = slugify(values.name)
     taken = {p.slug for p in session.scalars(others.where(Product.slug.startswith(base)))}

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import LoginToken, User
+from db.refusals import Refused
 from tenants.tokens import new_token, token_hash
 
 WELCOME_TTL = timedelta(days=7)
@@ -36,23 +37,19 @@ def issue(session: Session, user: User, purpose: str, ttl: timedelta,
     return token
 
 
-class LinkProblem(Exception):
-    """Why a link cannot be used, in words for the person holding it."""
-
-
 def redeem(session: Session, token: str, purposes: tuple[str, ...]) -> User:
-    """Use the link once: return its user, or raise ``LinkProblem``. Flushes."""
+    """Use the link once: return its user, or raise ``Refused``. Flushes."""
     row = session.scalar(
         select(LoginToken).where(LoginToken.token_hash == token_hash(token),
                                  LoginToken.purpose.in_(purposes)).with_for_update()
     )
     if row is None:
-        raise LinkProblem("This link is not valid. Please sign in with your email and password.")
+        raise Refused("This link is not valid. Please sign in with your email and password.")
     if row.used_at is not None:
-        raise LinkProblem("This link was already used. Please sign in with your email and "
-                          "password.")
+        raise Refused("This link was already used. Please sign in with your email and "
+                      "password.")
     if row.expires_at <= utcnow():
-        raise LinkProblem("This link has expired. Please sign in or reset your password.")
+        raise Refused("This link has expired. Please sign in or reset your password.")
     row.used_at = utcnow()
     session.flush()
     return session.get(User, row.user_id)

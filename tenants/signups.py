@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import Signup, Subdomain, User
+from db.models.signups import SignupStatus
+from db.refusals import Refused
 from plans.catalog import Catalog
 from tenants import subdomains
 from tenants.passwords import hash_password, verify_password
@@ -40,13 +42,6 @@ class SignupRequest:
     interval: str
 
 
-class SignupRejected(Exception):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
 def email_taken(session: Session, email: str) -> bool:
     """Whether this address belongs to any user (owner or not) or to a paid signup.
 
@@ -57,7 +52,7 @@ def email_taken(session: Session, email: str) -> bool:
     if session.scalar(select(User.id).where(func.lower(User.email) == lowered).limit(1)):
         return True
     return session.scalar(select(Signup.id).where(
-        func.lower(Signup.email) == lowered, Signup.status == "paid").limit(1)) is not None
+        func.lower(Signup.email) == lowered, Signup.status == SignupStatus.PAID).limit(1)) is not None
 
 
 def check_template(catalog: Catalog, plan_id: str, template: str) -> str | None:
@@ -86,7 +81,7 @@ def _pending_to_resume(session: Session, request: SignupRequest) -> Signup | Non
         select(Signup).join(Subdomain, Subdomain.signup_id == Signup.id)
         .where(Subdomain.name == request.subdomain).with_for_update()
     )
-    if signup is not None and signup.status == "pending" and _same_person(signup, request):
+    if signup is not None and signup.status == SignupStatus.PENDING and _same_person(signup, request):
         return signup
     return None
 
@@ -94,7 +89,7 @@ def _pending_to_resume(session: Session, request: SignupRequest) -> Signup | Non
 def _expired_to_resume(session: Session, request: SignupRequest) -> Signup | None:
     """The latest expired signup of this name and email, when its name is free again."""
     signup = session.scalar(
-        select(Signup).where(Signup.subdomain == request.subdomain, Signup.status == "expired",
+        select(Signup).where(Signup.subdomain == request.subdomain, Signup.status == SignupStatus.EXPIRED,
                              func.lower(Signup.email) == request.email.lower())
         .order_by(Signup.created_at.desc()).limit(1).with_for_update()
     )
@@ -105,7 +100,7 @@ def _expired_to_resume(session: Session, request: SignupRequest) -> Signup | Non
         subdomains.claim(session, request.subdomain, signup.id)
     except subdomains.SubdomainTaken:
         return None
-    signup.status = "pending"
+    signup.status = SignupStatus.PENDING
     signup.checkout_url = None  # its Checkout Session expired with it
     return signup
 
@@ -135,15 +130,15 @@ def create_or_resume(
     resumes their signup, pending or expired (while the name is still free), instead of
     creating a second one; its Checkout can be reused when nothing changed and enough of the
     reservation is left. ``browser_key_hash`` binds the onboarding page's sign-in to the
-    browser that sent the form. Raises ``SignupRejected`` naming the field at fault. Flushes.
+    browser that sent the form. Raises ``Refused`` naming the field at fault. Flushes.
     """
     problem = check_template(catalog, request.plan_id, request.template)
     if problem:
-        raise SignupRejected("template", problem)
+        raise Refused(problem, "template")
     # Hashed before any answer, so that a refusal takes as long as an acceptance.
     password_hash = hash_password(request.password)
     if email_taken(session, request.email):
-        raise SignupRejected("email", EMAIL_TAKEN)
+        raise Refused(EMAIL_TAKEN, "email")
     now = utcnow()
     signup = _pending_to_resume(session, request) or _expired_to_resume(session, request)
     if signup is not None:
@@ -151,7 +146,7 @@ def create_or_resume(
         session.flush()
         return signup, renew
     if subdomains.is_taken(session, request.subdomain):
-        raise SignupRejected("subdomain", "This subdomain is already taken.")
+        raise Refused("This subdomain is already taken.", "subdomain")
     signup = Signup(
         company=request.company, subdomain=request.subdomain, email=request.email,
         password_hash=password_hash, plan_id=request.plan_id,
@@ -165,19 +160,19 @@ def create_or_resume(
     except subdomains.SubdomainTaken:
         session.delete(signup)
         session.flush()
-        raise SignupRejected("subdomain", "This subdomain is already taken.") from None
+        raise Refused("This subdomain is already taken.", "subdomain") from None
     return signup, True
 
 
 def due_to_expire(session: Session, now: datetime | None = None) -> list[str]:
     """Ids of unpaid signups whose reservation has ended."""
     return list(session.scalars(select(Signup.id).where(
-        Signup.status == "pending", Signup.expires_at <= (now or utcnow()))
+        Signup.status == SignupStatus.PENDING, Signup.expires_at <= (now or utcnow()))
         .order_by(Signup.expires_at)))
 
 
 def expire(session: Session, signup: Signup) -> None:
     """End an unpaid reservation: the subdomain is free for anyone again. Flushes."""
-    signup.status = "expired"
+    signup.status = SignupStatus.EXPIRED
     subdomains.release(session, signup.id)
     session.flush()
