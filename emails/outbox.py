@@ -10,6 +10,7 @@ idempotency window) it is marked failed with its last error, for staff to see
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -18,12 +19,13 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import MailLog
+from db.models.mail import MailStatus
 from emails import mails
 from emails.render import render
-from emails.send import send_once
 
 MAX_ATTEMPTS = 30
-KINDS = ("dunning", "suspended", "reactivated", "closing_reminder", "team_invite")
+KINDS = ("dunning", "suspended", "reactivated", "closing_reminder", "team_invite",
+         "password_reset", "welcome")
 
 
 def queue_mail(session: Session, *, key: str, kind: str, to: str, params: dict,
@@ -40,14 +42,29 @@ def queue_mail(session: Session, *, key: str, kind: str, to: str, params: dict,
     return result.first() is not None
 
 
-def deliver(session: Session, sender, limiter, key: str) -> MailLog | None:
-    """Send the queued mail unless it was sent already. Flushes; the caller commits."""
+def deliver(session: Session, service, key: str,
+            context: Callable[[Session, MailLog], dict | None] | None = None) -> MailLog | None:
+    """Send the queued mail unless it was sent already. Flushes; the caller commits.
+
+    ``context(session, row)`` gives the mail's template context (``from_params`` when not
+    given; ``tenants.outbox_mails.context_for`` derives the links of sign-in and invitation
+    mails at delivery), or None when the mail is no longer due (a revoked invitation, a reset
+    for an unknown address): the row is then deleted and nothing is sent."""
     row = session.scalar(select(MailLog).where(MailLog.idempotency_key == key))
-    if row is None or row.status != "pending" or row.params is None:
+    if row is None or row.status != MailStatus.PENDING or row.params is None:
         return row
-    mail = render(row.kind, **getattr(mails, row.kind)(**row.params))
-    return send_once(session, sender, limiter, key=key, kind=row.kind, to=row.to_address,
-                     mail=mail, tenant_id=row.tenant_id)
+    found = (context or from_params)(session, row)
+    if found is None:
+        session.delete(row)
+        session.flush()
+        return None
+    return service.send_once(session, key=key, kind=row.kind, to=row.to_address,
+                             mail=render(row.kind, **found), tenant_id=row.tenant_id)
+
+
+def from_params(session: Session, row: MailLog) -> dict:
+    """The template context of a mail whose params are its context function's arguments."""
+    return getattr(mails, row.kind)(**row.params)
 
 
 def undelivered(session: Session, older_than: timedelta) -> list[str]:
@@ -55,7 +72,7 @@ def undelivered(session: Session, older_than: timedelta) -> list[str]:
     backoff = func.make_interval(0, 0, 0, 0, 0, MailLog.attempts * MailLog.attempts)  # minutes
     return list(session.scalars(
         select(MailLog.idempotency_key).where(
-            MailLog.status == "pending", MailLog.params.is_not(None),
+            MailLog.status == MailStatus.PENDING, MailLog.params.is_not(None),
             MailLog.attempts < MAX_ATTEMPTS,
             MailLog.created_at < utcnow() - older_than,
             MailLog.created_at + backoff < utcnow()).limit(1000)))
@@ -64,24 +81,24 @@ def undelivered(session: Session, older_than: timedelta) -> list[str]:
 def give_up(session: Session) -> int:
     """Mark queued mails that used up their attempts as failed; how many. Flushes."""
     result = session.execute(
-        update(MailLog).where(MailLog.status == "pending", MailLog.params.is_not(None),
+        update(MailLog).where(MailLog.status == MailStatus.PENDING, MailLog.params.is_not(None),
                               MailLog.attempts >= MAX_ATTEMPTS)
-        .values(status="failed"))
+        .values(status=MailStatus.FAILED))
     return result.rowcount
 
 
 def failed(session: Session) -> list[MailLog]:
     return list(session.scalars(
-        select(MailLog).where(MailLog.status == "failed").order_by(MailLog.created_at)))
+        select(MailLog).where(MailLog.status == MailStatus.FAILED).order_by(MailLog.created_at)))
 
 
 def requeue(session: Session, key: str) -> bool:
     """A failed queued mail gets a fresh budget of attempts; True when there was one."""
     row = session.scalar(select(MailLog).where(MailLog.idempotency_key == key,
-                                               MailLog.status == "failed",
+                                               MailLog.status == MailStatus.FAILED,
                                                MailLog.params.is_not(None)))
     if row is None:
         return False
-    row.status, row.attempts = "pending", 0
+    row.status, row.attempts = MailStatus.PENDING, 0
     session.flush()
     return True

@@ -1,4 +1,12 @@
-"""A mail send rate limit shared by all worker processes, kept in Redis."""
+"""A mail send rate limit shared by all worker processes, kept in Redis.
+
+Why not the ``limits`` library (which the API and login limits use): this limiter guards the
+provider's per-second cap (Resend answers 429 past it), so its window is one second and every
+worker on every host must agree on when a slot frees up. ``limits`` stamps window entries with
+each process's own clock (``time.time()``), and a few tens of milliseconds of skew between
+hosts is a large part of a one-second window, enough to let bursts past the cap. The script
+below takes the time from Redis (``TIME``), one clock for all workers, and checks and takes a
+slot atomically; ``acquire`` blocks until a slot is free, which ``limits`` does not offer."""
 
 import time
 import uuid

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import MailLog
+from db.models.mail import MailStatus
 from emails.errors import PermanentMailError, TransientMailError
 from emails.render import RenderedMail
 
@@ -39,7 +40,7 @@ def _lock_row(session: Session, key: str, kind: str, to: str, tenant_id: int | N
 def already_sent(session: Session, key: str) -> bool:
     return (
         session.scalar(
-            select(MailLog.id).where(MailLog.idempotency_key == key, MailLog.status == "sent")
+            select(MailLog.id).where(MailLog.idempotency_key == key, MailLog.status == MailStatus.SENT)
         )
         is not None
     )
@@ -61,7 +62,7 @@ def send_once(
     The row stays locked until the caller commits, so two workers cannot send it together.
     """
     log = _lock_row(session, key, kind, to, tenant_id)
-    if log.status == "sent":
+    if log.status == MailStatus.SENT:
         return log
     waits = 0
     while True:
@@ -83,9 +84,9 @@ def send_once(
             time.sleep(exc.retry_after)
             continue
         except PermanentMailError as exc:
-            log.status, log.last_error = "failed", str(exc)[:2000]
+            log.status, log.last_error = MailStatus.FAILED, str(exc)[:2000]
             session.flush()
             raise
-        log.status, log.accepted_at, log.last_error = "sent", utcnow(), None
+        log.status, log.accepted_at, log.last_error = MailStatus.SENT, utcnow(), None
         session.flush()
         return log

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
+from db.models import MailLog
+from emails import send
 from emails.ratelimit import MailRateLimiter
+from emails.render import RenderedMail
 from emails.senders import MailSender, OutboxSender, ResendSender
 
 
@@ -12,6 +17,12 @@ from emails.senders import MailSender, OutboxSender, ResendSender
 class MailService:
     sender: MailSender
     limiter: MailRateLimiter | None
+
+    def send_once(self, session: Session, *, key: str, kind: str, to: str, mail: RenderedMail,
+                  tenant_id: int | None = None) -> MailLog:
+        """Send unless already sent, through this sender and limiter (see ``emails.send``)."""
+        return send.send_once(session, self.sender, self.limiter, key=key, kind=kind, to=to,
+                              mail=mail, tenant_id=tenant_id)
 
 
 def build_mail_service(config, redis) -> MailService:

@@ -12,6 +12,8 @@ refused to it; sign-in, onboarding, webhooks, jobs and staff run unconfined.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Select, event, select, text
@@ -54,6 +56,25 @@ def release_tenant(session: Session) -> None:
     if session.info.pop("tenant_id", None) is not None and session.in_transaction():
         session.execute(text("RESET ROLE"))
         session.execute(text("SELECT set_config('app.tenant_id', '', true)"))
+
+
+@contextmanager
+def unconfined(session: Session) -> Iterator[None]:
+    """Inside a confined transaction, run the block as the app's own role, then confine again.
+
+    Only for a fixed write the request's change causes outside the tenant role's grants: the
+    outbox row of an invitation's mail, queued in the same transaction as the invitation."""
+    tenant_id = session.info.get("tenant_id")
+    if tenant_id is None or not session.in_transaction():
+        yield
+        return
+    session.flush()
+    session.execute(text("RESET ROLE"))
+    try:
+        yield
+        session.flush()
+    finally:
+        _confine(session, session.connection())
 
 
 def _confine(session: Session, connection) -> None:

@@ -2,8 +2,9 @@
 
 Owners may do everything; admins everything except touching owners; editors edit content.
 An invitation counts against the plan's ``users`` limit while it is open. Its link carries a
-token derived from the invite id with the secret key, so the mail job can derive it again
-and only the token's hash is stored.
+token derived from the invite id with the secret key, so the mail's delivery derives it again
+and only the token's hash is stored. The mail is queued in the outbox with the invitation (its
+params hold the invite id, never the token).
 """
 
 from __future__ import annotations
@@ -17,36 +18,20 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import Invite, Tenant, User
-from db.models.tenants import ROLES
+from db.models.tenants import ROLES, Role
+from db.refusals import Refused
 from emails import mails
-from emails.render import render
-from emails.send import send_once
+from emails.outbox import queue_mail
 from links.urls import Urls
 from plans.access import access_for
 from plans.catalog import Catalog
 from plans.entitlements import LimitReached, OverLimit, require_kept, reserve
 from tenants.accounts import find_user
 from tenants.passwords import hash_password
-from tenants.scope import get_scoped, scoped
+from tenants.scope import get_scoped, scoped, unconfined
 from tenants.tokens import token_hash
 
 INVITE_TTL = timedelta(days=7)
-
-
-class TeamRefused(Exception):
-    """A change the team rules do not allow, in words for the person asking."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
-
-
-class InviteProblem(Exception):
-    """Why an invitation cannot be accepted, in words for the invitee; ``status`` for HTTP."""
-
-    def __init__(self, message: str, status: int = 410):
-        super().__init__(message)
-        self.message, self.status = message, status
 
 
 def invite_token(secret: str, invite_id: int) -> str:
@@ -64,28 +49,27 @@ def open_invites(session: Session, tenant_id: int) -> list[Invite]:
 
 
 def assignable_roles(actor: User) -> tuple[str, ...]:
-    return ROLES if actor.role == "owner" else tuple(r for r in ROLES if r != "owner")
+    return ROLES if actor.role == Role.OWNER else tuple(r for r in ROLES if r != Role.OWNER)
 
 
 def _known_role(role: str) -> None:
     if role not in ROLES:
-        raise TeamRefused("Choose owner, admin or editor.", "role")
+        raise Refused("Choose owner, admin or editor.", "role")
 
 
 def invite(session: Session, catalog: Catalog, tenant: Tenant, actor: User, email: str, role: str,
            secret: str) -> Invite:
-    """Invite ``email`` with ``role``. Raises ``TeamRefused`` or ``LimitReached``. Flushes."""
+    """Invite ``email`` with ``role``. Raises ``Refused`` or ``LimitReached``. Flushes."""
     email = email.strip().lower()
     _known_role(role)
     if role not in assignable_roles(actor):
-        raise TeamRefused("Only owners can invite an owner.", "role")
+        raise Refused("Only owners can invite an owner.", "role")
     if session.scalar(scoped(User, tenant.id).where(func.lower(User.email) == email)):
-        raise TeamRefused(f"{email} is already on your team.", "email")
+        raise Refused(f"{email} is already on your team.", "email")
     if session.scalar(scoped(Invite, tenant.id).where(
             func.lower(Invite.email) == email, Invite.accepted_at.is_(None),
             Invite.expires_at > utcnow())):
-        raise TeamRefused(f"{email} is already invited. Revoke that invitation to send a new one.",
-                          "email")
+        raise Refused(f"{email} is already invited. Revoke that invitation to send a new one.", "email")
     reserve(session, catalog, tenant, "users")
     invite_id = session.scalar(select(func.nextval(func.pg_get_serial_sequence("invites", "id"))))
     row = Invite(id=invite_id, tenant_id=tenant.id, email=email, role=role,
@@ -93,23 +77,27 @@ def invite(session: Session, catalog: Catalog, tenant: Tenant, actor: User, emai
                  expires_at=utcnow() + INVITE_TTL)
     session.add(row)
     session.flush()
+    with unconfined(session):  # the tenant role may not write mail_log
+        queue_mail(session, key=invite_mail_key(row.id), kind="team_invite", to=email,
+                   params={"invite_id": row.id}, tenant_id=tenant.id)
     return row
 
 
-def send_invite_mail(session: Session, sender, limiter, urls: Urls, secret: str, tenant_id: int,
-                     invite_id: int) -> bool:
-    """Send the invitation's mail once; False when it was revoked, used or has expired."""
+def invite_mail_key(invite_id: int) -> str:
+    return f"team-invite-{invite_id}"
+
+
+def invite_mail(session: Session, urls: Urls, secret: str, tenant_id: int,
+                invite_id: int) -> dict | None:
+    """The invitation mail's context, its link derived again from the invite id; None when the
+    invitation was revoked, used or has expired (then no mail is sent)."""
     row = get_scoped(session, Invite, tenant_id, invite_id)
     if row is None or row.accepted_at is not None or row.expires_at <= utcnow():
-        return False
+        return None
     company = session.get(Tenant, tenant_id).company
     inviter = get_scoped(session, User, tenant_id, row.invited_by)
-    mail = render("team_invite", **mails.team_invite(
-        company=company, inviter=inviter.email if inviter else company, role=row.role,
-        accept_url=f"{urls.public_url}/invites/{invite_token(secret, row.id)}"))
-    send_once(session, sender, limiter, key=f"team-invite-{row.id}", kind="team_invite",
-              to=row.email, mail=mail, tenant_id=tenant_id)
-    return True
+    return mails.team_invite(company=company, inviter=inviter.email if inviter else company,
+                             role=row.role, accept_url=urls.invite(invite_token(secret, row.id)))
 
 
 def revoke_invite(session: Session, row: Invite) -> None:
@@ -121,11 +109,11 @@ def _another_owner(session: Session, member: User) -> bool:
     """Whether an owner other than ``member`` exists; locks the tenant until commit."""
     session.execute(select(Tenant.id).where(Tenant.id == member.tenant_id).with_for_update())
     return session.scalar(scoped(User, member.tenant_id).where(
-        User.role == "owner", User.id != member.id).limit(1)) is not None
+        User.role == Role.OWNER, User.id != member.id).limit(1)) is not None
 
 
 def change_role(session: Session, catalog: Catalog, actor: User, member: User, role: str) -> None:
-    """Raises ``TeamRefused`` when the rules forbid it, or when ``member`` is beyond the plan's
+    """Raises ``Refused`` when the rules forbid it, or when ``member`` is beyond the plan's
     users limit (after a downgrade: the newest non-owners; see ``plans.entitlements.kept``),
     whose place is read-only until the plan grows or someone leaves. Flushes."""
     _known_role(role)
@@ -134,53 +122,53 @@ def change_role(session: Session, catalog: Catalog, actor: User, member: User, r
     try:
         require_kept(session, catalog, session.get(Tenant, member.tenant_id), "users", member.id)
     except OverLimit as exc:
-        raise TeamRefused(f"{member.email} is over your plan's limit of {exc.usage.limit:,} team "
-                          "members: upgrade to change their role, or remove members you no "
-                          "longer need. Nothing was changed.") from None
-    if actor.role != "owner" and "owner" in (role, member.role):
-        raise TeamRefused("Only owners can change who is an owner.")
-    if member.role == "owner" and not _another_owner(session, member):
-        raise TeamRefused(f"{member.email} is the only owner and stays one. "
-                          "Make someone else an owner first.")
+        raise Refused(f"{member.email} is over your plan's limit of {exc.usage.limit:,} team "
+                      "members: upgrade to change their role, or remove members you no "
+                      "longer need. Nothing was changed.") from None
+    if actor.role != Role.OWNER and Role.OWNER in (role, member.role):
+        raise Refused("Only owners can change who is an owner.")
+    if member.role == Role.OWNER and not _another_owner(session, member):
+        raise Refused(f"{member.email} is the only owner and stays one. "
+                      "Make someone else an owner first.")
     member.role = role
     session.flush()
 
 
 def remove(session: Session, actor: User, member: User, confirmed: bool) -> None:
     """Remove ``member``; their sessions end with their account. Removing yourself needs
-    ``confirmed``. Raises ``TeamRefused`` when the rules forbid it. Flushes."""
+    ``confirmed``. Raises ``Refused`` when the rules forbid it. Flushes."""
     if member.id == actor.id and not confirmed:
-        raise TeamRefused("To remove yourself from the team, tick “Yes, remove me” and try again.")
-    if member.role == "owner":
-        if actor.role != "owner":
-            raise TeamRefused("Only owners can remove an owner.")
+        raise Refused("To remove yourself from the team, tick “Yes, remove me” and try again.")
+    if member.role == Role.OWNER:
+        if actor.role != Role.OWNER:
+            raise Refused("Only owners can remove an owner.")
         if not _another_owner(session, member):
-            raise TeamRefused(f"{member.email} is the only owner and cannot be removed. "
-                              "Make someone else an owner first.")
+            raise Refused(f"{member.email} is the only owner and cannot be removed. "
+                          "Make someone else an owner first.")
     session.delete(member)
     session.flush()
 
 
 def open_invite(session: Session, token: str, lock: bool = False) -> tuple[Invite, Tenant]:
-    """The invitation behind this link and its tenant, or ``InviteProblem``."""
+    """The invitation behind this link and its tenant, or ``Refused``."""
     query = select(Invite).where(Invite.token_hash == token_hash(token))
     row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
-        raise InviteProblem("This invitation link is not valid; it may have been revoked. "
-                            "Ask for a new invitation.", 404)
+        raise Refused("This invitation link is not valid; it may have been revoked. "
+                      "Ask for a new invitation.", status=404)
     if row.accepted_at is not None:
-        raise InviteProblem("This invitation was already accepted. Sign in with your email and "
-                            "password.")
+        raise Refused("This invitation was already accepted. Sign in with your email and "
+                      "password.", status=410)
     tenant = session.get(Tenant, row.tenant_id)
     if row.expires_at <= utcnow():
-        raise InviteProblem(f"This invitation has expired. Ask {tenant.company} for a new one.")
+        raise Refused(f"This invitation has expired. Ask {tenant.company} for a new one.", status=410)
     if find_user(session, row.email) is not None:
-        raise InviteProblem(f"{row.email} already has a Contyzr account, and an account belongs to "
-                            f"one company. Sign in with it, or ask {tenant.company} to invite "
-                            "another address.", 409)
+        raise Refused(f"{row.email} already has a Contyzr account, and an account belongs to "
+                      f"one company. Sign in with it, or ask {tenant.company} to invite "
+                      "another address.", status=409)
     if not access_for(tenant).may_change_content:
-        raise InviteProblem(f"The account of {tenant.company} is on hold, so invitations cannot be "
-                            "accepted right now. Please try again later.", 409)
+        raise Refused(f"The account of {tenant.company} is on hold, so invitations cannot be "
+                      "accepted right now. Please try again later.", status=409)
     return row, tenant
 
 
@@ -190,8 +178,8 @@ def accept(session: Session, catalog: Catalog, token: str, password: str) -> Use
     try:
         reserve(session, catalog, tenant, "users", amount=0)  # the open invitation holds the seat
     except LimitReached:
-        raise InviteProblem(f"The team of {tenant.company} is full on its current plan. Please "
-                            "ask the person who invited you.", 409) from None
+        raise Refused(f"The team of {tenant.company} is full on its current plan. Please "
+                      "ask the person who invited you.", status=409) from None
     user = User(tenant_id=tenant.id, email=row.email, role=row.role,
                 password_hash=hash_password(password), last_login_at=utcnow())
     row.accepted_at = utcnow()

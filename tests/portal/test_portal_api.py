@@ -2,7 +2,7 @@
 revocable, and rate limited per plan across web processes."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from db.models import Page, Product
 from tenants.api_keys import create_key
+from worker.services import services
 
 import factories
 from support import csrf_token, share_transaction
@@ -102,14 +103,46 @@ def test_the_rate_limit_is_shared_by_every_web_process(app, db_session, redis, s
                                                         monkeypatch):
     tenant = factories.tenant(app, db_session)
     key = key_for(db_session, tenant)
-    monkeypatch.setitem(app.extensions["catalog"].plan("starter").limits, "api_rpm", 3)
+    monkeypatch.setitem(services(app).catalog.plan("starter").limits, "api_rpm", 3)
     client, other_client = app.test_client(), second_instance.test_client()
     with freeze_time(datetime.now(UTC).replace(second=30, microsecond=0)):
         answers = [api(client, key, "/api/v1/pages"), api(other_client, key, "/api/v1/pages"),
                    api(client, key, "/api/v1/pages"), api(other_client, key, "/api/v1/pages")]
     assert [r.status_code for r in answers] == [200, 200, 200, 429]
     assert [r.headers["X-RateLimit-Remaining"] for r in answers] == ["2", "1", "0", "0"]
+    assert [r.headers["RateLimit-Remaining"] for r in answers] == ["2", "1", "0", "0"]
     limited = answers[-1]
-    assert limited.headers["Retry-After"] == "30" and limited.headers["X-RateLimit-Reset"] == "30"
-    assert limited.headers["X-RateLimit-Limit"] == "3"
+    # A moving window: a request is allowed again once the oldest one is a minute old.
+    assert limited.headers["Retry-After"] == "60" and limited.headers["X-RateLimit-Reset"] == "60"
+    assert limited.headers["RateLimit-Reset"] == "60"
+    assert limited.headers["X-RateLimit-Limit"] == limited.headers["RateLimit-Limit"] == "3"
     assert "3 API requests per minute" in limited.get_json()["error"]["message"]
+
+
+def test_a_minute_boundary_lets_no_more_than_the_limit_through(app, db_session, redis,
+                                                                monkeypatch):
+    tenant = factories.tenant(app, db_session)
+    key = key_for(db_session, tenant)
+    monkeypatch.setitem(services(app).catalog.plan("starter").limits, "api_rpm", 3)
+    client = app.test_client()
+    minute = datetime.now(UTC).replace(second=0, microsecond=0)
+    with freeze_time(minute + timedelta(seconds=59)):
+        before = [api(client, key, "/api/v1/pages").status_code for _ in range(3)]
+    with freeze_time(minute + timedelta(seconds=61)) as clock:
+        after = [api(client, key, "/api/v1/pages") for _ in range(3)]
+        clock.move_to(minute + timedelta(seconds=119, microseconds=500))
+        later = api(client, key, "/api/v1/pages")
+    assert before == [200, 200, 200]
+    assert [r.status_code for r in after] == [429, 429, 429]  # a fixed window allowed 3 more
+    assert after[0].headers["Retry-After"] == "58"
+    assert later.status_code == 200
+
+
+def test_the_dashboard_meters_the_api_requests_of_the_last_minute(app, db_session, redis,
+                                                                   owner_client):
+    key = key_for(db_session, owner_client.tenant)
+    client = app.test_client()
+    assert [api(client, key, "/api/v1/pages").status_code for _ in range(2)] == [200, 200]
+    page = owner_client.get("/portal/").get_data(as_text=True)
+    meter = re.search(r'id="usage-api_rpm">(.*?)</div>', page, re.S).group(1)
+    assert re.search(r"2 of 60\s+this minute", meter)

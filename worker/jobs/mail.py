@@ -1,4 +1,5 @@
-"""Mail jobs that do not belong to another job (password reset)."""
+"""The mail jobs: every mail is an outbox row (``emails.outbox``), delivered by ``deliver_mail``
+and, when that never ran or never finished, re-enqueued by ``sweep_mail``."""
 
 from __future__ import annotations
 
@@ -6,52 +7,14 @@ import hashlib
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from redis.exceptions import RedisError
 
-from db.base import utcnow
-from db.models import MailLog
-from emails import mails, outbox
+from emails import outbox
 from emails.errors import MailError
-from emails.render import render
-from emails.send import send_once
-from links.urls import Urls
-from tenants import accounts, signin
-from tenants import team as team_rules
+from tenants import outbox_mails
 from worker.context import job_session, queues
 from worker.queues import MAIL, Queues, retry_policy
-
-RESET_TTL = timedelta(hours=1)
-RESET_EVERY = timedelta(minutes=2)  # at most one reset mail per address in this window
-
-
-def enqueue_password_reset(queue_set: Queues, email: str, request_id: str) -> None:
-    queue_set[MAIL].enqueue(send_password_reset, email, request_id,
-                            job_id=f"password-reset-{request_id}",
-                            retry=retry_policy(current_app.config))
-
-
-def send_password_reset(email: str, request_id: str) -> bool:
-    app = current_app
-    with job_session() as session:
-        user = accounts.find_user(session, email)
-        if user is None:
-            return False
-        recent = session.scalar(select(MailLog.id).where(
-            MailLog.kind == "password_reset", MailLog.to_address == user.email,
-            MailLog.created_at > utcnow() - RESET_EVERY))
-        if recent is not None:
-            return False
-        key = f"password-reset-{request_id}"
-        token = signin.issue(session, user, "reset", RESET_TTL,
-                             token=signin.derived_token(app.config["SECRET_KEY"], key))
-        reset_url = f"{Urls.from_config(app.config).public_url}/password/reset/{token}"
-        mail = render("password_reset", **mails.password_reset(reset_url=reset_url,
-                                                               expires_minutes=60))
-        service = app.extensions["mail"]
-        send_once(session, service.sender, service.limiter, key=key, kind="password_reset",
-                  to=user.email, mail=mail, tenant_id=user.tenant_id)
-        session.commit()
-        return True
+from worker.services import services
 
 
 def enqueue_delivery(queue_set: Queues, key: str) -> None:
@@ -60,12 +23,24 @@ def enqueue_delivery(queue_set: Queues, key: str) -> None:
                             retry=retry_policy(current_app.config))
 
 
+def deliver_soon(queue_set: Queues, key: str) -> bool:
+    """Enqueue the delivery of a committed outbox mail; False (logged) when Redis is down:
+    the row stays queued and ``sweep_mail`` enqueues it once Redis is back."""
+    try:
+        enqueue_delivery(queue_set, key)
+    except RedisError:
+        current_app.logger.exception("enqueueing mail %s; the mail sweep will deliver it", key)
+        return False
+    return True
+
+
 def deliver_mail(key: str) -> None:
-    """Send one queued (outbox) mail, once."""
-    service = current_app.extensions["mail"]
+    """Send one queued (outbox) mail, once: every mail goes out through this job."""
+    service = services().mail
     with job_session() as session:
         try:
-            outbox.deliver(session, service.sender, service.limiter, key)
+            outbox.deliver(session, service, key,
+                           outbox_mails.context_for(services().urls, services().secret_key))
         except MailError:
             session.commit()  # the attempt and its error count (a refusal: failed for good)
             raise
@@ -83,20 +58,3 @@ def sweep_mail() -> int:
     for key in keys:
         enqueue_delivery(queues(), key)
     return len(keys)
-
-
-def enqueue_invite_mail(queue_set: Queues, tenant_id: int, invite_id: int) -> None:
-    queue_set[MAIL].enqueue(send_invite_mail, tenant_id, invite_id,
-                            job_id=f"team-invite-{invite_id}", retry=retry_policy(current_app.config))
-
-
-def send_invite_mail(tenant_id: int, invite_id: int) -> bool:
-    """The MAIL job: send the invitation once (idempotency key from the invite id)."""
-    app = current_app
-    service = app.extensions["mail"]
-    with job_session() as session:
-        sent = team_rules.send_invite_mail(session, service.sender, service.limiter,
-                                           Urls.from_config(app.config), app.config["SECRET_KEY"],
-                                           tenant_id, invite_id)
-        session.commit()
-        return sent
