@@ -38,7 +38,7 @@ class Launcher:
             postgres = EmbeddedPostgres(self.instance / "postgres")
             self.env["DATABASE_URL"] = postgres.start()
             self.services.append(postgres)
-            self.say(f"PostgreSQL (embedded) data in {postgres.datadir}")
+            self.say(f"PostgreSQL (embedded) at {self.env['DATABASE_URL']}, data in {postgres.datadir}")
         if not self.env.get("REDIS_URL"):
             redis_server = EmbeddedRedis(self.instance / "redis")
             self.env["REDIS_URL"] = redis_server.start()

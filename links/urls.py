@@ -32,3 +32,12 @@ class Urls:
 
     def billing(self) -> str:
         return f"{self.public_url}/portal/billing"
+
+    def password_reset(self, token: str) -> str:
+        return f"{self.public_url}/password/reset/{token}"
+
+    def invite(self, token: str) -> str:
+        return f"{self.public_url}/invites/{token}"
+
+    def api(self, path: str = "") -> str:
+        return f"{self.public_url}/api/v1/{path}"

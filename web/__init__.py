@@ -23,17 +23,6 @@ def _development_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
-def _embedded_services(app: Flask, instance: Path) -> None:
-    """Development without URLs: start (or attach to) the embedded PostgreSQL and Redis."""
-    from devstack.postgres import EmbeddedPostgres
-    from devstack.redis import EmbeddedRedis
-
-    if not app.config["DATABASE_URL"]:
-        app.config["DATABASE_URL"] = EmbeddedPostgres(instance / "postgres").start()
-    if not app.config["REDIS_URL"]:
-        app.config["REDIS_URL"] = EmbeddedRedis(instance / "redis").start()
-
-
 def create_app(config: dict | None = None) -> Flask:
     settings = load_config()
     settings.update(config or {})
@@ -48,11 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
         if production:
             raise ConfigError("SECRET_KEY is required in production; set it in the environment")
         app.config["SECRET_KEY"] = _development_secret(instance)
-    if app.config["APP_ENV"] == "development":
-        _embedded_services(app, instance)
     for name in ("DATABASE_URL", "REDIS_URL"):
         if not app.config[name]:
-            raise ConfigError(f"{name} is not set")
+            raise ConfigError(f"{name} is not set; `make run` starts the embedded PostgreSQL and "
+                              "Redis and sets it, otherwise set it in the environment")
 
     app.config.update(
         SESSION_COOKIE_SECURE=production,
@@ -66,13 +54,28 @@ def create_app(config: dict | None = None) -> Flask:
         MEDIA_ROOT=app.config["MEDIA_ROOT"] or str(instance / "media"),
         OUTBOX_DIR=str(instance / "outbox"),
     )
-    app.extensions["catalog"] = default_catalog()
 
     from billing.stripe_client import make_client
+    from db.session import make_engine, make_sessionmaker
     from emails.service import build_mail_service
-    from web import access_log, errors, filters, proxy, security
+    from links.urls import Urls
+    from web import access_log, errors, filters, proxy, refusals, security
     from web.extensions import csrf, db, login_manager
     from worker.queues import Queues
+    from worker.services import DatabaseState, Services, install
+
+    redis = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+    engine = make_engine(app.config["DATABASE_URL"])
+    install(app, Services(
+        catalog=default_catalog(),
+        urls=Urls.from_config(app.config),
+        database=DatabaseState(engine, make_sessionmaker(engine)),
+        redis=redis,
+        queues=Queues(redis),
+        stripe=make_client(app.config["STRIPE_SECRET_KEY"] or "", app.config["STRIPE_API_BASE"]),
+        mail=build_mail_service(app.config, redis),
+        secret_key=app.config["SECRET_KEY"],
+    ))
 
     security.init_app(app)  # before CSRFProtect: malformed bodies are refused first
     proxy.init_app(app)  # after security: ProxyFix is the outermost WSGI layer (TRUST_PROXY)
@@ -80,13 +83,9 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    redis = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
-    app.extensions["queues"] = Queues(redis)
-    app.extensions["stripe"] = make_client(app.config["STRIPE_SECRET_KEY"] or "",
-                                           app.config["STRIPE_API_BASE"])
-    app.extensions["mail"] = build_mail_service(app.config, redis)
 
     errors.init_app(app)
+    refusals.init_app(app)  # every Refused: rolled back, then shown on its form or page
     filters.init_app(app)
 
     from web import auth, tenant_sites, webhooks

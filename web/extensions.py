@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask import Flask, current_app, g
+from flask import Flask, g
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.session import make_engine, make_sessionmaker
 from tenants.scope import release_tenant
-
-
-@dataclass
-class DatabaseState:
-    engine: Engine
-    sessionmaker: sessionmaker[Session]
+from worker.services import DatabaseState, services
 
 
 class Database:
-    """Per-app engine and session factory; one session per app context (request or job)."""
+    """The app's engine and session factory (``services().database``); one session per app
+    context (request or job)."""
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"])
-        app.extensions["database"] = DatabaseState(engine, make_sessionmaker(engine))
         app.teardown_appcontext(self._close_session)
 
     @property
     def state(self) -> DatabaseState:
-        return current_app.extensions["database"]
+        return services().database
 
     @property
     def engine(self) -> Engine:

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
-from web.extensions import db
 from worker.queues import Queues
+from worker.services import services
 
 
 @contextmanager
 def job_session() -> Iterator[Session]:
-    session = db.sessionmaker()
+    session = services().database.sessionmaker()
     try:
         yield session
     finally:
@@ -22,4 +21,4 @@ def job_session() -> Iterator[Session]:
 
 
 def queues() -> Queues:
-    return current_app.extensions["queues"]
+    return services().queues

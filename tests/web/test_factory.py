@@ -38,3 +38,29 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert b"Not Found" in response.data and b"Traceback" not in response.data
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
+def test_development_without_a_service_url_stops_naming_it_and_starts_nothing(
+        base_config, monkeypatch, missing):
+    from devstack.postgres import EmbeddedPostgres
+    from devstack.redis import EmbeddedRedis
+
+    def refuse(_self):
+        raise AssertionError("create_app started a server")
+
+    monkeypatch.setattr(EmbeddedPostgres, "start", refuse)
+    monkeypatch.setattr(EmbeddedRedis, "start", refuse)
+    with pytest.raises(ConfigError, match=f"{missing} is not set.*make run"):
+        create_app({**base_config, "APP_ENV": "development", missing: None})
+
+
+def test_the_services_are_one_object_reached_from_the_app(app):
+    from worker.services import services
+
+    found = services(app)
+    with app.app_context():
+        assert services() is found
+    assert found.urls.password_reset("t0k") == "http://localhost/password/reset/t0k"
+    assert found.urls.invite("t0k") == "http://localhost/invites/t0k"
+    assert found.queues.connection is found.redis
