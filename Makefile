@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m devstack
 
+# Two xdist workers, each with its own PostgreSQL, Redis and fakes; coverage combined over
+# them, with its floor in pyproject.toml ([tool.coverage.report] fail_under).
 test: $(STAMP) chromium
 	$(PY) -m ruff check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --cov --cov-report=term $(PYTEST_ARGS)
 
 # The browser walk-through drives Debian's Chromium (Playwright downloads no browser).
 chromium:

@@ -59,6 +59,7 @@ from bench.chaos_actions import (
 from bench.chaos_checks import Snapshot, duplicate_effects, recipient, resend_mails, snapshot
 from bench.harness import Stack
 from db.models import ProvisioningRun, StripeEvent, Tenant
+from db.models.provisioning import RunStatus
 
 # Who holds the session-level advisory lock that tenants/provisioning.py takes per signup.
 ADVISORY_LOCK_HOLDERS = """
@@ -88,6 +89,11 @@ class ChaosConfig:
     provisioning_workers: int = 2
     kill_children: bool = False  # also SIGKILL the killed worker's forked children (its rq scheduler)
     restart: bool = True  # restart processes that die on their own (as a process manager would)
+    # 0: the repairing sweeps on their production schedule (events left 30 s to their webhook's
+    # job, swept every 30 s; provisioning runs resumed after standing still 20 s, swept every
+    # 15 s). N: every one of those sweeps every N s, after N s, so that a short run converges as
+    # soon as the work is done rather than on the next fixed sweep.
+    sweep_seconds: int = 0
 
     @property
     def failing(self) -> int:
@@ -278,7 +284,7 @@ class Run:
         stuck = []
         with Session(self.engine) as session:
             unfinished = session.scalars(select(ProvisioningRun).where(
-                ProvisioningRun.status != "succeeded")).all()
+                ProvisioningRun.status != RunStatus.SUCCEEDED)).all()
             for run in unfinished:
                 kill = kills.get(run.signup_id)
                 if kill is None or elapsed_since(self.started) - kill.at < 60:
@@ -311,7 +317,7 @@ class Run:
             for kill in (k for k in killer.kills if k.confirmed):
                 run = session.scalar(select(ProvisioningRun).where(
                     ProvisioningRun.signup_id == kill.signup_id))
-                if report.check(run.status == "succeeded",
+                if report.check(run.status == RunStatus.SUCCEEDED,
                                 f"the run killed at {kill.at} s (signup {kill.signup_id}) is still "
                                 f"{run.status} (attempts {run.attempts}, error {run.error!r})"):
                     continue
@@ -460,6 +466,15 @@ class Run:
                                  f"{examples}")
 
 
+def sweep_env(seconds: int) -> dict[str, str]:
+    """The stack's settings for sweeps every ``seconds`` s (0: none, the production defaults)."""
+    if not seconds:
+        return {}
+    every = str(seconds)
+    return {"SWEEP_EVERY_SECONDS": every, "EVENT_SETTLE_SECONDS": every,
+            "PROVISIONING_STUCK_SECONDS": every, "EVENT_RETRY_SECONDS": every}
+
+
 def run_chaos(config: ChaosConfig) -> Report:
     """Start a whole stack, run the chaos against it, stop everything; the report says how it went."""
     report = Report()
@@ -470,7 +485,8 @@ def run_chaos(config: ChaosConfig) -> Report:
                                  "mail": 1, "maintenance": 1},
                   stripe=True, cron=True, up_timeout=120,
                   # Every simulated customer signs up from this one machine's address.
-                  env={"PYTHONUNBUFFERED": "1", "SIGNUP_LIMIT_PER_ADDRESS": "100000 per minute"})
+                  env={"PYTHONUNBUFFERED": "1", "SIGNUP_LIMIT_PER_ADDRESS": "100000 per minute",
+                       **sweep_env(config.sweep_seconds)})
     try:
         stack.__enter__()
         print(f"chaos: stack up in {time.monotonic() - started:.1f} s (app {stack.url}, "
@@ -521,6 +537,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="customers whose renewal fails (default: a tenth of the signups)")
     parser.add_argument("--timeout", type=float, default=defaults.timeout,
                         help="longest wait for one phase to converge, seconds")
+    parser.add_argument("--sweep-seconds", type=int, default=defaults.sweep_seconds,
+                        help="run the repairing sweeps every N s (default 0: production schedule)")
     parser.add_argument("--kill-children", action="store_true",
                         help="SIGKILL the worker's forked children too (as systemd's "
                              "KillMode=control-group would); default: only the worker's pid")
@@ -530,7 +548,8 @@ def main(argv: list[str] | None = None) -> int:
     config = ChaosConfig(signups=args.signups, kills=args.kills, seed=args.seed,
                          redis_outage=args.redis_outage, clients=args.clients,
                          failed_renewals=args.failed_renewals, timeout=args.timeout,
-                         kill_children=args.kill_children, restart=not args.no_restart)
+                         kill_children=args.kill_children, restart=not args.no_restart,
+                         sweep_seconds=args.sweep_seconds)
     report = run_chaos(config)
     print_report(report)
     return 1 if report.failures else 0

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bench.harness import Stack
 from db.base import utcnow
 from db.models import ProvisioningRun
+from db.models.provisioning import RunStatus, StepOutcome
 
 GOOD_CARD = "4242424242424242"
 SIGNUP_PATH = "/signup?plan=starter&interval=month"
@@ -371,7 +372,7 @@ class Killer:
         self.kills: list[Kill] = []
 
     def running_runs(self, session: Session) -> dict[str, ProvisioningRun]:
-        runs = session.scalars(select(ProvisioningRun).where(ProvisioningRun.status == "running"))
+        runs = session.scalars(select(ProvisioningRun).where(ProvisioningRun.status == RunStatus.RUNNING))
         return {run.signup_id: run for run in runs}
 
     def try_kill(self) -> Kill | None:
@@ -392,9 +393,9 @@ class Killer:
                 session.expire_all()
                 run = session.scalar(select(ProvisioningRun).where(
                     ProvisioningRun.signup_id == signup_id))
-                steps = sum(step.outcome == "done" for step in run.steps)
+                steps = sum(step.outcome == StepOutcome.DONE for step in run.steps)
                 kill = Kill(elapsed_since(self.started), process.pid, signup_id, steps,
-                            confirmed=run.status == "running" and run.finished_at is None,
+                            confirmed=run.status == RunStatus.RUNNING and run.finished_at is None,
                             orphans=orphans)
                 self.kills.append(kill)
                 print(f"  [{kill.at:7.1f}s] SIGKILL provisioning worker {process.pid} during "

@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from db.models import MailLog, ProvisioningRun, StripeEvent, Tenant
+from db.models.mail import MailStatus
+from db.models.tenants import BillingState, TenantStatus
 from tenants.site_content import load_site_template
 
 
@@ -40,21 +42,21 @@ def snapshot(engine: Engine) -> Snapshot:
     with Session(engine) as session:
         states = Counter(dict(session.execute(
             select(Tenant.billing_state, func.count()).group_by(Tenant.billing_state)).all()))
-        live = session.scalar(select(func.count()).where(Tenant.status == "active"))
-        active = session.scalar(select(func.count()).where(Tenant.status == "active",
-                                                           Tenant.billing_state == "active"))
+        live = session.scalar(select(func.count()).where(Tenant.status == TenantStatus.ACTIVE))
+        active = session.scalar(select(func.count()).where(Tenant.status == TenantStatus.ACTIVE,
+                                                           Tenant.billing_state == BillingState.ACTIVE))
         runs = Counter(dict(session.execute(
             select(ProvisioningRun.status, func.count()).group_by(ProvisioningRun.status)).all()))
         welcome = session.execute(
             select(func.count(), func.count(func.distinct(MailLog.to_address)))
-            .where(MailLog.kind == "welcome", MailLog.status == "sent")).one()
+            .where(MailLog.kind == "welcome", MailLog.status == MailStatus.SENT)).one()
         events = session.execute(select(
             func.count(), func.count().filter(StripeEvent.processed_at.is_(None)),
             func.count().filter(StripeEvent.failed_at.is_not(None)))).one()
         mails = Counter({(kind, status): n for kind, status, n in session.execute(
             select(MailLog.kind, MailLog.status, func.count()).group_by(MailLog.kind, MailLog.status))})
         pending = session.scalar(select(func.count()).where(
-            MailLog.status == "pending", MailLog.params.is_not(None)))
+            MailLog.status == MailStatus.PENDING, MailLog.params.is_not(None)))
     return Snapshot(tenants=sum(states.values()), live=live, active=active, billing_states=states,
                     runs=runs, welcome_sent=welcome[0], welcome_recipients=welcome[1],
                     events_stored=events[0], unprocessed=events[1], failed_events=events[2],

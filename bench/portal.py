@@ -28,8 +28,10 @@ from bench.harness import Stack, median_of, percentile, record
 from bench.webhook_intake import Connection
 from db.base import utcnow
 from db.models import MediaFile, Page, Product, Subscription, Tenant, User
+from db.models.tenants import BillingState, Role, TenantStatus
 from tenants.passwords import hash_password
 from tenants.site_content import load_site_template
+from worker.services import services
 
 PASSWORD = "benchmark password 1"
 OWNER = "owner@bench-0.example.com"  # tenant 0: a webshop plan
@@ -42,8 +44,8 @@ def tenant_rows(start: int, count: int) -> list[dict]:
         shop = n % 3 == 0
         rows.append(dict(
             company=f"Bench {n} GmbH", subdomain=f"bench-{n}", plan_id="professional" if shop else "starter",
-            interval="month", template="ecommerce" if shop else "corporate", status="active",
-            billing_state="active", stripe_customer_id=f"cus_bench{n}",
+            interval="month", template="ecommerce" if shop else "corporate", status=TenantStatus.ACTIVE,
+            billing_state=BillingState.ACTIVE, stripe_customer_id=f"cus_bench{n}",
             stripe_subscription_id=f"sub_bench{n}", site_settings={"site_name": f"Bench {n} GmbH"}))
     return rows
 
@@ -58,7 +60,7 @@ def content_rows(tenants: list[tuple[int, dict]], password_hash: str) -> dict:
             id=tenant["stripe_subscription_id"], customer_id=tenant["stripe_customer_id"],
             status="active", plan_id=tenant["plan_id"], interval="month", current_period_end=renews))
         rows[User].append(dict(tenant_id=tenant_id, email=f"owner@{tenant['subdomain']}.example.com",
-                               password_hash=password_hash, role="owner"))
+                               password_hash=password_hash, role=Role.OWNER))
         rows[Page] += [dict(tenant_id=tenant_id, **page.as_row(company)) for page in content.pages]
         rows[Product] += [dict(tenant_id=tenant_id, **product.as_row(company))
                           for product in content.products]
@@ -123,7 +125,7 @@ def dashboard_statements(stack: Stack, user_id: int) -> list[tuple[str, dict]]:
     from web import create_app
 
     app = create_app()
-    engine = app.extensions["database"].engine
+    engine = services(app).database.engine
     captured: list[tuple[str, dict]] = []
     event.listen(engine, "before_cursor_execute",
                  lambda _conn, _cursor, statement, parameters, *_: captured.append((statement, parameters)))

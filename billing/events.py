@@ -68,16 +68,17 @@ def store(session: Session, event: dict, body: str | None = None) -> bool:
     return result.first() is not None
 
 
-def due(session: Session, now: datetime | None = None, limit: int = 1000) -> list[str]:
+def due(session: Session, now: datetime | None = None, limit: int = 1000,
+        settle: timedelta = SETTLE) -> list[str]:
     """Ids of events the sweep should enqueue now, oldest first: never processed, not given up
-    on, and either never tried (and older than ``SETTLE``) or past their next attempt time."""
+    on, and either never tried (and older than ``settle``) or past their next attempt time."""
     now = now or utcnow()
     return list(session.scalars(
         select(StripeEvent.id)
         .where(StripeEvent.processed_at.is_(None), StripeEvent.failed_at.is_(None),
                or_(StripeEvent.next_attempt_at <= now,
                    and_(StripeEvent.next_attempt_at.is_(None),
-                        StripeEvent.received_at <= now - SETTLE)))
+                        StripeEvent.received_at <= now - settle)))
         .order_by(StripeEvent.received_at).limit(limit)
     ))
 

@@ -22,6 +22,9 @@ from billing.subscriptions import (
 )
 from db.base import utcnow
 from db.models import ProvisioningRun, Signup, Subscription, Tenant
+from db.models.provisioning import RunStatus
+from db.models.signups import SignupStatus
+from db.models.tenants import BillingState, TenantStatus
 from links.urls import Urls
 from plans.catalog import Catalog
 from tenants import lifecycle, subdomains
@@ -60,7 +63,7 @@ def _tenant_for(session: Session, customer_id: str | None) -> Tenant | None:
         return None
     return session.scalar(
         select(Tenant).where(Tenant.stripe_customer_id == customer_id,
-                             Tenant.status != "provisioning").with_for_update())
+                             Tenant.status != TenantStatus.PROVISIONING).with_for_update())
 
 
 def checkout_completed(session: Session, obj: dict, outcome: Outcome) -> None:
@@ -77,9 +80,9 @@ def checkout_expired(session: Session, obj: dict, outcome: Outcome) -> None:
     signup = _signup_for(session, id_of(obj.get("customer")),
                          (obj.get("metadata") or {}).get("signup_id"))
     # Only the signup's current session counts: an older one is expired when a form is resent.
-    if signup is None or signup.status != "pending" or signup.checkout_session_id != obj["id"]:
+    if signup is None or signup.status != SignupStatus.PENDING or signup.checkout_session_id != obj["id"]:
         return
-    signup.status = "expired"
+    signup.status = SignupStatus.EXPIRED
     subdomains.release(session, signup.id)
 
 
@@ -111,15 +114,15 @@ def invoice_paid(session: Session, deps: Deps, obj: dict, outcome: Outcome) -> N
     signup = _signup_for(session, invoice.customer_id, invoice_metadata(obj).get("signup_id"))
     # A payment for a signup whose reservation ended is still a payment: it is provisioned
     # (the subdomain step takes the name back if it is free, or fails for staff to repair).
-    if signup is None or signup.status not in ("pending", "expired", "paid"):
+    if signup is None or signup.status not in (SignupStatus.PENDING, SignupStatus.EXPIRED, SignupStatus.PAID):
         return
-    if signup.status != "paid":
-        signup.status = "paid"
+    if signup.status != SignupStatus.PAID:
+        signup.status = SignupStatus.PAID
         signup.paid_at = utcnow()
         signup.stripe_subscription_id = signup.stripe_subscription_id or invoice.subscription_id
     if session.scalar(select(ProvisioningRun.id).where(ProvisioningRun.signup_id == signup.id)):
         return
-    session.add(ProvisioningRun(signup_id=signup.id, status="queued"))
+    session.add(ProvisioningRun(signup_id=signup.id, status=RunStatus.QUEUED))
     session.flush()
     outcome.provision.append(signup.id)
 
@@ -127,7 +130,8 @@ def invoice_paid(session: Session, deps: Deps, obj: dict, outcome: Outcome) -> N
 def _reactivate_if_paid_up(session: Session, deps: Deps, tenant: Tenant, invoice, outcome) -> None:
     """Reactivate only when Stripe says the subscription is live now: a late, duplicate or
     old invoice.paid must not lift a suspension that a newer failure caused."""
-    if tenant.billing_state not in ("past_due", "suspended", "closed") \
+    if tenant.billing_state not in (BillingState.PAST_DUE, BillingState.SUSPENDED,
+                                    BillingState.CLOSED) \
             or not invoice.subscription_id:
         return
     fresh = as_dict(deps.client.v1.subscriptions.retrieve(invoice.subscription_id))

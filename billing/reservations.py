@@ -16,6 +16,7 @@ from billing.checkout import expire_session
 from db.base import utcnow
 from db.locks import lock_customer
 from db.models import Signup
+from db.models.signups import SignupStatus
 from tenants import signups
 
 
@@ -33,7 +34,7 @@ def expire_if_due(session: Session, client: stripe.StripeClient, signup_id: str)
         lock_customer(session, signup.stripe_customer_id)
     signup = session.scalar(select(Signup).where(Signup.id == signup_id).with_for_update()
                             .execution_options(populate_existing=True))
-    if signup.status != "pending" or signup.expires_at is None or signup.expires_at > utcnow():
+    if signup.status != SignupStatus.PENDING or signup.expires_at is None or signup.expires_at > utcnow():
         return False
     if signup.checkout_session_id:
         status = expire_session(client, signup.checkout_session_id,

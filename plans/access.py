@@ -10,6 +10,7 @@ from datetime import datetime
 
 from db.base import utcnow
 from db.models import Tenant
+from db.models.tenants import BillingState, TenantStatus
 
 
 class Access(enum.StrEnum):
@@ -34,14 +35,14 @@ class Access(enum.StrEnum):
 
 def access_for(tenant: Tenant, now: datetime | None = None) -> Access:
     now = now or utcnow()
-    if tenant.status != "active" or tenant.billing_state == "deleted":
+    if tenant.status != TenantStatus.ACTIVE or tenant.billing_state == BillingState.DELETED:
         return Access.NONE
     match tenant.billing_state:
-        case "closed":
+        case BillingState.CLOSED:
             return Access.CLOSED
-        case "suspended":
+        case BillingState.SUSPENDED:
             return Access.READ_ONLY
-        case "past_due":
+        case BillingState.PAST_DUE:
             # Past the deadline counts as suspended even before the sweep has run.
             if tenant.grace_until is not None and now > tenant.grace_until:
                 return Access.READ_ONLY

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import Invite, MediaFile, Page, Product, Tenant, User
+from db.models.tenants import Role
 from plans.catalog import Catalog, Plan
 
 MB = 1024 * 1024
@@ -172,7 +173,7 @@ LIMITED_ROWS = {"pages": Page, "products": Product, "users": User, "media_mb": M
 
 def _oldest_first(model) -> tuple:
     if model is User:  # owners keep their places first, so the team can always be managed
-        return (User.role != "owner", User.created_at, User.id)
+        return (User.role != Role.OWNER, User.created_at, User.id)
     return (model.created_at, model.id)
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from db.models.tenants import BillingState
+
+# Stripe's subscription statuses (Stripe's strings, not ours) in which the subscription is live.
 LIVE_STATUSES = ("active", "trialing")
 # Stripe's cancellation_details.reason when it cancelled the subscription itself because the
 # payments failed (the customer did not choose to leave: restoring by paying is the way back).
@@ -20,21 +23,21 @@ class Target:
     """``state``: active, past_due, suspended or closed; None when the status decides nothing
     (incomplete, incomplete_expired, paused: the tenant stays as it is)."""
 
-    state: str | None
+    state: BillingState | None
     reason: str = ""
 
 
 def target_for(status: str | None, cancellation_reason: str | None = None) -> Target:
     match status:
         case "active" | "trialing":
-            return Target("active")
+            return Target(BillingState.ACTIVE)
         case "past_due":
-            return Target("past_due", "subscription past due")
+            return Target(BillingState.PAST_DUE, "subscription past due")
         case "unpaid":
-            return Target("suspended", "subscription unpaid")
+            return Target(BillingState.SUSPENDED, "subscription unpaid")
         case "canceled" if cancellation_reason == NON_PAYMENT:
-            return Target("suspended", "subscription cancelled for non-payment")
+            return Target(BillingState.SUSPENDED, "subscription cancelled for non-payment")
         case "canceled":
-            return Target("closed", "subscription cancelled")
+            return Target(BillingState.CLOSED, "subscription cancelled")
         case _:
             return Target(None)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import Invoice, Subscription, Tenant, TenantEvent, User
+from db.models.tenants import BillingState, Role
 from emails.outbox import queue_mail
 from links.urls import Urls
 from plans.catalog import Catalog
@@ -32,7 +33,7 @@ class Effects:
 
 
 def _owner(session: Session, tenant: Tenant) -> User:
-    return session.scalar(select(User).where(User.tenant_id == tenant.id, User.role == "owner")
+    return session.scalar(select(User).where(User.tenant_id == tenant.id, User.role == Role.OWNER)
                           .order_by(User.id))
 
 
@@ -53,11 +54,12 @@ def payment_failed(session: Session, catalog: Catalog, urls: Urls, tenant: Tenan
                    invoice: Invoice, effects: Effects, now: datetime | None = None) -> None:
     """A charge failed: past due with a grace deadline, and one dunning mail per attempt."""
     now = now or utcnow()
-    if tenant.billing_state not in ("active", "past_due", "suspended"):
+    if tenant.billing_state not in (BillingState.ACTIVE, BillingState.PAST_DUE,
+                                    BillingState.SUSPENDED):
         return
-    if tenant.billing_state == "active":
+    if tenant.billing_state == BillingState.ACTIVE:
         grace_days = catalog.plan(tenant.plan_id).grace_days
-        tenant.billing_state = "past_due"
+        tenant.billing_state = BillingState.PAST_DUE
         tenant.past_due_since = now
         tenant.grace_until = now + timedelta(days=grace_days)
         record(session, tenant, "past_due", f"invoice {invoice.id} failed; grace {grace_days} days")
@@ -71,10 +73,10 @@ def payment_failed(session: Session, catalog: Catalog, urls: Urls, tenant: Tenan
 def suspend(session: Session, urls: Urls, tenant: Tenant, reason: str, effects: Effects,
             actor: str = "system", now: datetime | None = None) -> bool:
     """Read-only until paid. Nothing is deleted. True when the tenant was not suspended yet."""
-    if tenant.billing_state in ("suspended", "closed", "deleted"):
+    if tenant.billing_state in (BillingState.SUSPENDED, BillingState.CLOSED, BillingState.DELETED):
         return False
     now = now or utcnow()
-    tenant.billing_state, tenant.suspended_at, tenant.suspension_reason = "suspended", now, reason
+    tenant.billing_state, tenant.suspended_at, tenant.suspension_reason = BillingState.SUSPENDED, now, reason
     record(session, tenant, "suspended", reason, actor)
     since = (tenant.past_due_since or now).isoformat()
     _mail(session, effects, tenant, f"suspended-{tenant.id}-{since}", "suspended",
@@ -85,16 +87,17 @@ def suspend(session: Session, urls: Urls, tenant: Tenant, reason: str, effects: 
 def reactivate(session: Session, urls: Urls, tenant: Tenant, reason: str, effects: Effects,
                occurrence: str, actor: str = "system") -> bool:
     """Paid again (or restored by staff): full service at once. True when it changed."""
-    if tenant.billing_state not in ("past_due", "suspended", "closed"):
+    if tenant.billing_state not in (BillingState.PAST_DUE, BillingState.SUSPENDED,
+                                    BillingState.CLOSED):
         return False
     if actor == "system" and (tenant.suspension_reason or "").startswith(STAFF_PREFIX):
         return False  # a suspension by staff is lifted by staff only
     previous = tenant.billing_state
-    tenant.billing_state = "active"
+    tenant.billing_state = BillingState.ACTIVE
     tenant.past_due_since = tenant.grace_until = None
     tenant.suspended_at = tenant.suspension_reason = tenant.closed_at = None
     record(session, tenant, "reactivated", f"{reason} (was {previous})", actor)
-    if previous in ("suspended", "closed"):
+    if previous in (BillingState.SUSPENDED, BillingState.CLOSED):
         _mail(session, effects, tenant, f"reactivated-{tenant.id}-{occurrence}",
               "reactivated", company=tenant.company, portal_url=urls.portal())
     return True
@@ -102,9 +105,9 @@ def reactivate(session: Session, urls: Urls, tenant: Tenant, reason: str, effect
 
 def close(session: Session, tenant: Tenant, reason: str, now: datetime | None = None) -> bool:
     """The subscription ended: the site goes offline, data is kept for the retention period."""
-    if tenant.billing_state in ("closed", "deleted"):
+    if tenant.billing_state in (BillingState.CLOSED, BillingState.DELETED):
         return False
-    tenant.billing_state, tenant.closed_at = "closed", now or utcnow()
+    tenant.billing_state, tenant.closed_at = BillingState.CLOSED, now or utcnow()
     record(session, tenant, "closed", reason)
     return True
 
@@ -125,11 +128,11 @@ def follow_subscription(session: Session, catalog: Catalog, urls: Urls, tenant: 
     dunning mail of the failed invoice). A live or undecided status changes nothing here: a
     suspension or a closure is lifted by a paid invoice (``reactivate``, with its own mail)."""
     target = target_for(subscription.status, subscription.cancellation_reason)
-    if target.state == "suspended":
+    if target.state == BillingState.SUSPENDED:
         suspend(session, urls, tenant, target.reason, effects, now=now)
-    elif target.state == "closed":
+    elif target.state == BillingState.CLOSED:
         close(session, tenant, target.reason, now=now)
-    elif target.state == "past_due":
+    elif target.state == BillingState.PAST_DUE:
         invoice = last_failed_invoice(session, subscription.id)
         if invoice is not None:
             payment_failed(session, catalog, urls, tenant, invoice, effects, now=now)

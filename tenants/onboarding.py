@@ -8,6 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Invoice, ProvisioningRun, Signup
+from db.models.provisioning import RunStatus, StepOutcome
+from db.models.signups import SignupStatus
 
 # (key, label, the provisioning steps that must be done)
 STAGES = [
@@ -42,25 +44,25 @@ def _payment_failed(session: Session, signup: Signup) -> bool:
 
 def progress(session: Session, signup: Signup) -> Progress:
     run = session.scalar(select(ProvisioningRun).where(ProvisioningRun.signup_id == signup.id))
-    done = {step.name for step in run.steps if step.outcome == "done"} if run else set()
-    paid = signup.status in ("paid", "ready")
+    done = {step.name for step in run.steps if step.outcome == StepOutcome.DONE} if run else set()
+    paid = signup.status in (SignupStatus.PAID, SignupStatus.READY)
     stages, current_found = [], False
     for key, label, needs in STAGES:
-        complete = paid and (set(needs) <= done) and (key != "ready" or signup.status == "ready")
+        complete = paid and (set(needs) <= done) and (key != "ready" or signup.status == SignupStatus.READY)
         status = "done" if complete else ("current" if not current_found else "todo")
         current_found = current_found or not complete
         stages.append({"key": key, "label": label, "status": status})
-    ready = signup.status == "ready"
+    ready = signup.status == SignupStatus.READY
     if ready:
         return Progress(stages, True, "ready", "Your site is live.")
-    if signup.status == "expired":
+    if signup.status == SignupStatus.EXPIRED:
         return Progress(stages, False, "expired",
                         "Your checkout ended before payment: it was cancelled or not finished "
                         "within the hour. Nothing was charged.")
     if not paid and _payment_failed(session, signup):
         return Progress(stages, False, "failed_payment",
                         "Your payment did not go through. Nothing was charged; please try again.")
-    if run is not None and run.status == "failed":
+    if run is not None and run.status == RunStatus.FAILED:
         return Progress(stages, False, "failed",
                         "Setting up your site hit a problem. Our team has been told and will "
                         "finish it for you; you will get an email.")

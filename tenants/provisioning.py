@@ -33,13 +33,15 @@ from db.models import (
     Tenant,
     User,
 )
-from emails import mails
+from db.models.provisioning import RunStatus, StepOutcome
+from db.models.signups import SignupStatus
+from db.models.tenants import Role, TenantStatus
+from emails import outbox
 from emails.errors import PermanentMailError
-from emails.render import render
-from emails.send import send_once
+from emails.service import MailService
 from links.urls import Urls
 from plans.catalog import Catalog
-from tenants import lifecycle, seeding, signin, subdomains
+from tenants import lifecycle, outbox_mails, seeding, subdomains
 from tenants.lifecycle import Effects
 from tenants.providers import Provider, ProviderError, SiteSpec, default_providers
 from tenants.site_content import TEMPLATE_IDS
@@ -62,8 +64,7 @@ class Services:
     catalog: Catalog
     urls: Urls
     secret_key: str
-    mail_sender: object
-    mail_limiter: object | None = None
+    mail: MailService
     providers: list[Provider] = field(default_factory=default_providers)
 
 
@@ -129,7 +130,7 @@ def create_tenant(ctx: Context) -> str:
         insert(Tenant).values(
             signup_id=signup.id, company=signup.company, subdomain=signup.subdomain,
             plan_id=plan_id, interval=(mirror and mirror.interval) or signup.interval,
-            template=signup.template, status="provisioning",
+            template=signup.template, status=TenantStatus.PROVISIONING,
             stripe_customer_id=signup.stripe_customer_id,
             stripe_subscription_id=(mirror and mirror.id) or signup.stripe_subscription_id,
             site_settings={},
@@ -150,7 +151,7 @@ def create_owner(ctx: Context) -> str:
     if owner is None:
         ctx.session.execute(
             insert(User).values(tenant_id=tenant.id, email=email,
-                                password_hash=ctx.signup.password_hash, role="owner")
+                                password_hash=ctx.signup.password_hash, role=Role.OWNER)
             .on_conflict_do_nothing(index_elements=["email"])
         )
         owner = _user_by_email(ctx.session, email)
@@ -203,27 +204,27 @@ def activate(ctx: Context) -> str:
     if tenant.stripe_customer_id:
         lock_customer(session, tenant.stripe_customer_id)
     session.refresh(tenant, with_for_update=True)
-    if tenant.status == "provisioning":
+    if tenant.status == TenantStatus.PROVISIONING:
         lifecycle.start(session, services.catalog, services.urls, tenant,
                         subscription_of(session, ctx.signup), ctx.effects)
-        tenant.status = "active"
-    ctx.signup.status = "ready"
+        tenant.status = TenantStatus.ACTIVE
+    ctx.signup.status = SignupStatus.READY
     return f"live ({tenant.billing_state})"
 
 
 def welcome_mail(ctx: Context) -> str:
+    """Queue the welcome mail in the outbox and deliver it in this step's transaction, so the
+    run succeeds only once the mail was accepted (a refused address fails the run for staff to
+    repair with ``--email``). Its sign-in link is derived at delivery from the row's key."""
     tenant, services = ctx.tenant, ctx.services
     owner = ctx.session.scalar(select(User).where(User.tenant_id == tenant.id,
-                                                  User.role == "owner").order_by(User.id))
-    key = f"welcome-{tenant.id}"
-    token = signin.issue(ctx.session, owner, "welcome", signin.WELCOME_TTL,
-                         token=signin.derived_token(services.secret_key, key))
-    mail = render("welcome", **mails.welcome(
-        company=tenant.company, site_url=services.urls.site(tenant.subdomain),
-        portal_url=services.urls.portal(), signin_url=services.urls.signin(token)))
+                                                  User.role == Role.OWNER).order_by(User.id))
+    key = outbox_mails.welcome_key(tenant.id)
+    outbox.queue_mail(ctx.session, key=key, kind="welcome", to=owner.email,
+                      params={"user_id": owner.id}, tenant_id=tenant.id)
     try:
-        log = send_once(ctx.session, services.mail_sender, services.mail_limiter, key=key,
-                        kind="welcome", to=owner.email, mail=mail, tenant_id=tenant.id)
+        log = outbox.deliver(ctx.session, services.mail, key,
+                             outbox_mails.context_for(services.urls, services.secret_key))
     except PermanentMailError as exc:
         raise ProvisioningError(f"the welcome mail to {owner.email} was refused: {exc}; fix the "
                                 "address: contyzr provisioning retry --email") from exc
@@ -244,7 +245,7 @@ STEP_NAMES = [name for name, _ in STEPS]
 
 
 def ensure_run(session: Session, signup_id: str) -> ProvisioningRun:
-    session.execute(insert(ProvisioningRun).values(signup_id=signup_id, status="queued")
+    session.execute(insert(ProvisioningRun).values(signup_id=signup_id, status=RunStatus.QUEUED)
                     .on_conflict_do_nothing(index_elements=["signup_id"]))
     return session.scalar(select(ProvisioningRun).where(ProvisioningRun.signup_id == signup_id))
 
@@ -273,18 +274,18 @@ def run_provisioning(session: Session, services: Services, signup_id: str,
         raise ProvisioningError(f"no signup {signup_id}")
     run = ensure_run(session, signup_id)
     session.commit()
-    if run.status in ("succeeded", "failed") or not _try_lock(session, signup_id):
+    if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED) or not _try_lock(session, signup_id):
         return run
     try:
         session.refresh(run)
-        if run.status in ("succeeded", "failed"):
+        if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
             return run
-        run.status, run.attempts, run.error = "running", run.attempts + 1, None
+        run.status, run.attempts, run.error = RunStatus.RUNNING, run.attempts + 1, None
         run.started_at = run.started_at or utcnow()
         run.heartbeat_at = utcnow()
         session.commit()
         ctx = Context(session, services, run, signup, effects if effects is not None else Effects())
-        done = {step.name for step in run.steps if step.outcome == "done"}
+        done = {step.name for step in run.steps if step.outcome == StepOutcome.DONE}
         for name, step_function in STEPS:
             if name in done:
                 continue
@@ -293,14 +294,14 @@ def run_provisioning(session: Session, services: Services, signup_id: str,
             session.execute(
                 insert(ProvisioningStep)
                 .values(run_id=run.id, name=name, started_at=started, finished_at=utcnow(),
-                        outcome="done", detail=detail)
+                        outcome=StepOutcome.DONE, detail=detail)
                 .on_conflict_do_update(index_elements=["run_id", "name"], set_={
-                    "started_at": started, "finished_at": utcnow(), "outcome": "done",
+                    "started_at": started, "finished_at": utcnow(), "outcome": StepOutcome.DONE,
                     "detail": detail})
             )
             run.heartbeat_at = utcnow()
             session.commit()  # the step's work and its record, together
-        run.status, run.finished_at = "succeeded", utcnow()
+        run.status, run.finished_at = RunStatus.SUCCEEDED, utcnow()
         session.commit()
         return run
     except BaseException as exc:
@@ -319,19 +320,19 @@ def _record_failure(session: Session, run: ProvisioningRun, exc: BaseException,
     session.refresh(run)
     final_attempt = final_attempt or run.attempts >= MAX_ATTEMPTS
     message = f"{type(exc).__name__}: {exc}"[:2000]
-    done = {step.name for step in run.steps if step.outcome == "done"}
+    done = {step.name for step in run.steps if step.outcome == StepOutcome.DONE}
     failed_step = next((name for name in STEP_NAMES if name not in done), None)
     if failed_step is not None:
         now = utcnow()
         session.execute(
             insert(ProvisioningStep)
             .values(run_id=run.id, name=failed_step, started_at=now, finished_at=now,
-                    outcome="failed", detail=message)
+                    outcome=StepOutcome.FAILED, detail=message)
             .on_conflict_do_update(index_elements=["run_id", "name"], set_={
-                "finished_at": now, "outcome": "failed", "detail": message})
+                "finished_at": now, "outcome": StepOutcome.FAILED, "detail": message})
         )
     run.error = message
-    run.status = "failed" if final_attempt else "queued"
+    run.status = RunStatus.FAILED if final_attempt else RunStatus.QUEUED
     run.heartbeat_at = utcnow()  # the sweep's backoff counts from the failure
     if final_attempt:
         run.finished_at = utcnow()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import ApiKey, Invite, LoginToken, MediaFile, Page, Post, Product, Tenant, User
+from db.models.tenants import BillingState, Role
 from tenants.scope import scoped
 
 
@@ -49,12 +50,12 @@ def delete_data(session: Session, tenant: Tenant, media_root: str) -> None:
     (for the records and revenue history). Flushes."""
     for model in (Page, Post, Product, MediaFile, ApiKey, Invite, LoginToken):
         session.execute(delete(model).where(model.tenant_id == tenant.id))
-    owner_ids = select(User.id).where(User.tenant_id == tenant.id, User.role == "owner")
+    owner_ids = select(User.id).where(User.tenant_id == tenant.id, User.role == Role.OWNER)
     session.execute(delete(User).where(User.tenant_id == tenant.id, User.id.not_in(owner_ids)))
     folder = Path(media_root) / str(tenant.id)
     if folder.is_dir():
         for file in folder.iterdir():
             file.unlink(missing_ok=True)
         folder.rmdir()
-    tenant.billing_state, tenant.data_deleted_at = "deleted", utcnow()
+    tenant.billing_state, tenant.data_deleted_at = BillingState.DELETED, utcnow()
     session.flush()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
+from worker.services import services
 
 TEST_SECRET = "test-secret-key-" + "x" * 32
 
@@ -94,15 +95,15 @@ def app(base_config):
 
     app = create_app({**base_config, "JOB_RETRY_INTERVALS": (0, 0, 0)})
     app.config["TESTING"] = True
-    sync_catalog(app.extensions["stripe"], app.extensions["catalog"])
+    sync_catalog(services(app).stripe, services(app).catalog)
     yield app
-    app.extensions["database"].engine.dispose()
+    services(app).database.engine.dispose()
 
 
 @pytest.fixture
 def db_session(app):
     """The test's transaction: everything the app and the jobs write is rolled back."""
-    state = app.extensions["database"]
+    state = services(app).database
     connection = state.engine.connect()
     outer = connection.begin()
     original = state.sessionmaker
@@ -127,7 +128,7 @@ def db_session(app):
 
 @pytest.fixture
 def redis(app, redis_server):
-    connection = app.extensions["queues"].connection
+    connection = services(app).queues.connection
     connection.flushdb()
     yield connection
     connection.flushdb()
@@ -159,7 +160,7 @@ def make_app(base_config):
 
     yield make
     for other in made:
-        other.extensions["database"].engine.dispose()
+        services(other).database.engine.dispose()
 
 
 @pytest.fixture
@@ -169,9 +170,11 @@ def live_app(make_app, stripe_fake, redis):
     import httpx
     from werkzeug.serving import make_server
 
+    from support import set_public_url
+
     live = make_app(JOB_RETRY_INTERVALS=(0, 0, 0))
     server = make_server("127.0.0.1", 0, live, threaded=True)
-    live.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
+    set_public_url(live, f"http://127.0.0.1:{server.server_port}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     httpx.post(f"{stripe_fake.url}/_test/webhooks", data={
@@ -219,7 +222,7 @@ def forwarder(app, stripe_fake):
     from support import EventForwarder
 
     httpx.post(f"{stripe_fake.url}/_test/reset")
-    sync_catalog(app.extensions["stripe"], app.extensions["catalog"])
+    sync_catalog(services(app).stripe, services(app).catalog)
     return EventForwarder(stripe_fake)
 
 

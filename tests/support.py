@@ -12,6 +12,7 @@ from rq import SimpleWorker
 
 from billing.signatures import sign
 from worker.queues import QUEUE_NAMES
+from worker.services import services
 
 WEBHOOK_SECRET = "whsec_test_current"
 # One client for every call to the local fakes (a new httpx client loads the CA bundle each time).
@@ -64,7 +65,7 @@ def post_event(client, event: dict, secret: str = WEBHOOK_SECRET, timestamp: int
 
 def run_jobs(app, queue_names=QUEUE_NAMES) -> None:
     """Run every queued job in this process, as a real rq worker would, until none is left."""
-    queue_set = app.extensions["queues"]
+    queue_set = services(app).queues
     with app.app_context():
         worker = SimpleWorker([queue_set[name] for name in queue_names],
                               connection=queue_set.connection)
@@ -72,7 +73,7 @@ def run_jobs(app, queue_names=QUEUE_NAMES) -> None:
 
 
 def queued_job_ids(app, queue_name: str) -> list[str]:
-    return app.extensions["queues"][queue_name].get_job_ids()
+    return services(app).queues[queue_name].get_job_ids()
 
 
 def csrf_token(client, url: str, **kwargs) -> str:
@@ -113,7 +114,7 @@ class EventForwarder:
 
 def share_transaction(other_app, app) -> None:
     """Let a second app instance work inside the test's rolled-back transaction."""
-    other_app.extensions["database"].sessionmaker = app.extensions["database"].sessionmaker
+    services(other_app).database.sessionmaker = services(app).database.sessionmaker
 
 
 def purge(engine, subdomains: list[str]) -> None:
@@ -147,3 +148,15 @@ def fake_stripe(stripe_fake, method: str, path: str, **data) -> dict:
     response = http.request(method, f"{stripe_fake.url}{path}", data=data or None,
                              headers={"Authorization": "Bearer sk_test_suite"})
     return response.json()
+
+
+def set_public_url(app, url: str) -> None:
+    """Serve ``app`` at ``url`` (a live server's port is known only once it listens): the
+    setting and the app's URL builder, which ``create_app`` built from the settings."""
+    import dataclasses
+
+    from links.urls import Urls
+    from worker.services import install, services
+
+    app.config["PUBLIC_URL"] = url
+    install(app, dataclasses.replace(services(app), urls=Urls.from_config(app.config)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -14,12 +13,14 @@ from billing.catalog_sync import sync_catalog
 from db.base import utcnow
 from db.locks import lock_customer
 from db.models import Tenant
-from links.urls import Urls
+from db.models.provisioning import RunStatus
+from db.refusals import Refused
 from plans.access import access_for
 from tenants import lifecycle
 from tenants.lifecycle import STAFF_PREFIX, Effects
-from tenants.provisioning_repair import RepairRefused, RunLine, prepare_retry, runs_for_staff
+from tenants.provisioning_repair import RunLine, prepare_retry, runs_for_staff
 from web.extensions import db
+from worker.services import services
 
 catalog_cli = AppGroup("catalog", help="The plan catalog.")
 events_cli = AppGroup("events", help="Stored Stripe events.")
@@ -31,7 +32,7 @@ mail_cli = AppGroup("mail", help="Queued mails (the outbox).")
 @catalog_cli.command("sync")
 def catalog_sync() -> None:
     """Create or update Stripe Products and Prices to match the catalog."""
-    changes = sync_catalog(current_app.extensions["stripe"], current_app.extensions["catalog"])
+    changes = sync_catalog(services().stripe, services().catalog)
     for change in changes:
         click.echo(change)
     click.echo(f"catalog: {len(changes)} change(s)")
@@ -45,7 +46,7 @@ def events_sweep() -> None:
 
     pending = events.unprocessed(db.session)
     for event_id in pending:
-        enqueue_event(current_app.extensions["queues"], event_id)
+        enqueue_event(services().queues, event_id)
     click.echo(f"events: {len(pending)} enqueued")
 
 
@@ -68,19 +69,19 @@ def events_retry(event_id: str) -> None:
     if not events.reset_failure(db.session, event_id):
         raise click.ClickException(f"no unprocessed event {event_id}")
     db.session.commit()
-    enqueue_event(current_app.extensions["queues"], event_id)
+    enqueue_event(services().queues, event_id)
     click.echo(f"events: {event_id} enqueued")
 
 
 def _run_line(line: RunLine) -> str:
-    failure = f"  failed at {line.failed_step}: {line.error}" if line.status == "failed" else (
+    failure = f"  failed at {line.failed_step}: {line.error}" if line.status == RunStatus.FAILED else (
         f"  last error: {line.error}" if line.error else "")
     return (f"{line.signup_id}  {line.subdomain}  {line.email}  {line.status}  "
             f"attempts={line.attempts}{failure}")
 
 
 @provisioning_cli.command("list")
-@click.option("--status", type=click.Choice(["queued", "running", "succeeded", "failed"]))
+@click.option("--status", type=click.Choice([status.value for status in RunStatus]))
 def provisioning_list(status: str | None) -> None:
     """Provisioning runs, failed ones first with the failed step and the reason."""
     for line in runs_for_staff(db.session, status):
@@ -90,7 +91,7 @@ def provisioning_list(status: str | None) -> None:
 @provisioning_cli.command("failed")
 def provisioning_failed() -> None:
     """Runs that failed after the customer paid: each needs `provisioning retry`."""
-    lines = runs_for_staff(db.session, "failed")
+    lines = runs_for_staff(db.session, RunStatus.FAILED)
     for line in lines:
         click.echo(_run_line(line))
     click.echo(f"provisioning: {len(lines)} failed")
@@ -109,13 +110,13 @@ def provisioning_retry(signup_id: str, email: str | None, subdomain: str | None,
     from worker.jobs.provisioning import enqueue_provisioning
 
     try:
-        changes = prepare_retry(db.session, current_app.extensions["catalog"], signup_id,
+        changes = prepare_retry(db.session, services().catalog, signup_id,
                                 email=email, subdomain=subdomain, template=template)
-    except RepairRefused as exc:
+    except Refused as exc:
         db.session.rollback()
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(exc.message) from None
     db.session.commit()
-    enqueue_provisioning(current_app.extensions["queues"], signup_id)
+    enqueue_provisioning(services().queues, signup_id)
     for change in changes:
         click.echo(f"provisioning: {signup_id}: {change}")
     click.echo(f"provisioning: {signup_id} enqueued")
@@ -135,7 +136,7 @@ def _deliver(effects: Effects) -> None:
     from worker.jobs.mail import enqueue_delivery
 
     for key in effects.mail_keys:
-        enqueue_delivery(current_app.extensions["queues"], key)
+        enqueue_delivery(services().queues, key)
 
 
 @tenants_cli.command("list")
@@ -152,7 +153,7 @@ def tenants_list() -> None:
 def tenants_suspend(subdomain: str, reason: str, actor: str) -> None:
     """Suspend a tenant by hand (read-only portal, suspension page; nothing deleted)."""
     tenant, effects = _tenant(subdomain), Effects()
-    urls = Urls.from_config(current_app.config)
+    urls = services().urls
     if not lifecycle.suspend(db.session, urls, tenant, STAFF_PREFIX + reason, effects, actor=actor):
         raise click.ClickException(f"{subdomain} is {tenant.billing_state}; not suspended")
     db.session.commit()
@@ -167,7 +168,7 @@ def tenants_suspend(subdomain: str, reason: str, actor: str) -> None:
 def tenants_reactivate(subdomain: str, reason: str, actor: str) -> None:
     """Restore a suspended or past-due tenant by hand."""
     tenant, effects = _tenant(subdomain), Effects()
-    urls = Urls.from_config(current_app.config)
+    urls = services().urls
     if not lifecycle.reactivate(db.session, urls, tenant, reason, effects,
                                 occurrence=f"staff-{utcnow().isoformat()}", actor=actor):
         raise click.ClickException(f"{subdomain} is {tenant.billing_state}; nothing to reactivate")
@@ -198,7 +199,7 @@ def mail_retry(key: str) -> None:
     if not outbox.requeue(db.session, key):
         raise click.ClickException(f"no failed queued mail with key {key}")
     db.session.commit()
-    enqueue_delivery(current_app.extensions["queues"], key)
+    enqueue_delivery(services().queues, key)
     click.echo(f"mail: {key} queued again")
 
 

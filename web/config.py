@@ -120,6 +120,12 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, bool]] = {
     # (doubling after each failure).
     "EVENT_MAX_ATTEMPTS": (_int, 8, False),
     "EVENT_RETRY_SECONDS": (_int, 30, False),
+    # The repairing sweeps: how long a stored event is left to its webhook's own job, how long
+    # a provisioning run may stand still, and (0: the defaults in worker.schedule) how often
+    # the event, provisioning and mail sweeps run. Short only in test stacks (bench/chaos.py).
+    "EVENT_SETTLE_SECONDS": (_int, 30, False),
+    "PROVISIONING_STUCK_SECONDS": (_int, 20, False),
+    "SWEEP_EVERY_SECONDS": (_int, 0, False),
     # Signups: limits per client address and per email ("<count> per <n> <unit>"), how long
     # an unpaid signup holds its subdomain (Stripe accepts 30 to 1440), and for how long after
     # the site is ready the onboarding page may sign its browser in.

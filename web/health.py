@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from web.extensions import db
+from worker.services import services
 
 bp = Blueprint("health", __name__)
 
@@ -23,7 +24,7 @@ def _check_database() -> str:
 
 def _check_redis() -> str:
     try:
-        current_app.extensions["queues"].connection.ping()
+        services().redis.ping()
         return "ok"
     except RedisError:
         return "down"

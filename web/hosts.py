@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, request
+from flask import abort, request
 
 from links.urls import Urls
+from worker.services import services
 
 LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 HOST = re.compile(r"(?P<name>[a-z0-9.-]{1,254}|\[[0-9a-f:.]{2,45}\])(?::[0-9]{1,5})?")
@@ -75,7 +76,7 @@ def custom_domain_site(name: str) -> Site | None:
 def current_site() -> Site | None:
     """The site the current request's host names (worked out once per request)."""
     if ENVIRON_KEY not in request.environ:
-        request.environ[ENVIRON_KEY] = site_for(request.host, Urls.from_config(current_app.config))
+        request.environ[ENVIRON_KEY] = site_for(request.host, services().urls)
     return request.environ[ENVIRON_KEY]
 
 
@@ -88,6 +89,6 @@ def check_host() -> None:
         return
     if not name:
         abort(400, description="The Host header is missing or is not a valid host name.")
-    public_url = Urls.from_config(current_app.config).public_url
+    public_url = services().urls.public_url
     abort(400, description=f"This server does not answer for {name}; the storefront is at "
                            f"{public_url}.")

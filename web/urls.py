@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import url_for
 
-from links.urls import Urls
-
-
-def urls() -> Urls:
-    return Urls.from_config(current_app.config)
+from worker.services import services
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -17,4 +13,4 @@ def external_url(endpoint: str, **values) -> str:
     Use this for every address that leaves the app (Stripe's success, cancel and return URLs,
     links in mails): a request sent with ``Host: evil.example`` must not change where they lead.
     """
-    return urls().public_url + url_for(endpoint, **values)
+    return services().urls.public_url + url_for(endpoint, **values)

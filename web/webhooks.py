@@ -11,6 +11,7 @@ from billing.event_shape import MalformedEvent
 from billing.signatures import BadWebhook, verify
 from web.extensions import csrf, db
 from worker.jobs.billing import enqueue_event
+from worker.services import services
 
 bp = Blueprint("webhooks", __name__)
 
@@ -35,7 +36,7 @@ def stripe_webhook():
         return jsonify(error=reason), 400
     if is_new:
         try:
-            enqueue_event(current_app.extensions["queues"], event["id"])
+            enqueue_event(services().queues, event["id"])
         except RedisError:
             # Stored and committed: the periodic sweep enqueues it once Redis is back.
             current_app.logger.warning("Redis unavailable; event %s left for the sweep",

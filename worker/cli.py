@@ -7,6 +7,7 @@ from flask import current_app
 from rq import SimpleWorker
 
 from worker.queues import QUEUE_NAMES
+from worker.services import services
 
 MIN_REDIS = (6, 2)
 
@@ -28,7 +29,7 @@ class AppWorker(SimpleWorker):
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker_command(queue_name: str, burst: bool) -> None:
     """Start an rq worker for one queue."""
-    queues = current_app.extensions["queues"]
+    queues = services().queues
     version = redis_version(queues.connection)
     if version < MIN_REDIS:
         raise click.ClickException(
@@ -43,4 +44,4 @@ def cron_command() -> None:
     """Enqueue the periodic sweeps (safe to run more than one: the jobs are idempotent)."""
     from worker.schedule import build_scheduler
 
-    build_scheduler(current_app.extensions["queues"].connection).start()
+    build_scheduler(services().redis, current_app.config).start()

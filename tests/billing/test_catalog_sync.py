@@ -1,5 +1,6 @@
 
 from billing.catalog_sync import sync_catalog
+from worker.services import services
 
 from support import http
 
@@ -18,13 +19,13 @@ def test_sync_is_idempotent_and_prices_are_found_by_lookup_key(app, stripe_fake)
 def test_a_changed_price_is_replaced_and_keeps_its_lookup_key(app, stripe_fake):
     from dataclasses import replace
 
-    catalog = app.extensions["catalog"]
+    catalog = services(app).catalog
     starter = catalog.plan("starter")
     dearer = replace(starter, prices={**starter.prices,
                                       "month": replace(starter.prices["month"], amount=3100)})
     changed = replace(catalog, plans={**catalog.plans, "starter": dearer})
     try:
-        assert sync_catalog(app.extensions["stripe"], changed) == ["replaced price starter_monthly"]
-        assert sync_catalog(app.extensions["stripe"], changed) == []
+        assert sync_catalog(services(app).stripe, changed) == ["replaced price starter_monthly"]
+        assert sync_catalog(services(app).stripe, changed) == []
     finally:
-        assert sync_catalog(app.extensions["stripe"], catalog) == ["replaced price starter_monthly"]
+        assert sync_catalog(services(app).stripe, catalog) == ["replaced price starter_monthly"]

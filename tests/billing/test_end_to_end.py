@@ -8,13 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Signup, StripeEvent
+from worker.services import services
 
 from support import http, purge, run_jobs
 
 
 def test_signup_to_live_site_over_http(live_app, stripe_fake, mails):
     base = live_app.config["PUBLIC_URL"]
-    engine = live_app.extensions["database"].engine
+    engine = services(live_app).database.engine
     try:
         browser = httpx.Client(base_url=base)
         form = browser.get("/signup?plan=starter&interval=year").text

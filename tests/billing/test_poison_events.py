@@ -12,6 +12,7 @@ from db.base import utcnow
 from db.models import ProvisioningRun, StripeEvent
 from worker.jobs.billing import sweep_events
 from worker.queues import BILLING
+from worker.services import services
 
 import factories
 from support import invoice, post_event, queued_job_ids, run_jobs, stripe_event
@@ -138,6 +139,6 @@ def test_a_queued_copy_of_a_failed_event_does_nothing(app, client, db_session, r
     run_jobs(app)
     assert stored(db_session, event).failed_at is not None
     with app.app_context():
-        enqueue_event(app.extensions["queues"], event["id"])
+        enqueue_event(services(app).queues, event["id"])
     run_jobs(app)
     assert len(calls) == 1 and stored(db_session, event).attempts == 1

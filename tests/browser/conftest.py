@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from worker.services import services
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -25,19 +27,19 @@ def storefront(make_app, stripe_fake, redis):
 
     from billing.catalog_sync import sync_catalog
 
-    from support import http
+    from support import http, set_public_url
 
     live = make_app(PLATFORM_DOMAIN="localhost", JOB_RETRY_INTERVALS=(0, 0, 0))
     server = make_server("127.0.0.1", 0, live, threaded=True)
-    live.config["PUBLIC_URL"] = f"http://localhost:{server.server_port}"
     live.config["PORT"] = server.server_port
+    set_public_url(live, f"http://localhost:{server.server_port}")
     thread = threading.Thread(target=server.serve_forever, name="browser-storefront", daemon=True)
     thread.start()
 
     def fresh_stripe():
         # Other tests' subscriptions must not renew (and send events here) when the clock moves.
         http.post(f"{stripe_fake.url}/_test/reset")
-        sync_catalog(live.extensions["stripe"], live.extensions["catalog"])
+        sync_catalog(services(live).stripe, services(live).catalog)
 
     fresh_stripe()
     http.post(f"{stripe_fake.url}/_test/webhooks", data={

@@ -20,6 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from db.models import Invoice, Signup, Subscription, Tenant
+from worker.services import services
 
 from support import fake_stripe, purge, run_jobs
 
@@ -50,7 +51,7 @@ def test_walkthrough_from_pricing_to_reactivation(chromium_page, storefront, str
     live, page = storefront, chromium_page
     base = live.config["PUBLIC_URL"]
     site_url = f"http://{SUBDOMAIN}.localhost:{live.config['PORT']}/"
-    engine = live.extensions["database"].engine
+    engine = services(live).database.engine
     steps = Steps(page)
 
     def tenant() -> Tenant:

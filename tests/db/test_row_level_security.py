@@ -160,8 +160,9 @@ def test_signups_stripe_events_and_the_rest_are_closed_to_the_tenant_role(app, d
 
 
 def test_no_row_of_another_tenant_is_visible_or_writable(app, db_session, mails):
-    mine = factories.tenant(app, db_session, plan="professional", company="Mine")
-    theirs = factories.tenant(app, db_session, plan="professional", company="Theirs")
+    # Provisioned for real: their welcome mails and sign-in links are rows of theirs too.
+    mine = factories.tenant(app, db_session, plan="professional", company="Mine", provision=True)
+    theirs = factories.tenant(app, db_session, plan="professional", company="Theirs", provision=True)
     every_kind_of_row(db_session, mine)
     every_kind_of_row(db_session, theirs)
     for table in TENANT_TABLES:  # each table really holds something of theirs

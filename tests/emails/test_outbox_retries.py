@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from db.models import MailLog
 from emails import outbox
 from worker.jobs.mail import enqueue_delivery, sweep_mail
+from worker.services import services
 
 from support import run_jobs
 
@@ -23,7 +24,7 @@ def queued(app, db_session, redis, mails):
                                          "portal_url": "http://localhost/portal/"})
         db_session.commit()
         with app.app_context():
-            enqueue_delivery(app.extensions["queues"], key)
+            enqueue_delivery(services(app).queues, key)
     return queue
 
 

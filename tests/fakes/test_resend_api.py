@@ -291,10 +291,15 @@ def test_the_rate_limit_is_a_sliding_one_second_window():
 
 def test_the_rate_limit_can_be_lifted(control):
     control.post("/rate-limit", json={"per_second": 1}).raise_for_status()
+    resend.Emails.send(mail())
+    with pytest.raises(RateLimitError):
+        resend.Emails.send(mail())
     control.post("/rate-limit", json={"per_second": None}).raise_for_status()
 
-    for _ in range(3):
-        resend.Emails.send(mail())
+    sent = [resend.Emails.send(mail())["id"] for _ in range(3)]
+
+    assert len(set(sent)) == 3
+    assert {listed["id"] for listed in control.get("/emails").json()} >= set(sent)
 
 
 def test_controls_list_and_reset_the_accepted_mails(control):

@@ -2,14 +2,12 @@
 And every state-changing portal route of a suspended tenant is refused (read-only)."""
 
 import re
-import uuid
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from db.base import utcnow
-from db.models import Invite, MediaFile, Page, Post, Product, TenantEvent, User
+from db.models import Invite, Page, Product, TenantEvent, User
 from tenants.api_keys import create_key
 
 import factories
@@ -18,25 +16,6 @@ from support import csrf_token
 # Routes whose arguments are not ids of tenant-owned rows (tokens, files, the index of a block
 # inside a page that the page id already scopes).
 NOT_IDS = {"token", "filename", "index", "direction"}
-
-
-def objects_of(session, tenant):
-    """One row of every tenant-owned kind, by the URL argument that names it."""
-    media = MediaFile(tenant_id=tenant.id, filename="a.png", storage_name=uuid.uuid4().hex,
-                      content_type="image/png", size_bytes=10)
-    post = Post(tenant_id=tenant.id, slug=f"p-{uuid.uuid4().hex[:6]}", title="Post", body="x")
-    product = Product(tenant_id=tenant.id, slug=f"x-{uuid.uuid4().hex[:6]}", name="X",
-                      price_cents=100)
-    invite = Invite(tenant_id=tenant.id, email=f"i-{uuid.uuid4().hex[:6]}@example.com",
-                    role="editor", token_hash=uuid.uuid4().hex, expires_at=utcnow() + timedelta(days=7))
-    session.add_all([media, post, product, invite])
-    member = factories.user(session, tenant, role="editor")
-    key, _ = create_key(session, tenant.id, "k")
-    session.commit()
-    page = session.scalar(select(Page).where(Page.tenant_id == tenant.id).order_by(Page.id))
-    return {"page_id": page.id, "post_id": post.id, "media_id": media.id,
-            "product_id": product.id, "invite_id": invite.id, "member_id": member.id,
-            "key_id": key.id, "index": 0, "direction": "up"}
 
 
 def id_routes(app, prefixes):
@@ -56,7 +35,7 @@ def url_for_rule(rule, values):
 def test_another_tenants_ids_are_404_on_every_route(app, db_session, client, sign_in, mails):
     mine = factories.tenant(app, db_session, plan="professional", company="Mine")
     theirs = factories.tenant(app, db_session, plan="professional", company="Theirs")
-    their_ids = objects_of(db_session, theirs)
+    their_ids = factories.one_of_each(db_session, theirs)
     _row, my_key = create_key(db_session, mine.id, "mine")
     db_session.commit()
     sign_in(mine.owner_email)
@@ -100,7 +79,7 @@ ALLOWED_WHEN_SUSPENDED = {"portal.billing_portal", "portal.resubscribe"}
 def test_suspended_portal_refuses_every_state_changing_route(app, db_session, client, sign_in,
                                                              mails, plan):
     tenant = factories.tenant(app, db_session, plan=plan)
-    own_ids = objects_of(db_session, tenant)
+    own_ids = factories.one_of_each(db_session, tenant)
     sign_in(tenant.owner_email)
     token = csrf_token(client, "/portal/")
     suspend(db_session, tenant)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from db.models import Invite, MediaFile, Page, Product, User
 from tenants import team as team_rules
 from tenants.api_keys import create_key
+from worker.services import services
 
 import factories
 from support import csrf_token
@@ -242,7 +243,7 @@ def downgraded_team(app, db_session, client, sign_in, mails):
     tenant = factories.tenant(app, db_session, plan="professional")
     editors = [factories.user(db_session, tenant) for _ in range(3)]
     owner = db_session.scalar(select(User).where(User.email == tenant.owner_email))
-    invite = team_rules.invite(db_session, app.extensions["catalog"], tenant, owner,
+    invite = team_rules.invite(db_session, services(app).catalog, tenant, owner,
                                "late@example.com", "editor", app.config["SECRET_KEY"])
     tenant.plan_id = "starter"
     db_session.commit()
@@ -308,7 +309,7 @@ def served(client, tenant, row: MediaFile) -> int:
 def test_media_over_the_storage_limit_stays_in_the_portal_but_leaves_the_site(
         app, db_session, client, sign_in, mails, media_root, monkeypatch):
     # Starter's storage made 1 MB here, so that a few real uploads are more than it allows.
-    monkeypatch.setitem(app.extensions["catalog"].plan("starter").limits, "media_mb", 1)
+    monkeypatch.setitem(services(app).catalog.plan("starter").limits, "media_mb", 1)
     tenant = factories.tenant(app, db_session, plan="professional", template="corporate")
     sign_in(tenant.owner_email)
     for name in ("old.png", "new.png"):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from db.models import Page, Product, Tenant
 from plans.entitlements import LimitReached
 from tenants.pages import create_page
+from worker.services import services
 
 import factories
 from support import csrf_token, http, purge
@@ -73,8 +74,8 @@ def test_downgrade_keeps_pages_over_the_limit_editable_but_blocks_new_ones(
 
 
 def test_one_page_left_two_simultaneous_creations_give_one_page(app, mails):
-    engine = app.extensions["database"].engine
-    catalog = app.extensions["catalog"]
+    engine = services(app).database.engine
+    catalog = services(app).catalog
     with Session(engine, expire_on_commit=False) as session:
         tenant = factories.tenant(app, session, plan="starter", template="corporate")
         existing = session.scalar(select(func.count()).select_from(Page)

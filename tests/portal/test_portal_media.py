@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from db.models import MediaFile
 from tenants.media import MAX_FILE_BYTES
+from worker.services import services
 
 import factories
 from support import csrf_token
@@ -123,7 +124,7 @@ def test_deleting_a_file_frees_its_space(portal, db_session, media_root):
 
 
 def test_storage_limit_at_its_edge(portal, app, db_session, media_root, monkeypatch):
-    monkeypatch.setitem(app.extensions["catalog"].plan("starter").limits, "media_mb", 2)
+    monkeypatch.setitem(services(app).catalog.plan("starter").limits, "media_mb", 2)
     assert portal.upload(png(MB), "one.png").status_code == 303
     assert portal.upload(png(MB), "two.png").status_code == 303  # exactly the 2 MB allowed
     response = portal.upload(png(), "three.png", follow=True)

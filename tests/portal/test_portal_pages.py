@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from db.models import Page
 from tenants.site_content import BLOCK_FIELDS
+from worker.services import services
 
 import factories
 from support import csrf_token
@@ -185,7 +186,7 @@ def test_page_limit_refuses_the_eleventh_page_and_keeps_existing_pages_editable(
     assert "One too many" not in text(portal.get("/portal/pages"))
 
     # After a downgrade to fewer pages than it has, the tenant keeps and edits what it has.
-    monkeypatch.setitem(app.extensions["catalog"].plan("starter").limits, "pages", 3)
+    monkeypatch.setitem(services(app).catalog.plan("starter").limits, "pages", 3)
     about = db_session.scalar(select(Page).where(Page.tenant_id == tenant.id, Page.slug == "about"))
     response = portal.post_form(f"/portal/pages/{about.id}", title="About", slug="about", in_navigation="y")
     assert response.status_code == 303

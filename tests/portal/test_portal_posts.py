@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import Post
+from worker.services import services
 
 import factories
 from support import csrf_token
@@ -121,7 +122,7 @@ def test_another_tenants_post_is_not_found(portal, app, db_session):
 
 
 def test_the_blog_is_gated_by_the_plan(portal, app, monkeypatch):
-    plans = app.extensions["catalog"].plans
+    plans = services(app).catalog.plans
     starter = plans["starter"]
     monkeypatch.setitem(plans, "starter", dataclasses.replace(
         starter, features=starter.features - {"blog"}))

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import MediaFile, Product
+from worker.services import services
 
 import factories
 from support import csrf_token
@@ -129,7 +130,7 @@ def test_images_come_from_the_tenants_own_media(app, pro_client, db_session):
 def test_the_products_limit_refuses_one_more(app, pro_client, db_session, monkeypatch):
     tenant = pro_client.tenant
     limit = count(db_session, tenant) + 1
-    monkeypatch.setitem(app.extensions["catalog"].plan("professional").limits, "products", limit)
+    monkeypatch.setitem(services(app).catalog.plan("professional").limits, "products", limit)
     assert save(pro_client, "/portal/products/new", name="Last one").status_code == 303
     refused = save(pro_client, "/portal/products/new", name="One too many")
     assert refused.status_code == 303

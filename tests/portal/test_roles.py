@@ -6,15 +6,12 @@ editors edit the site. A refused member gets the 403 page and nothing happens.
 
 import re
 import uuid
-from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from db.base import utcnow
-from db.models import Invite, Invoice, MediaFile, Page, Post, Product, User
+from db.models import Invite, Invoice, User
 from db.models.tenants import ROLES
-from tenants.api_keys import create_key
 from web.tenant_portal.roles import MANAGERS, PORTAL_ROLES
 
 import factories
@@ -24,25 +21,6 @@ from support import csrf_token
 FORM = {"title": "Changed", "slug": "changed", "name": "Changed", "price": "9.95",
         "email": "new.member@example.com", "role": "admin", "domain": "shop.example.org",
         "confirm": "y", "type": "text", "heading": "Hi", "body": "Words."}
-
-
-def own_rows(session, tenant):
-    """One row of every kind a portal URL names, all of this tenant."""
-    media = MediaFile(tenant_id=tenant.id, filename="a.png", storage_name=uuid.uuid4().hex,
-                      content_type="image/png", size_bytes=10)
-    post = Post(tenant_id=tenant.id, slug=f"p-{uuid.uuid4().hex[:6]}", title="Post", body="x")
-    product = Product(tenant_id=tenant.id, slug=f"x-{uuid.uuid4().hex[:6]}", name="X",
-                      price_cents=100)
-    invite = Invite(tenant_id=tenant.id, email=f"i-{uuid.uuid4().hex[:6]}@example.com",
-                    role="editor", token_hash=uuid.uuid4().hex, expires_at=utcnow() + timedelta(days=7))
-    session.add_all([media, post, product, invite])
-    member = factories.user(session, tenant, role="editor")
-    key, _ = create_key(session, tenant.id, "k")
-    session.commit()
-    page = session.scalar(select(Page).where(Page.tenant_id == tenant.id).order_by(Page.id))
-    return {"page_id": page.id, "post_id": post.id, "media_id": media.id,
-            "product_id": product.id, "invite_id": invite.id, "member_id": member.id,
-            "key_id": key.id, "index": 0, "direction": "up"}
 
 
 def portal_routes(app):
@@ -80,7 +58,7 @@ def test_every_portal_route_is_in_the_role_matrix(app):
 def test_every_portal_route_answers_each_role_as_the_matrix_says(app, db_session, redis, mails,
                                                                   role):
     tenant = factories.tenant(app, db_session, plan="enterprise")  # every feature: no plan gate
-    rows = own_rows(db_session, tenant)
+    rows = factories.one_of_each(db_session, tenant)
     email = tenant.owner_email if role == "owner" else factories.user(db_session, tenant, role).email
     client = signed_in(app, email)
     token = csrf_token(client, "/portal/")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-import statistics
 import struct
-import time
 import zlib
 
 from sqlalchemy import select
@@ -97,14 +95,3 @@ def set_cookies(response) -> dict[str, dict[str, str | bool]]:
             parsed[key.lower()] = value if sep else True
         cookies[name] = parsed
     return cookies
-
-
-def interleaved_medians(first, second, repeat: int = 10) -> tuple[float, float]:
-    """Median durations of two calls, measured alternately so load on the machine hits both."""
-    a, b = [], []
-    for _ in range(repeat):
-        for call, times in ((first, a), (second, b)):
-            start = time.perf_counter()
-            call()
-            times.append(time.perf_counter() - start)
-    return statistics.median(a), statistics.median(b)

@@ -14,6 +14,7 @@ from tenants import signin
 from tenants import team as team_rules
 from tenants.api_keys import create_key
 from web.auth.views import RESET_TTL
+from worker.services import services
 
 import factories
 from security_support import FORM_EXPIRED, STATE_CHANGING, changes, png, snapshot, title
@@ -42,7 +43,7 @@ def live_values(app, db_session, tenant) -> dict:
     db_session.add_all([post, product, media])
     member = factories.user(db_session, tenant, role="editor")
     key, _secret = create_key(db_session, tenant.id, "k")
-    invite = team_rules.invite(db_session, app.extensions["catalog"], tenant, owner,
+    invite = team_rules.invite(db_session, services(app).catalog, tenant, owner,
                                "invitee@example.com", "editor", app.config["SECRET_KEY"])
     db_session.get(Signup, tenant.signup_id).portal_entered_at = None
     tokens = {

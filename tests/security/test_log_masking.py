@@ -22,6 +22,8 @@ from werkzeug.serving import make_server
 from devstack.redis import free_port
 from web.access_log import mask
 
+from support import set_public_url
+
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = "203.0.113.77"
 
@@ -59,7 +61,7 @@ def development_server(make_app, redis):
     """The app behind one proxy on werkzeug's server, which ``make run`` uses (flask run)."""
     live = make_app(TRUST_PROXY=1)
     server = make_server("127.0.0.1", 0, live, threaded=True)
-    live.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
+    set_public_url(live, f"http://127.0.0.1:{server.server_port}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield live

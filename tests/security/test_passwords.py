@@ -16,6 +16,7 @@ from db.models import Signup, User
 from tenants import signin
 from tenants import team as team_rules
 from web.auth.views import RESET_TTL
+from worker.services import services
 
 import factories
 from support import csrf_token
@@ -71,7 +72,7 @@ def test_every_way_of_setting_a_password_stores_argon2id_at_owasp_parameters(
     db_session.refresh(owner)
     assert_strong(owner.password_hash)
     # 3. Accepting a team invitation.
-    invite = team_rules.invite(db_session, app.extensions["catalog"], tenant, owner,
+    invite = team_rules.invite(db_session, services(app).catalog, tenant, owner,
                                "new.member@example.com", "editor", app.config["SECRET_KEY"])
     db_session.commit()
     link = f"/invites/{team_rules.invite_token(app.config['SECRET_KEY'], invite.id)}"

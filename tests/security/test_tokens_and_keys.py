@@ -21,6 +21,7 @@ from tenants.api_keys import create_key
 from tenants.passwords import verify_password
 from tenants.tokens import new_token, token_hash
 from web.auth.views import RESET_TTL
+from worker.services import services
 
 import factories
 from support import csrf_token
@@ -85,7 +86,7 @@ def test_onboarding_links_that_are_not_genuine_sign_nobody_in(app, db_session, s
 def test_invitation_links_that_are_not_genuine_are_refused(app, db_session, second_process):
     tenant = factories.tenant(app, db_session)
     owner = owner_of(db_session, tenant)
-    invite = team_rules.invite(db_session, app.extensions["catalog"], tenant, owner,
+    invite = team_rules.invite(db_session, services(app).catalog, tenant, owner,
                                "invitee@example.com", "admin", app.config["SECRET_KEY"])
     db_session.commit()
     genuine = team_rules.invite_token(app.config["SECRET_KEY"], invite.id)
@@ -112,7 +113,7 @@ def test_another_tenants_invitation_makes_a_new_member_there_and_nothing_more(ap
     """Accepting B's invitation while signed in to A: a new member of B with the invited
     address and role; the signed-in owner of A is neither moved nor given B's access."""
     theirs = factories.tenant(app, db_session, company="Theirs Ltd")
-    invite = team_rules.invite(db_session, app.extensions["catalog"], theirs,
+    invite = team_rules.invite(db_session, services(app).catalog, theirs,
                                owner_of(db_session, theirs), "joiner@example.com", "editor",
                                app.config["SECRET_KEY"])
     db_session.commit()

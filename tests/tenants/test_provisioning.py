@@ -12,8 +12,9 @@ from db.models import LoginToken, MailLog, Page, ProvisioningRun, Signup, Tenant
 from tenants import provisioning
 from tenants.providers import ProviderError
 from tenants.site_content import load_site_template
-from worker.jobs.provisioning import services
+from worker.jobs.provisioning import provisioning_services
 from worker.queues import PROVISIONING
+from worker.services import services
 
 import factories
 from support import csrf_token, invoice, post_event, queued_job_ids, run_jobs, stripe_event
@@ -96,12 +97,12 @@ def test_crash_after_each_step_then_rerun(app, db_session, mails, monkeypatch, c
     monkeypatch.setattr(provisioning, "STEPS", steps)
     with app.app_context():
         with pytest.raises(Crash):
-            provisioning.run_provisioning(db_session, services(), signup.id, final_attempt=False)
+            provisioning.run_provisioning(db_session, provisioning_services(), signup.id, final_attempt=False)
         run = db_session.scalar(select(ProvisioningRun).where(ProvisioningRun.signup_id == signup.id))
         assert run.status == "queued" and f"killed before {name}" in run.error
         monkeypatch.setattr(provisioning, "STEPS", [*steps[:crash_before], (name, real),
                                                     *steps[crash_before + 1:]])
-        provisioning.run_provisioning(db_session, services(), signup.id)
+        provisioning.run_provisioning(db_session, provisioning_services(), signup.id)
 
     tenant = db_session.scalar(select(Tenant).where(Tenant.signup_id == signup.id))
     assert tenant.status == "active"
@@ -169,7 +170,7 @@ def test_each_template_seeds_and_renders(app, client, db_session, mails, plan, t
     signup = factories.signup(db_session, plan=plan, template=template, company="Nordlicht")
     db_session.commit()
     with app.app_context():
-        provisioning.run_provisioning(db_session, services(), signup.id)
+        provisioning.run_provisioning(db_session, provisioning_services(), signup.id)
     host = {"Host": f"{signup.subdomain}.example.test"}
     content = load_site_template(template)
     for page in content.pages:
@@ -190,7 +191,7 @@ def test_signin_link_works_once(app, client, db_session, mails):
     signup = factories.signup(db_session)
     db_session.commit()
     with app.app_context():
-        provisioning.run_provisioning(db_session, services(), signup.id)
+        provisioning.run_provisioning(db_session, provisioning_services(), signup.id)
     token = _welcome_token(mails)
     assert client.get(f"/signin/{token}").status_code == 200  # a mail scanner's GET uses nothing
     first = client.post(f"/signin/{token}", data={"csrf_token": csrf_token(client, f"/signin/{token}")})
@@ -207,7 +208,7 @@ def test_signin_link_expires_after_seven_days(app, client, db_session, mails):
     signup = factories.signup(db_session)
     db_session.commit()
     with app.app_context():
-        provisioning.run_provisioning(db_session, services(), signup.id)
+        provisioning.run_provisioning(db_session, provisioning_services(), signup.id)
     token = _welcome_token(mails)
     stored = db_session.scalar(select(LoginToken).where(LoginToken.purpose == "welcome")
                                .order_by(LoginToken.id.desc()))
@@ -220,7 +221,7 @@ def test_signin_link_expires_after_seven_days(app, client, db_session, mails):
 
 def test_two_workers_on_one_signup_give_one_tenant(app, mails):
     """Real concurrency: two sessions on two connections, committed for real."""
-    engine = app.extensions["database"].engine
+    engine = services(app).database.engine
     with Session(engine) as session:
         signup = factories.signup(session)
         session.commit()
@@ -231,7 +232,7 @@ def test_two_workers_on_one_signup_give_one_tenant(app, mails):
         with app.app_context(), Session(engine, expire_on_commit=False) as session:
             barrier.wait()
             try:
-                provisioning.run_provisioning(session, services(), signup_id)
+                provisioning.run_provisioning(session, provisioning_services(), signup_id)
             except Exception as exc:  # noqa: BLE001 (collected and asserted below)
                 errors.append(exc)
 
@@ -242,7 +243,7 @@ def test_two_workers_on_one_signup_give_one_tenant(app, mails):
         thread.join(60)
     try:
         with app.app_context(), Session(engine) as session:
-            provisioning.run_provisioning(session, services(), signup_id)
+            provisioning.run_provisioning(session, provisioning_services(), signup_id)
         with Session(engine) as session:
             assert errors == []
             assert count(session, Tenant, Tenant.signup_id == signup_id) == 1
@@ -267,7 +268,7 @@ def test_a_tenant_provisioned_after_its_subscription_lapsed_starts_suspended(app
                                 interval="month"))
     db_session.commit()
     with app.app_context():
-        provisioning.run_provisioning(db_session, services(), signup.id)
+        provisioning.run_provisioning(db_session, provisioning_services(), signup.id)
     tenant = db_session.scalar(select(Tenant).where(Tenant.signup_id == signup.id))
     assert tenant.status == "active" and tenant.billing_state == "suspended"
     assert client.get("/", headers={"Host": f"{signup.subdomain}.example.test"}).status_code == 503

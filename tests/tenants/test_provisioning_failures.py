@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select, update
 from db.models import ProvisioningRun, Signup, Subdomain, Tenant, User
 from tenants import provisioning
 from tenants.providers import ProviderError
+from worker.services import services
 
 import factories
 from support import invoice, post_event, run_jobs, stripe_event
@@ -62,7 +63,7 @@ def assert_finished_once(db_session, mails, signup, address: str):
 def older_success(app, db_session, mails):
     """A run that succeeded before the failing one: the staff list must still start with the
     failure."""
-    factories.tenant(app, db_session)
+    factories.tenant(app, db_session, provision=True)
     mails.state.reset()
 
 
@@ -101,7 +102,7 @@ def test_a_permanent_failure_at_any_step_surfaces_and_one_retry_finishes_it(
 def test_owner_email_of_another_sites_team_member_is_repaired_with_email(
         app, client, db_session, mails, older_success):
     signup = factories.signup(db_session)
-    other = factories.tenant(app, db_session)
+    other = factories.tenant(app, db_session, provision=True)
     mails.state.reset()
     member = factories.user(db_session, other)
     member.email = signup.email.upper()  # the same address, however it is written
@@ -198,14 +199,14 @@ def test_a_provider_refusing_fails_at_once_and_a_plain_retry_finishes(app, clien
                                                                       older_success):
     from worker.jobs import provisioning as jobs
 
-    provider, real_services = Refusing(), jobs.services
+    provider, real_services = Refusing(), jobs.provisioning_services
 
-    def services():
+    def refusing_services():
         made = real_services()
         made.providers = [provider]
         return made
 
-    monkeypatch.setattr(jobs, "services", services)
+    monkeypatch.setattr(jobs, "provisioning_services", refusing_services)
     signup = factories.signup(db_session)
     db_session.commit()
     pay(client, signup)
@@ -237,7 +238,7 @@ def test_a_refused_welcome_mail_is_repaired_with_email(app, client, db_session, 
 def test_a_plan_gone_from_the_catalog_fails_at_once_and_retry_finishes(app, client, db_session,
                                                                        mails, monkeypatch,
                                                                        older_success):
-    catalog = app.extensions["catalog"]
+    catalog = services(app).catalog
     signup = factories.signup(db_session)
     signup.plan_id = "legacy"
     db_session.commit()
@@ -255,7 +256,7 @@ def test_retry_refuses_what_it_cannot_do_and_changes_nothing(app, client, db_ses
     assert cli(app, "provisioning", "retry", "no-such-signup").exit_code != 0
     signup = factories.signup(db_session)
     db_session.commit()
-    done = factories.tenant(app, db_session)
+    done = factories.tenant(app, db_session, provision=True)
     finished = db_session.scalar(select(Signup).where(Signup.id == done.signup_id))
     refused = cli(app, "provisioning", "retry", finished.id)
     assert refused.exit_code != 0 and "already succeeded" in refused.output
@@ -288,7 +289,7 @@ def test_a_passing_failure_is_retried_with_backoff_then_failed_after_the_bound(
     from freezegun import freeze_time
 
     from db.base import utcnow
-    from worker.jobs.provisioning import services, sweep_stuck_runs
+    from worker.jobs.provisioning import provisioning_services, sweep_stuck_runs
     from worker.queues import PROVISIONING
 
     signup = factories.signup(db_session)
@@ -311,7 +312,7 @@ def test_a_passing_failure_is_retried_with_backoff_then_failed_after_the_bound(
     for attempt in range(1, provisioning.MAX_ATTEMPTS + 1):
         with app.app_context(), pytest.raises(ProviderError):
             # as a job with retries left runs it
-            provisioning.run_provisioning(db_session, services(), signup.id, final_attempt=False)
+            provisioning.run_provisioning(db_session, provisioning_services(), signup.id, final_attempt=False)
         run = run_of(db_session, signup)
         assert run.attempts == attempt
         if attempt == provisioning.MAX_ATTEMPTS:
@@ -321,7 +322,7 @@ def test_a_passing_failure_is_retried_with_backoff_then_failed_after_the_bound(
         waits.append(wait)
         assert sweep_at(run.heartbeat_at + wait - timedelta(seconds=5)) == 0
         assert sweep_at(run.heartbeat_at + wait + timedelta(seconds=1)) == 1
-        assert app.extensions["queues"][PROVISIONING].get_job_ids() == [f"provision-{signup.id}"]
+        assert services(app).queues[PROVISIONING].get_job_ids() == [f"provision-{signup.id}"]
     assert [w.total_seconds() for w in waits[:4]] == [30, 60, 120, 240]
     run = run_of(db_session, signup)
     assert run.status == "failed" and "dns: HTTP 503" in run.error

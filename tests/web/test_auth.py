@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tenants.provisioning import run_provisioning
-from worker.jobs.provisioning import services
+from worker.jobs.provisioning import provisioning_services
 
 import factories
 from support import csrf_token, run_jobs, share_transaction
@@ -16,7 +16,7 @@ def owner(app, db_session, mails):
     signup = factories.signup(db_session)
     db_session.commit()
     with app.app_context():
-        run_provisioning(db_session, services(), signup.id)
+        run_provisioning(db_session, provisioning_services(), signup.id)
     mails.state.reset()
     return signup
 

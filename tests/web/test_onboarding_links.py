@@ -18,7 +18,7 @@ from tenants import accounts, signin
 from tenants.onboarding_link import ready_at
 from tenants.passwords import hash_password
 from tenants.provisioning import run_provisioning
-from worker.jobs.provisioning import services
+from worker.jobs.provisioning import provisioning_services
 
 from support import csrf_token, http, share_transaction
 
@@ -40,7 +40,7 @@ def ready(app, client, db_session, stripe_fake, mails):
     sign_up(client)
     signup = db_session.scalar(select(Signup).where(Signup.subdomain == "bakery-blum"))
     with app.app_context():
-        run_provisioning(db_session, services(), signup.id)
+        run_provisioning(db_session, provisioning_services(), signup.id)
     db_session.expire_all()
     assert signup.status == "ready"
     signup.page = f"/onboarding/{signup.id}"

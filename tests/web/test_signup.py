@@ -9,8 +9,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Signup, Subdomain
+from db.refusals import Refused
 from plans.catalog import default_catalog
-from tenants.signups import SignupRejected, SignupRequest, create_or_resume
+from tenants.signups import SignupRequest, create_or_resume
+from worker.services import services
 
 import factories
 from support import csrf_token, http, share_transaction
@@ -76,12 +78,12 @@ def test_subdomain_of_a_pending_signup_is_taken(client, db_session):
 
 def test_email_of_an_existing_owner_is_refused(app, client, db_session, mails):
     from tenants.provisioning import run_provisioning
-    from worker.jobs.provisioning import services
+    from worker.jobs.provisioning import provisioning_services
 
     existing = factories.signup(db_session)
     db_session.commit()
     with app.app_context():
-        run_provisioning(db_session, services(), existing.id)
+        run_provisioning(db_session, provisioning_services(), existing.id)
     response = submit(client, email=existing.email)
     assert "already has a Contyzr account" in response.get_data(as_text=True)
 
@@ -180,7 +182,7 @@ def test_stripe_unreachable_is_a_clear_message_not_a_500(app, make_app, db_sessi
 
 
 def test_two_racing_signups_for_one_subdomain_one_wins(app):
-    engine = app.extensions["database"].engine
+    engine = services(app).database.engine
     barrier, outcomes = threading.Barrier(2), []
 
     def attempt(n):
@@ -193,7 +195,7 @@ def test_two_racing_signups_for_one_subdomain_one_wins(app):
                 create_or_resume(session, default_catalog(), request)
                 session.commit()
                 outcomes.append("won")
-            except SignupRejected as exc:
+            except Refused as exc:
                 outcomes.append(exc.field)
 
     threads = [threading.Thread(target=attempt, args=(n,)) for n in range(2)]

@@ -15,6 +15,7 @@ from billing.checkout import price_id
 from db.models import Signup, Subdomain
 from worker.jobs.signups import expire_unpaid_signups
 from worker.schedule import PERIODIC
+from worker.services import services
 
 from support import csrf_token, http, run_jobs
 
@@ -160,7 +161,7 @@ def test_the_job_is_scheduled():
 
 @pytest.mark.parametrize("minutes", [10, 25 * 60])
 def test_the_local_stripe_keeps_stripes_expiry_bounds(app, stripe_fake, minutes):
-    client = app.extensions["stripe"]
+    client = services(app).stripe
     with pytest.raises(stripe.InvalidRequestError, match="between 30 minutes and 24 hours"):
         client.v1.checkout.sessions.create(params={
             "mode": "subscription", "success_url": "http://localhost/x",

@@ -5,7 +5,7 @@ The API only reads. Each page and product says whether it is beyond the plan's l
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 from redis.exceptions import RedisError
 
 from db.base import utcnow
@@ -17,6 +17,7 @@ from tenants.scope import get_scoped, scoped, use_tenant
 from web.api import bp
 from web.api.ratelimit import hit
 from web.extensions import csrf, db
+from worker.services import services
 
 csrf.exempt(bp)  # API calls carry a bearer key, not a session cookie
 
@@ -37,9 +38,9 @@ def authenticate():
     if not access_for(tenant).site_is_public:
         return _error(403, "This account is suspended or closed; its API keys do not work "
                            "until billing is settled.")
-    limit = plan_of(current_app.extensions["catalog"], tenant).limit("api_rpm")
+    limit = plan_of(services().catalog, tenant).limit("api_rpm")
     try:
-        decision = hit(current_app.extensions["queues"].connection, tenant.id, limit)
+        decision = hit(services().redis, tenant.id, limit)
     except RedisError:
         return _error(503, "The API is briefly unavailable. Please retry in a few seconds.",
                       {"Retry-After": "5"})
@@ -60,7 +61,7 @@ def rate_headers(response):
 
 
 def _over_limit(name: str) -> set[int]:
-    return over_limit_ids(db.session, current_app.extensions["catalog"], g.tenant, name)
+    return over_limit_ids(db.session, services().catalog, g.tenant, name)
 
 
 def _page(page: Page, over_limit: set[int]) -> dict:
@@ -90,7 +91,7 @@ def page(page_id):
 
 
 def _webshop_refusal():
-    if not may_use(current_app.extensions["catalog"], g.tenant, "webshop"):
+    if not may_use(services().catalog, g.tenant, "webshop"):
         return _error(403, "The webshop is not part of your plan.")
     return None
 

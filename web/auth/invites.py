@@ -3,7 +3,7 @@ is signed in. Opening the link (GET) changes nothing, so mail scanners cannot us
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, ValidationError
@@ -13,6 +13,8 @@ from tenants.passwords import password_problem
 from web.auth import bp
 from web.auth.session_user import sign_in
 from web.extensions import db
+from web.refusals import render_refusals
+from worker.services import services
 
 
 class AcceptForm(FlaskForm):
@@ -25,25 +27,15 @@ class AcceptForm(FlaskForm):
             raise ValidationError(problem)
 
 
-def _problem(exc: team_rules.InviteProblem):
-    db.session.rollback()
-    return render_template("auth/invite_problem.html", message=exc.message), exc.status
-
-
 @bp.route("/invites/<token>", methods=["GET", "POST"])
 def accept_invite(token: str):
-    try:
-        invite, tenant = team_rules.open_invite(db.session, token)
-    except team_rules.InviteProblem as exc:
-        return _problem(exc)
+    render_refusals(lambda exc: (render_template("auth/invite_problem.html", message=exc.message),
+                                 exc.status))
+    invite, tenant = team_rules.open_invite(db.session, token)
     form = AcceptForm()
     form.related = (invite.email, tenant.company)
     if form.validate_on_submit():
-        try:
-            user = team_rules.accept(db.session, current_app.extensions["catalog"], token,
-                                     form.password.data)
-        except team_rules.InviteProblem as exc:
-            return _problem(exc)
+        user = team_rules.accept(db.session, services().catalog, token, form.password.data)
         db.session.commit()
         sign_in(user)
         flash(f"Welcome to the team of {tenant.company}! You are signed in.", "info")

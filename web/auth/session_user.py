@@ -10,6 +10,7 @@ from flask import session as flask_session
 from flask_login import UserMixin, login_user
 
 from db.models import User
+from db.models.tenants import Role
 from web.extensions import db, login_manager
 
 
@@ -27,7 +28,7 @@ class SessionUser(UserMixin):
     @property
     def manages_account(self) -> bool:
         """Billing, team and API keys are for owners and admins."""
-        return self.role in ("owner", "admin")
+        return self.role in (Role.OWNER, Role.ADMIN)
 
 
 @login_manager.user_loader

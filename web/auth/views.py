@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
-    current_app,
     flash,
     redirect,
     render_template,
@@ -17,15 +15,17 @@ from flask import (
 )
 from flask_login import current_user, login_required, logout_user
 
-from tenants import accounts, signin
+from tenants import accounts, password_reset, signin
 from web.auth import bp
 from web.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
 from web.auth.session_user import sign_in
 from web.auth.throttle import LoginThrottle
 from web.extensions import db
-from worker.jobs.mail import enqueue_password_reset
+from web.refusals import redirect_refusals
+from worker.jobs.mail import deliver_soon
+from worker.services import services
 
-RESET_TTL = timedelta(hours=1)
+RESET_TTL = password_reset.RESET_TTL
 NEUTRAL_RESET = ("If an account exists for that address, we have sent a link to reset the "
                  "password. It is valid for one hour.")
 
@@ -41,10 +41,7 @@ def safe_next(target: str | None) -> str:
 
 
 def throttle() -> LoginThrottle:
-    if "login_throttle" not in current_app.extensions:
-        current_app.extensions["login_throttle"] = LoginThrottle(
-            current_app.extensions["queues"].connection)
-    return current_app.extensions["login_throttle"]
+    return LoginThrottle(services().redis)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -88,12 +85,8 @@ def signin_link(token: str):
 
 @bp.post("/signin/<token>")
 def use_signin_link(token: str):
-    try:
-        user = signin.redeem(db.session, token, ("welcome",))
-    except signin.LinkProblem as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
-        return redirect(url_for("auth.login"))
+    redirect_refusals(url_for("auth.login"), "warning", 302)
+    user = signin.redeem(db.session, token, ("welcome",))
     db.session.commit()
     sign_in(user)
     flash("Welcome! You are signed in.", "info")
@@ -104,9 +97,11 @@ def use_signin_link(token: str):
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        # Same answer, same work (one enqueue) whether or not the address has an account.
-        enqueue_password_reset(current_app.extensions["queues"], form.email.data.lower(),
-                               uuid.uuid4().hex)
+        # Same answer, same work (one outbox row, one enqueue) whether or not the address has
+        # an account: the delivery looks the user up. Redis down: the mail sweep sends it.
+        key = password_reset.request_reset(db.session, form.email.data, uuid.uuid4().hex)
+        db.session.commit()
+        deliver_soon(services().queues, key)
         flash(NEUTRAL_RESET, "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
@@ -116,12 +111,8 @@ def reset_request():
 def reset_password(token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
-            user = signin.redeem(db.session, token, ("reset",))
-        except signin.LinkProblem as exc:
-            db.session.rollback()
-            flash(str(exc), "warning")
-            return redirect(url_for("auth.reset_request"))
+        redirect_refusals(url_for("auth.reset_request"), "warning", 302)
+        user = signin.redeem(db.session, token, ("reset",))
         accounts.set_password(db.session, user, form.password.data)
         db.session.commit()
         throttle().succeeded(user.email, request.remote_addr or "unknown")  # the lock-out ends

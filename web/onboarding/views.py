@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, url_for
 
 from db.models import Signup
 from tenants import onboarding_link
@@ -18,6 +18,7 @@ from tenants.signups import find
 from web.auth.session_user import sign_in
 from web.extensions import db
 from web.onboarding import bp, browser_key
+from web.refusals import redirect_refusals
 
 
 def _signup(signup_id: str) -> Signup:
@@ -52,15 +53,12 @@ def status(signup_id: str):
 @bp.post("/onboarding/<signup_id>/enter")
 def enter_portal(signup_id: str):
     signup = _signup(signup_id)
+    redirect_refusals(url_for("auth.login"), "info", 302)
     try:
         owner = onboarding_link.redeem(db.session, signup.id, browser_key.current(), _ttl())
     except onboarding_link.NotReady:
         db.session.rollback()
         return redirect(url_for("onboarding.progress_page", signup_id=signup_id))
-    except onboarding_link.HandOffRefused as refused:
-        db.session.rollback()
-        flash(str(refused), "info")
-        return redirect(url_for("auth.login"))
     db.session.commit()
     sign_in(owner)
     return browser_key.forget(redirect(url_for("portal.dashboard")))

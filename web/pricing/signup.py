@@ -8,19 +8,22 @@ import stripe
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from billing.checkout import AlreadyPaid, CheckoutUrls, start_checkout
+from db.models.signups import SignupStatus
 from plans.catalog import INTERVALS
 from tenants.onboarding_link import browser_key_matches
 from tenants.signup_limits import SignupLimits
-from tenants.signups import SignupRejected, SignupRequest, create_or_resume, find
+from tenants.signups import SignupRequest, create_or_resume, find
 from web.extensions import db
 from web.onboarding import browser_key
 from web.pricing import bp
 from web.pricing.forms import SignupForm
+from web.refusals import show_refusals
 from web.urls import external_url
+from worker.services import services
 
 
 def _plan_and_interval():
-    catalog = current_app.extensions["catalog"]
+    catalog = services().catalog
     plan = catalog.plan(request.args.get("plan", ""))
     if plan is None:
         abort(404, description="There is no such plan. Please choose one on the pricing page.")
@@ -37,19 +40,16 @@ def _form(catalog, plan) -> SignupForm:
 
 
 def _limits() -> SignupLimits:
-    app = current_app
-    if "signup_limits" not in app.extensions:
-        app.extensions["signup_limits"] = SignupLimits(
-            app.extensions["queues"].connection, app.config["SIGNUP_LIMIT_PER_ADDRESS"],
-            app.config["SIGNUP_LIMIT_PER_EMAIL"])
-    return app.extensions["signup_limits"]
+    config = current_app.config
+    return SignupLimits(services().redis, config["SIGNUP_LIMIT_PER_ADDRESS"],
+                        config["SIGNUP_LIMIT_PER_EMAIL"])
 
 
 def _prefill_from_cancelled_checkout(form: SignupForm) -> None:
     """Back from a cancelled Checkout (``?resume=<signup id>``): the details come back only in
     the browser that sent them (its cookie), never for someone who merely has the address."""
     signup = find(db.session, request.args.get("resume", ""))
-    if signup is None or signup.status not in ("pending", "expired") \
+    if signup is None or signup.status not in (SignupStatus.PENDING, SignupStatus.EXPIRED) \
             or not browser_key_matches(signup, browser_key.current()):
         return
     form.company.data, form.subdomain.data = signup.company, signup.subdomain
@@ -95,17 +95,15 @@ def signup():
     session = db.session
     secret, secret_hash = browser_key.mint()
     reservation = timedelta(minutes=current_app.config["SIGNUP_RESERVATION_MINUTES"])
+    show_refusals(form, lambda: _page(form, plan, interval, catalog, 422))
     try:
         pending, renew = create_or_resume(session, catalog, signup_request, secret_hash,
                                           reservation)
         signup_id = pending.id
-        checkout_url = start_checkout(session, current_app.extensions["stripe"], catalog,
+        checkout_url = start_checkout(session, services().stripe, catalog,
                                       pending, renew, _checkout_urls(pending, plan, interval))
         session.commit()
         return browser_key.give(redirect(checkout_url, code=303), secret)
-    except SignupRejected as exc:
-        session.rollback()
-        getattr(form, exc.field).errors.append(exc.message)
     except AlreadyPaid:
         session.rollback()
         flash("Your payment for this site has already gone through; it is being set up now.",

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from plans.catalog import INTERVALS
 from web.pricing import bp
+from worker.services import services
 
 
 def selected_interval() -> str:
@@ -20,7 +21,7 @@ def home():
 
 @bp.get("/pricing")
 def pricing():
-    catalog = current_app.extensions["catalog"]
+    catalog = services().catalog
     plan_id = request.args.get("plan")
     if plan_id is not None and catalog.plan(plan_id) is None:
         abort(404, description=f"There is no plan called '{plan_id}'. See all plans on this page.")

@@ -22,6 +22,7 @@ from tenants.site_content import HOME_SLUG, RESERVED_SLUGS, block_problems
 from web.public_site import queries
 from web.public_site.formatting import long_date, paragraphs, product_image
 from web.public_site.theme import Theme, site_theme
+from worker.services import services
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def _navigation(session: Session, tenant_id: int, webshop: bool, page_limit: int
 
 
 def _site(session: Session, tenant: Tenant, now: datetime) -> Site:
-    plan = current_app.extensions["catalog"].plan(tenant.plan_id)
+    plan = services().catalog.plan(tenant.plan_id)
     webshop = plan is not None and plan.has("webshop")
     page_limit, product_limit = _limit(plan, "pages"), _limit(plan, "products")
     return Site(
@@ -80,7 +81,7 @@ def _site(session: Session, tenant: Tenant, now: datetime) -> Site:
         page_limit=page_limit,
         product_limit=product_limit,
         navigation=_navigation(session, tenant.id, webshop, page_limit, product_limit, now),
-        platform_url=current_app.config.get("PUBLIC_URL"),
+        platform_url=services().urls.public_url,
     )
 
 
@@ -131,7 +132,7 @@ def _resolve(
 def _media_file(session: Session, tenant: Tenant, storage_name: str) -> Response:
     """An uploaded file, by its random storage name (product images, pictures in pages), when
     it is within the plan's storage."""
-    plan = current_app.extensions["catalog"].plan(tenant.plan_id)
+    plan = services().catalog.plan(tenant.plan_id)
     row = session.scalar(scoped(MediaFile, tenant.id).where(
         MediaFile.storage_name == storage_name,
         kept("media_mb", tenant.id, _limit(plan, "media_mb"))))

@@ -3,17 +3,17 @@ the POST that created it; it is never put in the session, a flash message or a U
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, make_response, redirect, render_template, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from db.models import ApiKey
-from links.urls import Urls
 from tenants import api_keys as key_rules
 from tenants.scope import get_scoped, scoped
 from web.extensions import db
 from web.tenant_portal import bp
+from worker.services import services
 
 
 def _strip(value):
@@ -31,7 +31,7 @@ def _page(form: ApiKeyForm, new_key: str | None = None, status: int = 200):
                               .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())).all()
     response = make_response(render_template(
         "portal/api_keys/index.html", form=form, keys=keys, new_key=new_key,
-        api_url=f"{Urls.from_config(current_app.config).public_url}/api/v1/pages"), status)
+        api_url=services().urls.api("pages")), status)
     response.headers["Cache-Control"] = "no-store"
     return response
 

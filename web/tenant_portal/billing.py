@@ -11,6 +11,7 @@ from web.extensions import db
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog
 from web.urls import external_url
+from worker.services import services
 
 
 @bp.get("/billing")
@@ -29,7 +30,7 @@ def billing():
 def billing_portal():
     """Open a Stripe billing portal session (change plan, card, cancel) and go there."""
     try:
-        session = current_app.extensions["stripe"].v1.billing_portal.sessions.create(params={
+        session = services().stripe.v1.billing_portal.sessions.create(params={
             "customer": g.tenant.stripe_customer_id,
             "return_url": external_url("portal.billing")})
     except stripe.StripeError:

@@ -12,6 +12,7 @@ from web.extensions import db
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog
 from web.urls import external_url
+from worker.services import services
 
 
 @bp.get("/export")
@@ -27,7 +28,7 @@ def resubscribe():
     if g.access is not Access.CLOSED:
         return redirect(url_for("portal.billing"), code=303)
     try:
-        checkout_url = start_resubscription(current_app.extensions["stripe"], catalog(), g.tenant,
+        checkout_url = start_resubscription(services().stripe, catalog(), g.tenant,
                                             external_url("portal.billing"))
     except stripe.StripeError:
         current_app.logger.exception("resubscribe checkout for tenant %s", g.tenant.id)

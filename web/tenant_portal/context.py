@@ -16,6 +16,7 @@ from tenants.scope import use_tenant
 from web.extensions import db
 from web.tenant_portal import bp
 from web.tenant_portal.roles import REFUSED_MESSAGE, may_open
+from worker.services import services
 
 # Endpoints a suspended or closed tenant may still post to: paying and subscribing again.
 ALWAYS_ALLOWED = {"portal.billing_portal", "portal.resubscribe"}
@@ -23,7 +24,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def catalog():
-    return current_app.extensions["catalog"]
+    return services().catalog
 
 
 @bp.before_request

@@ -9,6 +9,7 @@ from wtforms.validators import ValidationError
 
 from tenants import domains as domain_rules
 from web.extensions import db
+from web.refusals import show_refusals
 from web.tenant_portal import bp
 from web.tenant_portal.context import requires_feature
 
@@ -46,12 +47,8 @@ def set_domain():
     form = DomainForm()
     if not form.validate_on_submit():
         return _page(form, 422)
-    try:
-        domain_rules.set_domain(db.session, g.tenant, form.domain.data)
-    except domain_rules.DomainRejected as exc:
-        db.session.rollback()
-        form.domain.errors.append(str(exc))
-        return _page(form, 422)
+    show_refusals(form, lambda: _page(form, 422))
+    domain_rules.set_domain(db.session, g.tenant, form.domain.data)
     db.session.commit()
     flash(f"{form.domain.data} is saved. Create the two DNS records below.", "info")
     return redirect(url_for("portal.domain"), code=303)

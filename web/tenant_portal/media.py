@@ -9,12 +9,11 @@ from flask_wtf.file import FileField, FileRequired
 from db.models import MediaFile
 from plans.entitlements import MB, over_limit_ids, plan_of
 from tenants import media
-from tenants.pages import FieldProblem
 from tenants.scope import get_scoped, scoped
 from web.extensions import db
+from web.refusals import show_refusals
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog
-from web.tenant_portal.pages import show_problem
 
 
 class UploadForm(FlaskForm):
@@ -60,16 +59,12 @@ def upload_media():
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            row = media.store(db.session, catalog(), g.tenant, _root(), upload.filename or "",
-                              upload.stream)
-        except FieldProblem as problem:
-            db.session.rollback()
-            show_problem(form, problem)
-        else:
-            db.session.commit()
-            flash(f"\u201c{row.filename}\u201d is uploaded ({size_label(row.size_bytes)}).", "info")
-            return redirect(url_for("portal.media"), code=303)
+        show_refusals(form, lambda: _library(form))
+        row = media.store(db.session, catalog(), g.tenant, _root(), upload.filename or "",
+                          upload.stream)
+        db.session.commit()
+        flash(f"\u201c{row.filename}\u201d is uploaded ({size_label(row.size_bytes)}).", "info")
+        return redirect(url_for("portal.media"), code=303)
     return _library(form)
 
 

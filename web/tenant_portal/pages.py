@@ -27,6 +27,7 @@ from tenants.site_content import BLOCK_FIELDS, ITEM_FIELDS, LINK_PREFIXES, MAX_P
 from web.extensions import db
 from web.public_site import render_site
 from web.public_site.render import page_url
+from web.refusals import show_refusals
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog
 
@@ -48,14 +49,6 @@ def strip_lower(value):
 
 def block_label(block_type: str) -> str:
     return BLOCK_LABELS.get(block_type, block_type.capitalize())
-
-
-def show_problem(form: FlaskForm, problem: pages.FieldProblem) -> None:
-    """Put a rule's refusal beside its field, or above the form."""
-    if problem.field:
-        form[problem.field].errors.append(str(problem))
-    else:
-        form.form_errors.append(str(problem))
 
 
 class NewPageForm(FlaskForm):
@@ -186,14 +179,10 @@ def page_list():
 def new_page():
     form = NewPageForm()
     if form.validate_on_submit():
-        try:
-            page = pages.create_page(db.session, catalog(), g.tenant, form.title.data, form.slug.data)
-        except pages.FieldProblem as problem:
-            db.session.rollback()
-            show_problem(form, problem)
-        else:
-            return _done(f"Page “{page.title}” is created as a draft. Add blocks, then "
-                         "publish it.", page)
+        show_refusals(form, lambda: render_template("portal/pages/new.html", form=form))
+        page = pages.create_page(db.session, catalog(), g.tenant, form.title.data, form.slug.data)
+        return _done(f"Page “{page.title}” is created as a draft. Add blocks, then "
+                     "publish it.", page)
     return render_template("portal/pages/new.html", form=form), 422 if form.errors else 200
 
 
@@ -202,14 +191,10 @@ def edit_page(page_id: int):
     page = _page_or_404(page_id)
     form = PageSettingsForm(obj=page)
     if form.validate_on_submit():
-        try:
-            pages.update_page(db.session, catalog(), g.tenant, page, form.title.data,
-                              form.slug.data, form.in_navigation.data)
-        except pages.FieldProblem as problem:
-            db.session.rollback()
-            show_problem(form, problem)
-        else:
-            return _done("Page settings saved.", page)
+        show_refusals(form, lambda: _editor(page, form, AddBlockForm(formdata=None)))
+        pages.update_page(db.session, catalog(), g.tenant, page, form.title.data,
+                          form.slug.data, form.in_navigation.data)
+        return _done("Page settings saved.", page)
     return _editor(page, form, AddBlockForm(formdata=None))
 
 
@@ -267,18 +252,18 @@ def edit_block(page_id: int, index: int):
     page = _page_or_404(page_id)
     block = _block_or_404(page, index)
     form = block_form(block["type"])(data=_form_data(block))
+
+    def block_page():
+        return render_template("portal/pages/block.html", page=page, index=index, form=form,
+                               label=block_label(block["type"]), over_limit=_over_limit(page)), \
+            422 if form.errors else 200
+
     if form.validate_on_submit():
-        try:
-            pages.update_block(db.session, catalog(), g.tenant, page, index,
-                               _block_data(form, block["type"]))
-        except pages.FieldProblem as problem:
-            db.session.rollback()
-            show_problem(form, problem)
-        else:
-            return _done(f"{block_label(block['type'])} block saved.", page)
-    return render_template("portal/pages/block.html", page=page, index=index, form=form,
-                           label=block_label(block["type"]), over_limit=_over_limit(page)), \
-        422 if form.errors else 200
+        show_refusals(form, block_page)
+        pages.update_block(db.session, catalog(), g.tenant, page, index,
+                           _block_data(form, block["type"]))
+        return _done(f"{block_label(block['type'])} block saved.", page)
+    return block_page()
 
 
 @bp.post("/pages/<int:page_id>/blocks/<int:index>/move-<any(up, down):direction>")

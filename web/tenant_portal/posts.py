@@ -12,12 +12,12 @@ from wtforms.validators import DataRequired, Length, Optional
 from db.base import utcnow
 from db.models import Post
 from tenants import posts
-from tenants.pages import FieldProblem
 from tenants.scope import get_scoped, scoped
 from web.extensions import db
+from web.refusals import show_refusals
 from web.tenant_portal import bp
 from web.tenant_portal.context import requires_feature
-from web.tenant_portal.pages import show_problem, strip, strip_lower
+from web.tenant_portal.pages import strip, strip_lower
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -76,14 +76,10 @@ def post_list():
 def new_post():
     form = PostForm()
     if form.validate_on_submit():
-        try:
-            post = posts.create_post(db.session, g.tenant.id, form.title.data, form.slug.data,
-                                     form.body.data or "", form.published_at.data)
-        except FieldProblem as problem:
-            db.session.rollback()
-            show_problem(form, problem)
-        else:
-            return _saved(f"Post \u201c{post.title}\u201d is saved.")
+        show_refusals(form, lambda: _form_page(form, None))
+        post = posts.create_post(db.session, g.tenant.id, form.title.data, form.slug.data,
+                                 form.body.data or "", form.published_at.data)
+        return _saved(f"Post \u201c{post.title}\u201d is saved.")
     return _form_page(form, None)
 
 
@@ -93,14 +89,10 @@ def edit_post(post_id: int):
     post = _post_or_404(post_id)
     form = PostForm(obj=post)
     if form.validate_on_submit():
-        try:
-            posts.update_post(db.session, post, form.title.data, form.slug.data,
-                              form.body.data or "", form.published_at.data)
-        except FieldProblem as problem:
-            db.session.rollback()
-            show_problem(form, problem)
-        else:
-            return _saved(f"Post \u201c{post.title}\u201d is saved.")
+        show_refusals(form, lambda: _form_page(form, post))
+        posts.update_post(db.session, post, form.title.data, form.slug.data,
+                          form.body.data or "", form.published_at.data)
+        return _saved(f"Post \u201c{post.title}\u201d is saved.")
     return _form_page(form, post)
 
 

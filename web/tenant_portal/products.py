@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from db.models import Product
-from links.urls import Urls
 from plans.entitlements import is_kept, over_limit_ids, usage
 from tenants import products as product_rules
 from tenants.scope import get_scoped
 from web.extensions import db
+from web.refusals import show_refusals
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog, requires_feature
+from worker.services import services
 
 
 class ParsedField(StringField):
@@ -91,23 +92,23 @@ def _product(product_id: int) -> Product:
 def _edit(product: Product | None):
     """The product's form; once valid, the product is saved and the list shown."""
     form = _form(product)
+
+    def form_page():
+        over_limit = product is not None and not is_kept(db.session, catalog(), g.tenant,
+                                                         "products", product.id)
+        return render_template("portal/products/form.html", form=form, product=product,
+                               over_limit=over_limit), 422 if form.errors else 200
+
     if form.validate_on_submit():
-        try:
-            if product is None:
-                product = product_rules.create(db.session, catalog(), g.tenant, form.values())
-            else:
-                product_rules.update(db.session, catalog(), g.tenant, product, form.values())
-        except product_rules.ProductRejected as exc:
-            db.session.rollback()
-            form[exc.field].errors.append(exc.message)
+        show_refusals(form, form_page)
+        if product is None:
+            product = product_rules.create(db.session, catalog(), g.tenant, form.values())
         else:
-            db.session.commit()
-            flash(f"{product.name} is saved.", "info")
-            return redirect(url_for("portal.products"), code=303)
-    over_limit = product is not None and not is_kept(db.session, catalog(), g.tenant, "products",
-                                                     product.id)
-    return render_template("portal/products/form.html", form=form, product=product,
-                           over_limit=over_limit), 422 if form.errors else 200
+            product_rules.update(db.session, catalog(), g.tenant, product, form.values())
+        db.session.commit()
+        flash(f"{product.name} is saved.", "info")
+        return redirect(url_for("portal.products"), code=303)
+    return form_page()
 
 
 @bp.get("/products")
@@ -117,7 +118,7 @@ def products():
         "portal/products/list.html", products=product_rules.listing(db.session, g.tenant.id),
         usage=usage(db.session, catalog(), g.tenant, "products"),
         over_limit=over_limit_ids(db.session, catalog(), g.tenant, "products"),
-        shop_url=Urls.from_config(current_app.config).site(g.tenant.subdomain) + "shop")
+        shop_url=services().urls.site(g.tenant.subdomain) + "shop")
 
 
 @bp.route("/products/new", methods=["GET", "POST"])

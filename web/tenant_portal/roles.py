@@ -12,10 +12,10 @@ to everyone, so a new route is closed until it is added (and tests/portal/test_r
 
 from __future__ import annotations
 
-from db.models.tenants import ROLES
+from db.models.tenants import ROLES, Role
 
 EVERYONE = frozenset(ROLES)
-MANAGERS = frozenset({"owner", "admin"})
+MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
 
 _EVERYONE = {
     "portal.dashboard",

@@ -1,5 +1,6 @@
 """The team in the portal: everyone sees who is on it; owners and admins invite, change roles,
-revoke invitations and remove members. The invitation mail is sent by a job after commit."""
+revoke invitations and remove members. The invitation mail is queued in the outbox with the
+invitation and delivered by a job after commit."""
 
 from __future__ import annotations
 
@@ -7,20 +8,22 @@ from flask import abort, current_app, flash, g, redirect, render_template, url_f
 from flask import session as flask_session
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
-from redis.exceptions import RedisError
 from wtforms import BooleanField, EmailField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
 from db.base import utcnow
 from db.models import Invite, User
-from db.models.tenants import ROLES
+from db.models.tenants import ROLES, Role
+from db.refusals import Refused
 from plans.entitlements import over_limit_ids, usage
 from tenants import team as team_rules
 from tenants.scope import get_scoped
 from web.extensions import db
+from web.refusals import redirect_refusals, show_refusals
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog
-from worker.jobs.mail import enqueue_invite_mail
+from worker.jobs.mail import deliver_soon
+from worker.services import services
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ROLES]
 
@@ -34,7 +37,7 @@ class InviteForm(FlaskForm):
         DataRequired("Enter the address to invite."),
         Email("This does not look like an email address.", check_deliverability=False),
         Length(max=254)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="editor")
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.EDITOR)
 
 
 class RoleForm(FlaskForm):
@@ -69,12 +72,6 @@ def _page(form: InviteForm, status: int = 200):
         link_days=team_rules.INVITE_TTL.days), status
 
 
-def _refused(message: str):
-    db.session.rollback()
-    flash(message, "error")
-    return redirect(url_for("portal.team"), code=303)
-
-
 @bp.get("/team")
 def team():
     return _page(InviteForm(formdata=None))
@@ -85,21 +82,11 @@ def invite_member():
     form = InviteForm()
     if not form.validate_on_submit():
         return _page(form, 422)
-    try:
-        row = team_rules.invite(db.session, catalog(), g.tenant, _actor(), form.email.data,
-                                form.role.data, current_app.config["SECRET_KEY"])
-    except team_rules.TeamRefused as exc:
-        db.session.rollback()
-        form[exc.field].errors.append(exc.message)
-        return _page(form, 422)
-    db.session.commit()
-    try:
-        enqueue_invite_mail(current_app.extensions["queues"], row.tenant_id, row.id)
-    except RedisError:
-        current_app.logger.exception("enqueueing the mail of invite %s", row.id)
-        flash(f"The invitation for {row.email} is saved, but its mail could not be sent right now. "
-              "Revoke it and invite again in a few minutes.", "warning")
-        return redirect(url_for("portal.team"), code=303)
+    show_refusals(form, lambda: _page(form, 422))
+    row = team_rules.invite(db.session, catalog(), g.tenant, _actor(), form.email.data,
+                            form.role.data, current_app.config["SECRET_KEY"])
+    db.session.commit()  # the invitation with its queued mail (Redis down: the sweep sends it)
+    deliver_soon(services().queues, team_rules.invite_mail_key(row.id))
     flash(f"Invitation sent to {row.email}. The link in it is valid for "
           f"{team_rules.INVITE_TTL.days} days.", "info")
     return redirect(url_for("portal.team"), code=303)
@@ -120,12 +107,10 @@ def revoke_invite(invite_id: int):
 def change_role(member_id: int):
     member = _found(User, member_id)
     form = RoleForm()
+    redirect_refusals(url_for("portal.team"))
     if not form.validate_on_submit():
-        return _refused("Choose owner, admin or editor.")
-    try:
-        team_rules.change_role(db.session, catalog(), _actor(), member, form.role.data)
-    except team_rules.TeamRefused as exc:
-        return _refused(exc.message)
+        raise Refused("Choose owner, admin or editor.", "role")
+    team_rules.change_role(db.session, catalog(), _actor(), member, form.role.data)
     db.session.commit()
     flash(f"{member.email} is now {member.role}.", "info")
     return redirect(url_for("portal.team"), code=303)
@@ -135,10 +120,8 @@ def change_role(member_id: int):
 def remove_member(member_id: int):
     member = _found(User, member_id)
     leaving = member.id == current_user.user_id
-    try:
-        team_rules.remove(db.session, _actor(), member, confirmed=RemoveForm().confirm.data)
-    except team_rules.TeamRefused as exc:
-        return _refused(exc.message)
+    redirect_refusals(url_for("portal.team"))
+    team_rules.remove(db.session, _actor(), member, confirmed=RemoveForm().confirm.data)
     db.session.commit()
     if leaving:
         logout_user()

@@ -7,13 +7,15 @@ events whose time has come, and none after they are marked failed.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app
 
 from billing import events, processing
 from billing.handlers import Deps
-from links.urls import Urls
 from worker.context import job_session, queues
 from worker.queues import BILLING, Queues
+from worker.services import services
 
 
 def enqueue_event(queue_set: Queues, event_id: str) -> None:
@@ -22,9 +24,8 @@ def enqueue_event(queue_set: Queues, event_id: str) -> None:
 
 
 def billing_deps() -> Deps:
-    app = current_app
-    return Deps(client=app.extensions["stripe"], catalog=app.extensions["catalog"],
-                urls=Urls.from_config(app.config))
+    found = services()
+    return Deps(client=found.stripe, catalog=found.catalog, urls=found.urls)
 
 
 def process_event(event_id: str) -> str:
@@ -62,7 +63,8 @@ def sweep_events() -> int:
     """Enqueue stored events that are due: never reached a worker (Redis was down, a worker
     died), or failed before and their backoff has passed."""
     with job_session() as session:
-        pending = events.due(session)
+        settle = current_app.config.get("EVENT_SETTLE_SECONDS")
+        pending = events.due(session, settle=events.SETTLE if settle is None else timedelta(seconds=settle))
         enqueued = 0
         for event_id in pending:
             try:

@@ -14,12 +14,13 @@ from sqlalchemy import select
 from db.base import utcnow
 from db.locks import lock_customer
 from db.models import Tenant
-from links.urls import Urls
+from db.models.tenants import BillingState
 from tenants import lifecycle
 from tenants.lifecycle import REMINDER_BEFORE_DELETION, Effects
 from tenants.retention import delete_data
 from worker.context import job_session, queues
 from worker.jobs.mail import enqueue_delivery
+from worker.services import services
 
 
 def _locked(session, tenant_id: int) -> Tenant:
@@ -36,13 +37,13 @@ def _deliver(effects: Effects) -> None:
 
 def expire_grace() -> int:
     """Suspend past-due tenants whose grace period has ended."""
-    urls, suspended = Urls.from_config(current_app.config), 0
+    urls, suspended = services().urls, 0
     with job_session() as session:
         due = session.scalars(select(Tenant.id).where(
-            Tenant.billing_state == "past_due", Tenant.grace_until < utcnow())).all()
+            Tenant.billing_state == BillingState.PAST_DUE, Tenant.grace_until < utcnow())).all()
         for tenant_id in due:
             tenant, effects = _locked(session, tenant_id), Effects()
-            if tenant.billing_state == "past_due" and tenant.grace_until < utcnow():
+            if tenant.billing_state == BillingState.PAST_DUE and tenant.grace_until < utcnow():
                 suspended += lifecycle.suspend(session, urls, tenant, "grace period ended", effects)
             session.commit()
             _deliver(effects)
@@ -52,15 +53,15 @@ def expire_grace() -> int:
 def enforce_retention() -> int:
     """Remind closed tenants 7 days before deletion; delete their data when retention ends."""
     config = current_app.config
-    urls, retention = Urls.from_config(config), timedelta(days=config["RETENTION_DAYS"])
+    urls, retention = services().urls, timedelta(days=config["RETENTION_DAYS"])
     deleted = 0
     with job_session() as session:
         closed = session.scalars(select(Tenant.id).where(
-            Tenant.billing_state == "closed",
+            Tenant.billing_state == BillingState.CLOSED,
             Tenant.closed_at < utcnow() - retention + REMINDER_BEFORE_DELETION)).all()
         for tenant_id in closed:
             tenant, effects = _locked(session, tenant_id), Effects()
-            if tenant.billing_state != "closed":
+            if tenant.billing_state != BillingState.CLOSED:
                 session.commit()
                 continue
             delete_on = tenant.closed_at + retention

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 
 from db.base import utcnow
 from db.models import ProvisioningRun
-from links.urls import Urls
+from db.models.provisioning import RunStatus
 from tenants.lifecycle import Effects
 from tenants.provisioning import (
     FIRST_BACKOFF_SECONDS,
@@ -22,6 +22,7 @@ from tenants.provisioning import (
 )
 from worker.context import job_session, queues
 from worker.queues import PROVISIONING, Queues, retry_policy
+from worker.services import services
 
 STUCK_AFTER = timedelta(seconds=20)
 
@@ -33,12 +34,10 @@ def enqueue_provisioning(queue_set: Queues, signup_id: str) -> None:
     )
 
 
-def services() -> Services:
-    app = current_app
-    mail = app.extensions["mail"]
-    return Services(catalog=app.extensions["catalog"], urls=Urls.from_config(app.config),
-                    secret_key=app.config["SECRET_KEY"], mail_sender=mail.sender,
-                    mail_limiter=mail.limiter)
+def provisioning_services() -> Services:
+    found = services()
+    return Services(catalog=found.catalog, urls=found.urls, secret_key=found.secret_key,
+                    mail=found.mail)
 
 
 def provision(signup_id: str) -> str:
@@ -49,7 +48,7 @@ def provision(signup_id: str) -> str:
     job, effects = get_current_job(), Effects()
     try:
         with job_session() as session:
-            return run_provisioning(session, services(), signup_id,
+            return run_provisioning(session, provisioning_services(), signup_id,
                                     final_attempt=job is None or not job.retries_left,
                                     effects=effects).status
     except ProvisioningError as exc:
@@ -72,18 +71,19 @@ def sweep_stuck_runs() -> int:
     and runs whose last attempt failed once their backoff has passed (30 s, doubling, at most
     an hour: ``tenants.provisioning.MAX_ATTEMPTS`` in all, then the run is failed)."""
     now = utcnow()
-    cutoff = now - STUCK_AFTER
+    stuck_after = current_app.config.get("PROVISIONING_STUCK_SECONDS")
+    cutoff = now - (STUCK_AFTER if stuck_after is None else timedelta(seconds=stuck_after))
     backoff = func.make_interval(0, 0, 0, 0, 0, 0, func.least(
         FIRST_BACKOFF_SECONDS * func.power(2, func.greatest(ProvisioningRun.attempts - 1, 0)),
         MAX_BACKOFF_SECONDS))
     with job_session() as session:
         stuck = list(session.scalars(
             select(ProvisioningRun.signup_id).where(
-                ProvisioningRun.status.in_(("queued", "running")),
+                ProvisioningRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING)),
                 or_(ProvisioningRun.heartbeat_at.is_(None) & (ProvisioningRun.created_at < cutoff),
                     (ProvisioningRun.heartbeat_at < cutoff)
-                    & (ProvisioningRun.error.is_(None) | (ProvisioningRun.status == "running")),
-                    (ProvisioningRun.status == "queued") & ProvisioningRun.error.is_not(None)
+                    & (ProvisioningRun.error.is_(None) | (ProvisioningRun.status == RunStatus.RUNNING)),
+                    (ProvisioningRun.status == RunStatus.QUEUED) & ProvisioningRun.error.is_not(None)
                     & (ProvisioningRun.heartbeat_at + backoff < now)),
             )
         ))

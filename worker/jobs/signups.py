@@ -5,18 +5,18 @@ from __future__ import annotations
 import logging
 
 import stripe
-from flask import current_app
 
 from billing import reservations
 from tenants.signups import due_to_expire
 from worker.context import job_session
+from worker.services import services
 
 log = logging.getLogger(__name__)
 
 
 def expire_unpaid_signups() -> int:
     """Expire every unpaid signup whose reservation ended; return how many."""
-    client, expired = current_app.extensions["stripe"], 0
+    client, expired = services().stripe, 0
     with job_session() as session:
         for signup_id in due_to_expire(session):
             try:
