@@ -72,6 +72,8 @@ class Launcher:
         subprocess.run([sys.executable, "-m", "web", *args], env=self.env, check=True)  # noqa: S603
 
     def run(self) -> int:
+        # SIGTERM (a service manager, `timeout`, `kill`) stops everything as Ctrl-C does.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             self.start_services()
             self.contyzr("db", "upgrade")
@@ -118,3 +120,7 @@ class Launcher:
 
 def main() -> None:
     sys.exit(Launcher(Path.cwd()).run())
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
