@@ -27,7 +27,8 @@ def answer(call, *args, **kwargs) -> int | str:
     """The status of ``call(*args, **kwargs)``; an exception escaping the app (from a teardown,
     say) counts as the 500 a server would send."""
     try:
-        return call(*args, **kwargs).status_code
+        with call(*args, **kwargs) as response:  # closed: a file it streams is released
+            return response.status_code
     except Exception as exc:  # noqa: BLE001 - any escape is the finding
         return f"500 (raised {type(exc).__name__}: {str(exc).splitlines()[0][:90]})"
 

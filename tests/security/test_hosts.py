@@ -93,8 +93,8 @@ def test_no_generated_host_gets_a_500_or_loses_the_headers(client, labels, port,
     host = ".".join(labels) + port
     status = answer(client.get, path, headers={"Host": host})
     assert isinstance(status, int) and status < 500, (host, status)
-    response = client.get(path, headers={"Host": host})
-    assert all(name in response.headers for name in SECURITY_HEADERS), host
+    with client.get(path, headers={"Host": host}) as response:  # closed: static files stream
+        assert all(name in response.headers for name in SECURITY_HEADERS), host
     name = host.rsplit(":", 1)[0] if port else host
     ours = name == "localhost" or re.fullmatch(r"(?!-)[a-z0-9-]{1,63}(?<!-)\.example\.test", name)
     if not ours:
