@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.models import MailLog, ProvisioningRun, StripeEvent, Tenant
 from db.models.mail import MailStatus
-from db.models.tenants import BillingState, TenantStatus
+from db.models.tenants import BillingState, ProvisioningState
 from tenants.site_content import load_site_template
 
 
@@ -42,9 +42,10 @@ def snapshot(engine: Engine) -> Snapshot:
     with Session(engine) as session:
         states = Counter(dict(session.execute(
             select(Tenant.billing_state, func.count()).group_by(Tenant.billing_state)).all()))
-        live = session.scalar(select(func.count()).where(Tenant.status == TenantStatus.ACTIVE))
-        active = session.scalar(select(func.count()).where(Tenant.status == TenantStatus.ACTIVE,
-                                                           Tenant.billing_state == BillingState.ACTIVE))
+        provisioned = Tenant.provisioning_state == ProvisioningState.ACTIVE
+        live = session.scalar(select(func.count()).where(provisioned))
+        active = session.scalar(select(func.count()).where(
+            provisioned, Tenant.billing_state == BillingState.ACTIVE))
         runs = Counter(dict(session.execute(
             select(ProvisioningRun.status, func.count()).group_by(ProvisioningRun.status)).all()))
         welcome = session.execute(
@@ -133,7 +134,7 @@ def seeding_mismatches(session: Session) -> tuple[int, int, list[str]]:
         "SELECT t.id, t.template, "
         "(SELECT count(*) FROM pages p WHERE p.tenant_id = t.id), "
         "(SELECT count(*) FROM products p WHERE p.tenant_id = t.id) "
-        "FROM tenants t WHERE t.status = 'active'")).all()
+        "FROM tenants t WHERE t.provisioning_state = 'active'")).all()
     pages = products = 0
     examples = []
     for tenant_id, template, page_count, product_count in rows:

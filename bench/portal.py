@@ -28,7 +28,7 @@ from bench.harness import Stack, median_of, percentile, record
 from bench.webhook_intake import Connection
 from db.base import utcnow
 from db.models import MediaFile, Page, Product, Subscription, Tenant, User
-from db.models.tenants import BillingState, Role, TenantStatus
+from db.models.tenants import BillingState, ProvisioningState, Role
 from tenants.passwords import hash_password
 from tenants.site_content import load_site_template
 from worker.services import services
@@ -44,7 +44,8 @@ def tenant_rows(start: int, count: int) -> list[dict]:
         shop = n % 3 == 0
         rows.append(dict(
             company=f"Bench {n} GmbH", subdomain=f"bench-{n}", plan_id="professional" if shop else "starter",
-            interval="month", template="ecommerce" if shop else "corporate", status=TenantStatus.ACTIVE,
+            interval="month", template="ecommerce" if shop else "corporate",
+            provisioning_state=ProvisioningState.ACTIVE,
             billing_state=BillingState.ACTIVE, stripe_customer_id=f"cus_bench{n}",
             stripe_subscription_id=f"sub_bench{n}", site_settings={"site_name": f"Bench {n} GmbH"}))
     return rows

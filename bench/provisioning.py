@@ -21,7 +21,7 @@ from bench.harness import WEBHOOK_SECRET, Stack, median_of, percentile, record
 from billing.signatures import sign
 from db.models import MailLog, Tenant
 from db.models.mail import MailStatus
-from db.models.tenants import TenantStatus
+from db.models.tenants import ProvisioningState
 from plans.catalog import default_catalog
 from tenants.signups import SignupRequest, create_or_resume
 
@@ -81,7 +81,8 @@ def one_run(stack: Stack, count: int, rate: float) -> dict:
         while time.monotonic() < deadline:
             rows = session.execute(
                 select(Tenant.signup_id, MailLog.accepted_at).join(MailLog, MailLog.tenant_id == Tenant.id)
-                .where(Tenant.signup_id.in_(list(started)), Tenant.status == TenantStatus.ACTIVE,
+                .where(Tenant.signup_id.in_(list(started)),
+                       Tenant.provisioning_state == ProvisioningState.ACTIVE,
                        MailLog.kind == "welcome", MailLog.status == MailStatus.SENT)).all()
             if len(rows) == count:
                 latencies = [(accepted - started[sid]).total_seconds() for sid, accepted in rows]

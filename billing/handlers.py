@@ -24,7 +24,7 @@ from db.base import utcnow
 from db.models import ProvisioningRun, Signup, Subscription, Tenant
 from db.models.provisioning import RunStatus
 from db.models.signups import SignupStatus
-from db.models.tenants import BillingState, TenantStatus
+from db.models.tenants import BillingState, ProvisioningState
 from links.urls import Urls
 from plans.catalog import Catalog
 from tenants import lifecycle, subdomains
@@ -63,7 +63,7 @@ def _tenant_for(session: Session, customer_id: str | None) -> Tenant | None:
         return None
     return session.scalar(
         select(Tenant).where(Tenant.stripe_customer_id == customer_id,
-                             Tenant.status != TenantStatus.PROVISIONING).with_for_update())
+                             Tenant.provisioning_state != ProvisioningState.PROVISIONING).with_for_update())
 
 
 def checkout_completed(session: Session, obj: dict, outcome: Outcome) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from db.base import utcnow
 from db.models import Tenant
-from db.models.tenants import BillingState, TenantStatus
+from db.models.tenants import BillingState, ProvisioningState
 
 
 class Access(enum.StrEnum):
@@ -35,7 +35,7 @@ class Access(enum.StrEnum):
 
 def access_for(tenant: Tenant, now: datetime | None = None) -> Access:
     now = now or utcnow()
-    if tenant.status != TenantStatus.ACTIVE or tenant.billing_state == BillingState.DELETED:
+    if tenant.provisioning_state != ProvisioningState.ACTIVE or tenant.billing_state == BillingState.DELETED:
         return Access.NONE
     match tenant.billing_state:
         case BillingState.CLOSED:

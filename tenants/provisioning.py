@@ -35,7 +35,7 @@ from db.models import (
 )
 from db.models.provisioning import RunStatus, StepOutcome
 from db.models.signups import SignupStatus
-from db.models.tenants import Role, TenantStatus
+from db.models.tenants import ProvisioningState, Role
 from emails import outbox
 from emails.errors import PermanentMailError
 from emails.service import MailService
@@ -130,7 +130,7 @@ def create_tenant(ctx: Context) -> str:
         insert(Tenant).values(
             signup_id=signup.id, company=signup.company, subdomain=signup.subdomain,
             plan_id=plan_id, interval=(mirror and mirror.interval) or signup.interval,
-            template=signup.template, status=TenantStatus.PROVISIONING,
+            template=signup.template, provisioning_state=ProvisioningState.PROVISIONING,
             stripe_customer_id=signup.stripe_customer_id,
             stripe_subscription_id=(mirror and mirror.id) or signup.stripe_subscription_id,
             site_settings={},
@@ -204,10 +204,10 @@ def activate(ctx: Context) -> str:
     if tenant.stripe_customer_id:
         lock_customer(session, tenant.stripe_customer_id)
     session.refresh(tenant, with_for_update=True)
-    if tenant.status == TenantStatus.PROVISIONING:
+    if tenant.provisioning_state == ProvisioningState.PROVISIONING:
         lifecycle.start(session, services.catalog, services.urls, tenant,
                         subscription_of(session, ctx.signup), ctx.effects)
-        tenant.status = TenantStatus.ACTIVE
+        tenant.provisioning_state = ProvisioningState.ACTIVE
     ctx.signup.status = SignupStatus.READY
     return f"live ({tenant.billing_state})"
 

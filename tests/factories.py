@@ -34,7 +34,7 @@ def tenant(app, session, plan="starter", template=None, company=None, provision=
 
     from db.models import Tenant, User
     from db.models.signups import SignupStatus
-    from db.models.tenants import Role, TenantStatus
+    from db.models.tenants import ProvisioningState, Role
     from tenants import seeding
 
     template = template or ("ecommerce" if plan != "starter" else "corporate")
@@ -42,7 +42,7 @@ def tenant(app, session, plan="starter", template=None, company=None, provision=
         return provisioned_tenant(app, session, plan=plan, template=template, company=company)
     row = signup(session, plan=plan, template=template, company=company)
     found = Tenant(signup_id=row.id, company=row.company, subdomain=row.subdomain, plan_id=row.plan_id,
-                   interval=row.interval, template=row.template, status=TenantStatus.ACTIVE,
+                   interval=row.interval, template=row.template, provisioning_state=ProvisioningState.ACTIVE,
                    stripe_customer_id=row.stripe_customer_id, site_settings={})
     session.add(found)
     session.flush()

@@ -142,7 +142,7 @@ def _deliver(effects: Effects) -> None:
 @tenants_cli.command("list")
 def tenants_list() -> None:
     for tenant in db.session.scalars(select(Tenant).order_by(Tenant.id)):
-        click.echo(f"{tenant.subdomain}  {tenant.plan_id}/{tenant.interval}  {tenant.status}  "
+        click.echo(f"{tenant.subdomain}  {tenant.plan_id}/{tenant.interval}  {tenant.provisioning_state}  "
                    f"{tenant.billing_state}  {access_for(tenant).value}")
 
 

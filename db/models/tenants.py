@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from db.base import Base, CreatedAt, one_of
 
 
-class TenantStatus(enum.StrEnum):
+class ProvisioningState(enum.StrEnum):
     """Whether the tenant is set up yet; what it may do is its ``BillingState``."""
 
     PROVISIONING = "provisioning"  # being built: hidden, nobody signs in
@@ -38,7 +38,7 @@ ROLES = tuple(Role)
 
 class Tenant(CreatedAt, Base):
     __tablename__ = "tenants"
-    __table_args__ = (one_of("status", TenantStatus), one_of("billing_state", BillingState))
+    __table_args__ = (one_of("provisioning_state", ProvisioningState), one_of("billing_state", BillingState))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     signup_id: Mapped[str | None] = mapped_column(ForeignKey("signups.id"), unique=True)
@@ -47,7 +47,8 @@ class Tenant(CreatedAt, Base):
     plan_id: Mapped[str] = mapped_column(String(40))
     interval: Mapped[str] = mapped_column(String(8))
     template: Mapped[str] = mapped_column(String(40))
-    status: Mapped[TenantStatus] = mapped_column(String(16), default=TenantStatus.PROVISIONING)
+    provisioning_state: Mapped[ProvisioningState] = mapped_column(
+        String(16), default=ProvisioningState.PROVISIONING)
     billing_state: Mapped[BillingState] = mapped_column(String(24), default=BillingState.ACTIVE)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(64))

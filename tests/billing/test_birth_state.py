@@ -108,7 +108,7 @@ def paid(app, client, db_session, stripe_fake, forwarder, mails):
 
 def assert_closed(p: Paid):
     tenant = p.tenant
-    assert tenant.status == "active" and tenant.billing_state == "closed"
+    assert tenant.provisioning_state == "active" and tenant.billing_state == "closed"
     assert tenant.closed_at is not None and tenant.suspended_at is None
     site = p.client.get("/", headers=p.host)
     assert site.status_code == 410 and tenant.company not in site.get_data(as_text=True)
@@ -162,7 +162,7 @@ def test_cancelled_while_provisioning_ran_is_closed_when_it_finishes(paid, strip
     steps[index] = ("seed_site", crash)
     monkeypatch.setattr(provisioning, "STEPS", steps)
     p.provision()  # every attempt crashes at seed_site
-    assert p.tenant.status == "provisioning"
+    assert p.tenant.provisioning_state == "provisioning"
     monkeypatch.undo()
 
     fake_stripe(stripe_fake, "DELETE", f"/v1/subscriptions/{p.subscription}")
@@ -194,7 +194,7 @@ def test_lapsed_before_provisioning_is_born_suspended_with_its_mail(paid, stripe
     assert p.tenant is None
     p.provision()
     tenant = p.tenant
-    assert tenant.status == "active" and tenant.billing_state == "suspended"
+    assert tenant.provisioning_state == "active" and tenant.billing_state == "suspended"
     assert tenant.suspension_reason == reason
     assert p.client.get("/", headers=p.host).status_code == 503
     assert "Your account is suspended because of an unpaid" in p.portal()
@@ -223,7 +223,7 @@ def test_past_due_before_provisioning_is_born_past_due_with_the_dunning_rules(pa
     p.deliver()
     p.provision()
     tenant = p.tenant
-    assert tenant.status == "active" and tenant.billing_state == "past_due"
+    assert tenant.provisioning_state == "active" and tenant.billing_state == "past_due"
     assert tenant.grace_until - utcnow() > timedelta(days=6, hours=23)  # Starter: 7 days
     assert p.client.get("/", headers=p.host).status_code == 200  # online during grace
     assert "Your last payment failed" in p.portal()

@@ -60,7 +60,7 @@ def test_paid_checkout_becomes_a_live_tenant(app, client, db_session, forwarder,
     assert mirror.status == "active" and mirror.plan_id == "starter" and mirror.interval == "month"
     assert mirror.current_period_end > utcnow() + timedelta(days=27)
     tenant = db_session.scalar(select(Tenant).where(Tenant.signup_id == signup.id))
-    assert tenant.status == "active" and tenant.stripe_customer_id == signup.stripe_customer_id
+    assert tenant.provisioning_state == "active" and tenant.stripe_customer_id == signup.stripe_customer_id
 
     ready = client.get(onboarding_path)
     assert "Your site is live" in ready.get_data(as_text=True)
@@ -115,7 +115,7 @@ def test_every_order_of_a_signups_events_ends_the_same(app, client, db_session, 
     run_jobs(app)
     db_session.expire_all()
     tenant = db_session.scalar(select(Tenant).where(Tenant.signup_id == signup.id))
-    assert signup.status == "ready" and tenant.status == "active"
+    assert signup.status == "ready" and tenant.provisioning_state == "active"
     assert tenant.stripe_subscription_id == signup.stripe_subscription_id
     assert db_session.get(Subscription, signup.stripe_subscription_id).status == "active"
     assert len(mails.emails) == 1

@@ -26,10 +26,10 @@ from db.models import (
 from db.models.mail import MailStatus
 from db.models.provisioning import RunStatus, StepOutcome
 from db.models.signups import SignupStatus
-from db.models.tenants import BillingState, Role, TenantStatus
+from db.models.tenants import BillingState, ProvisioningState, Role
 
 STATE_COLUMNS = [
-    (Tenant.status, TenantStatus),
+    (Tenant.provisioning_state, ProvisioningState),
     (Tenant.billing_state, BillingState),
     (User.role, Role),
     (Invite.role, Role),

@@ -38,7 +38,7 @@ def test_invoice_paid_makes_a_live_site_and_one_mail(app, client, db_session, ma
     run_jobs(app)
 
     tenant = db_session.scalar(select(Tenant).where(Tenant.signup_id == signup.id))
-    assert tenant.status == "active" and tenant.plan_id == "starter"
+    assert tenant.provisioning_state == "active" and tenant.plan_id == "starter"
     owner = db_session.scalar(select(User).where(User.tenant_id == tenant.id))
     assert owner.role == "owner" and owner.password_hash == signup.password_hash
     assert count(db_session, Page, Page.tenant_id == tenant.id) == len(
@@ -105,7 +105,7 @@ def test_crash_after_each_step_then_rerun(app, db_session, mails, monkeypatch, c
         provisioning.run_provisioning(db_session, provisioning_services(), signup.id)
 
     tenant = db_session.scalar(select(Tenant).where(Tenant.signup_id == signup.id))
-    assert tenant.status == "active"
+    assert tenant.provisioning_state == "active"
     assert count(db_session, User, User.tenant_id == tenant.id) == 1
     content = load_site_template("ecommerce")
     assert count(db_session, Page, Page.tenant_id == tenant.id) == len(content.pages)
@@ -270,5 +270,5 @@ def test_a_tenant_provisioned_after_its_subscription_lapsed_starts_suspended(app
     with app.app_context():
         provisioning.run_provisioning(db_session, provisioning_services(), signup.id)
     tenant = db_session.scalar(select(Tenant).where(Tenant.signup_id == signup.id))
-    assert tenant.status == "active" and tenant.billing_state == "suspended"
+    assert tenant.provisioning_state == "active" and tenant.billing_state == "suspended"
     assert client.get("/", headers={"Host": f"{signup.subdomain}.example.test"}).status_code == 503

@@ -44,7 +44,7 @@ def assert_failed_and_listed(app, db_session, signup, step: str, reason: str):
     assert f"failed at {step}" in line and reason in line
     listed = cli(app, "provisioning", "list").output.splitlines()
     assert signup.id in listed[0]  # failed runs come first
-    assert db_session.scalar(select(Tenant.status).where(Tenant.signup_id == signup.id)) in (
+    assert db_session.scalar(select(Tenant.provisioning_state).where(Tenant.signup_id == signup.id)) in (
         None, "provisioning", "active")
 
 
@@ -52,7 +52,7 @@ def assert_finished_once(db_session, mails, signup, address: str):
     run = run_of(db_session, signup)
     assert run.status == "succeeded" and run.error is None
     tenants = db_session.scalars(select(Tenant).where(Tenant.signup_id == signup.id)).all()
-    assert len(tenants) == 1 and tenants[0].status == "active"
+    assert len(tenants) == 1 and tenants[0].provisioning_state == "active"
     owners = db_session.scalars(select(User).where(User.tenant_id == tenants[0].id)).all()
     assert [(u.email, u.role) for u in owners] == [(address, "owner")]
     assert welcome_mails(mails, address) == 1 and len(mails.emails) == 1

@@ -31,7 +31,7 @@ EVERY_BLOCK = [
 def add_tenant(db_session, subdomain, plan_id="starter", **fields):
     tenant = Tenant(company=fields.pop("company", "Acme & Co"), subdomain=subdomain,
                     plan_id=plan_id, interval="month", template=fields.pop("template", "corporate"),
-                    status="active", site_settings=fields.pop("site_settings", {}))
+                    provisioning_state="active", site_settings=fields.pop("site_settings", {}))
     db_session.add(tenant)
     db_session.flush()
     return tenant
