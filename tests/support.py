@@ -160,3 +160,11 @@ def set_public_url(app, url: str) -> None:
 
     app.config["PUBLIC_URL"] = url
     install(app, dataclasses.replace(services(app), urls=Urls.from_config(app.config)))
+
+
+def url_for_rule(rule, values: dict) -> str:
+    """The path of a URL-map ``rule`` with its arguments taken from ``values``."""
+    url = rule.rule
+    for name in rule.arguments:
+        url = re.sub(rf"<[^>]*\b{name}>", str(values[name]), url)
+    return url

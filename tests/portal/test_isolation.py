@@ -1,7 +1,6 @@
 """Every route that takes an id: another tenant's id is a 404, in the portal and the API.
 And every state-changing portal route of a suspended tenant is refused (read-only)."""
 
-import re
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +10,7 @@ from db.models import Invite, Page, Product, TenantEvent, User
 from tenants.api_keys import create_key
 
 import factories
-from support import csrf_token
+from support import csrf_token, url_for_rule
 
 # Routes whose arguments are not ids of tenant-owned rows (tokens, files, the index of a block
 # inside a page that the page id already scopes).
@@ -23,13 +22,6 @@ def id_routes(app, prefixes):
         if rule.rule.startswith(prefixes) and set(rule.arguments) - NOT_IDS:
             for method in sorted(rule.methods & {"GET", "POST"}):
                 yield rule, method
-
-
-def url_for_rule(rule, values):
-    url = rule.rule
-    for name in rule.arguments:
-        url = re.sub(rf"<[^>]*\b{name}>", str(values[name]), url)
-    return url
 
 
 def test_another_tenants_ids_are_404_on_every_route(app, db_session, client, sign_in, mails):

@@ -4,7 +4,6 @@ Owners and admins run the account (billing, export, API keys, team and domain ch
 editors edit the site. A refused member gets the 403 page and nothing happens.
 """
 
-import re
 import uuid
 
 import pytest
@@ -15,7 +14,7 @@ from db.models.tenants import ROLES
 from web.tenant_portal.roles import MANAGERS, PORTAL_ROLES
 
 import factories
-from support import csrf_token
+from support import csrf_token, url_for_rule
 
 # Form fields that make a POST to any portal route a plausible request.
 FORM = {"title": "Changed", "slug": "changed", "name": "Changed", "price": "9.95",
@@ -30,13 +29,6 @@ def portal_routes(app):
     for rule in rules:
         for method in sorted(rule.methods & {"GET", "POST"}):
             yield rule, method
-
-
-def url_for_rule(rule, values):
-    url = rule.rule
-    for name in rule.arguments:
-        url = re.sub(rf"<[^>]*\b{name}>", str(values[name]), url)
-    return url
 
 
 def signed_in(app, email):
