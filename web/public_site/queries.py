@@ -29,6 +29,11 @@ def navigation_pages(session: Session, tenant_id: int, page_limit: int | None) -
     ))
 
 
+def live_pages(session: Session, tenant_id: int, page_limit: int | None) -> list[Page]:
+    """Every page the site shows, in navigation order."""
+    return list(session.scalars(_live_pages(tenant_id, page_limit).order_by(Page.position, Page.id)))
+
+
 def published_page(session: Session, tenant_id: int, slug: str, page_limit: int | None) -> Page | None:
     return session.scalar(_live_pages(tenant_id, page_limit).where(Page.slug == slug))
 
