@@ -29,9 +29,18 @@ class Progress:
     state: str  # waiting, provisioning, ready, failed_payment, expired, failed
     message: str
 
+    @property
+    def final(self) -> bool:
+        """Nothing more will change on its own: the page stops asking."""
+        return self.state in FINAL_STATES
+
     def as_dict(self) -> dict:
         return {"stages": self.stages, "ready": self.ready, "state": self.state,
-                "message": self.message}
+                "final": self.final, "message": self.message}
+
+
+# A failed payment can be retried and a failed setup is finished by the team: not final.
+FINAL_STATES = ("ready", "expired")
 
 
 def _payment_failed(session: Session, signup: Signup) -> bool:

@@ -111,8 +111,29 @@ def new_block(block_type: str) -> dict:
     return {"type": block_type, "data": data}
 
 
+# Blocks that show something of their own (the shop's products, a form) even without text.
+SHOWN_WITHOUT_TEXT = frozenset({"products", "contact_form"})
+
+
+def is_empty_block(block: dict) -> bool:
+    """Whether the block holds no content yet (every text field and item blank): such a block,
+    just added or emptied, is not shown on the public site."""
+    if block.get("type") in SHOWN_WITHOUT_TEXT:
+        return False
+    for value in (block.get("data") or {}).values():
+        if isinstance(value, str) and value.strip():
+            return False
+        if isinstance(value, list) and any(
+                isinstance(item, dict) and any(isinstance(text, str) and text.strip()
+                                               for text in item.values())
+                for item in value):
+            return False
+    return True
+
+
 def add_block(session: Session, catalog: Catalog, tenant: Tenant, page: Page, block_type: str) -> int:
-    """Append a new block; returns its index. Flushes."""
+    """Append a new, empty block; returns its index. Flushes. It is not shown on the public
+    site until it has content (``is_empty_block``); the editor's Cancel deletes it."""
     require_editable(session, catalog, tenant, page)
     page.blocks = [*page.blocks, new_block(block_type)]
     session.flush()

@@ -209,3 +209,49 @@ def test_another_tenants_page_is_not_found_at_any_address(portal, app, db_sessio
     assert page.title == "Home" and page.published and len(page.blocks) > 1
     assert portal.get("/portal/pages/99999999").status_code == 404
     assert portal.get("/portal/pages/1/blocks/999").status_code == 404
+
+
+def test_a_new_block_left_empty_is_never_shown_on_the_site(portal):
+    editor = create_page(portal, "Opening")
+    portal.post_form(f"{editor}/blocks", type="hero")  # added, then left without saving
+    portal.post_form(f"{editor}/blocks", type="faq")
+    portal.post_form(f"{editor}/blocks", type="text")
+    portal.post_form(f"{editor}/blocks/2", heading="Hours", body="Open from nine.")
+    assert "Hero: empty, not shown on your site" in text(portal.get(editor))
+    assert portal.post_form(f"{editor}/publish").status_code == 303
+    public = site_get(portal, portal.tenant, "/opening").get_data(as_text=True)
+    assert "Open from nine." in public
+    assert "block-hero" not in public and "block-faq" not in public
+    assert '<h1 class="visually-hidden">Opening</h1>' in public  # no hero stands in for it
+
+    # Filled in, the block is shown.
+    portal.post_form(f"{editor}/blocks/0", heading="Welcome", subheading="", button_label="",
+                     button_link="")
+    assert "block-hero" in site_get(portal, portal.tenant, "/opening").get_data(as_text=True)
+
+
+def test_cancelling_a_new_block_removes_it(portal, db_session):
+    editor = create_page(portal, "Prices")
+    portal.post_form(f"{editor}/blocks", type="cta")
+    form = portal.get(f"{editor}/blocks/0").get_data(as_text=True)
+    cancel = re.search(r'<button[^>]*formaction="([^"]+)"[^>]*>Cancel</button>', form, re.S)
+    assert cancel and cancel[1] == f"{editor}/blocks/0/delete"
+    assert portal.post_form(cancel[1]).status_code == 303
+    page = db_session.scalar(select(Page).where(Page.slug == "prices",
+                                                Page.tenant_id == portal.tenant.id))
+    db_session.refresh(page)
+    assert page.blocks == []
+
+    # A block with content keeps the plain Cancel link: leaving the form changes nothing.
+    portal.post_form(f"{editor}/blocks", type="text")
+    portal.post_form(f"{editor}/blocks/0", heading="Prices", body="From ten euros.")
+    form = portal.get(f"{editor}/blocks/0").get_data(as_text=True)
+    assert "formaction" not in form and f'<a href="{editor}">Cancel</a>' in form
+
+
+def test_products_and_contact_form_blocks_show_without_text(portal):
+    editor = create_page(portal, "Write")
+    portal.post_form(f"{editor}/blocks", type="contact_form")
+    portal.post_form(f"{editor}/publish")
+    public = site_get(portal, portal.tenant, "/write").get_data(as_text=True)
+    assert "block-contact" in public

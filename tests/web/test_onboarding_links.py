@@ -15,7 +15,7 @@ from sqlalchemy import select
 from db.base import utcnow
 from db.models import Signup, Tenant, User
 from tenants import accounts, signin
-from tenants.onboarding_link import ready_at
+from tenants.onboarding_link import SIGN_IN_INSTEAD, ready_at
 from tenants.passwords import hash_password
 from tenants.provisioning import run_provisioning
 from worker.jobs.provisioning import provisioning_services
@@ -230,7 +230,9 @@ def test_a_signup_not_ready_yet_shows_progress_and_signs_nobody_in(client, db_se
     sign_up(client)
     signup = db_session.scalar(select(Signup))
     page = client.get(f"/onboarding/{signup.id}").get_data(as_text=True)
-    assert "Waiting for the payment confirmation" in page and "Enter your portal" not in page
+    assert "Waiting for the payment confirmation" in page
+    # The button waits, hidden, for the page's polling to see the site live.
+    assert '<div id="onboarding-enter" hidden>' in page
     waiting = client.post(f"/onboarding/{signup.id}/enter",
                           data={"csrf_token": csrf_token(client, "/login")})
     assert waiting.status_code == 302 and waiting.headers["Location"] == f"/onboarding/{signup.id}"
@@ -253,3 +255,55 @@ def test_the_cancelled_checkout_prefills_only_the_browser_that_signed_up(elsewhe
     theirs = elsewhere.test_client().get(back).get_data(as_text=True)
     assert "Your payment was cancelled" not in theirs
     assert "ida@blum.example" not in theirs and "bakery-blum" not in theirs
+
+
+def test_the_status_tells_the_signing_up_browser_to_enter(client, ready):
+    status = client.get(f"{ready.page}/status").json
+    assert status["ready"] is True and status["final"] is True
+    assert status["may_enter"] is True and status["signin_note"] is None
+    assert set(status) == {"stages", "ready", "state", "final", "message", "may_enter",
+                           "signin_note"}  # nothing secret: no cookie, token or address of it
+    assert client.get_cookie("contyzr-signup").value not in str(status)
+    enter(client, ready)
+    used = client.get(f"{ready.page}/status").json
+    assert used["may_enter"] is False and SIGN_IN_INSTEAD in used["signin_note"]
+
+
+def test_the_status_tells_another_browser_to_sign_in(elsewhere, ready):
+    status = elsewhere.test_client().get(f"{ready.page}/status").json
+    assert status["may_enter"] is False
+    assert "signs in only the browser that sent the signup form" in status["signin_note"]
+
+
+def test_the_status_of_a_signup_not_ready_keeps_the_page_asking(client, db_session, stripe_fake):
+    sign_up(client)
+    signup = db_session.scalar(select(Signup))
+    status = client.get(f"/onboarding/{signup.id}/status").json
+    assert status["state"] == "waiting" and status["final"] is False
+    assert status["may_enter"] is False and status["signin_note"] is None
+
+
+def test_a_ready_page_focuses_the_button_and_links_the_site(client, ready):
+    page = client.get(ready.page).get_data(as_text=True)
+    assert 'data-final="yes"' in page  # the script does not poll a finished page
+    assert re.search(r'<div id="onboarding-enter">.*?<button[^>]* autofocus>Enter your portal',
+                     page, re.S)
+    assert '<div id="onboarding-signin" hidden>' in page
+    link = re.search(r'<a id="onboarding-site" href="([^"]+)">bakery-blum\.example\.test</a>',
+                     page)
+    assert link and urlsplit(link[1]).hostname == "bakery-blum.example.test"
+    assert link[1].startswith(("http://", "https://")) and link[1].endswith("/")
+
+
+def test_the_page_polls_json_and_never_reloads_itself(client, db_session, stripe_fake):
+    sign_up(client)
+    signup = db_session.scalar(select(Signup))
+    page = client.get(f"/onboarding/{signup.id}").get_data(as_text=True)
+    assert 'data-final="no"' in page
+    assert f'data-status-url="/onboarding/{signup.id}/status"' in page
+    assert re.findall(r"<script[^>]*>.*?</script>", page, re.S) == [
+        '<script src="/static/onboarding.js" defer></script>']  # CSP: script-src 'self'
+    script = client.get("/static/onboarding.js")
+    source = script.get_data(as_text=True)
+    script.close()
+    assert "location.reload" not in source and "may_enter" in source

@@ -13,12 +13,13 @@ from flask import abort, current_app, jsonify, redirect, render_template, url_fo
 
 from db.models import Signup
 from tenants import onboarding_link
-from tenants.onboarding import progress
+from tenants.onboarding import Progress, progress
 from tenants.signups import find
 from web.auth.session_user import sign_in
 from web.extensions import db
 from web.onboarding import bp, browser_key
 from web.refusals import redirect_refusals
+from worker.services import services
 
 
 def _signup(signup_id: str) -> Signup:
@@ -32,22 +33,34 @@ def _ttl() -> timedelta:
     return timedelta(minutes=current_app.config["ONBOARDING_SIGNIN_MINUTES"])
 
 
+def _refusal(signup: Signup, shown: Progress) -> str | None:
+    """Why this browser may not enter the portal from the page (None: it may, or not ready)."""
+    if not shown.ready:
+        return None
+    return onboarding_link.refusal(db.session, signup, browser_key.current(), _ttl())
+
+
 @bp.get("/onboarding/<signup_id>")
 def progress_page(signup_id: str):
     signup = _signup(signup_id)
     shown = progress(db.session, signup)
-    refusal = None
-    if shown.ready:
-        refusal = onboarding_link.refusal(db.session, signup, browser_key.current(), _ttl())
     return render_template("onboarding/progress.html", signup=signup, progress=shown,
-                           refusal=refusal,
+                           refusal=_refusal(signup, shown),
+                           site_url=services().urls.site(signup.subdomain),
                            same_browser=onboarding_link.browser_key_matches(
                                signup, browser_key.current()))
 
 
 @bp.get("/onboarding/<signup_id>/status")
 def status(signup_id: str):
-    return jsonify(progress(db.session, _signup(signup_id)).as_dict())
+    """What the page shows next. Nothing secret: whether *this* browser may press "Enter your
+    portal" (the button still needs its cookie and the session's form token) and, when it may
+    not, the same reason the page itself shows."""
+    signup = _signup(signup_id)
+    shown = progress(db.session, signup)
+    refusal = _refusal(signup, shown)
+    return jsonify(shown.as_dict() | {"may_enter": shown.ready and refusal is None,
+                                      "signin_note": refusal})
 
 
 @bp.post("/onboarding/<signup_id>/enter")

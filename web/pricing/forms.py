@@ -27,8 +27,10 @@ class SignupForm(FlaskForm):
         Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired("Choose a password.")])
     template = RadioField("Site template", validators=[DataRequired("Pick a template.")])
-    terms = BooleanField("I accept the terms of service", validators=[
-        DataRequired("Please accept the terms to continue.")])
+    # signup.html renders this label with links to /terms and /privacy.
+    terms = BooleanField(
+        "I accept the terms of service and have read the privacy statement",
+        validators=[DataRequired("Please accept the terms to continue.")])
 
     def validate_subdomain(self, field):
         problem = subdomain_problem(field.data or "")

@@ -1,24 +1,48 @@
-// Live progress without a page reload; the page also refreshes itself without JavaScript.
+// Live progress from the small JSON status endpoint, without reloading the page. Polling stops
+// once nothing more will change (the site is live, or the checkout expired); the page then shows
+// the way on: "Enter your portal" (focused) for the browser that sent the signup form while the
+// page may still sign in, the normal sign-in otherwise. Without JavaScript a <noscript> refresh
+// does the same job.
 (function () {
   var box = document.getElementById("onboarding");
-  if (!box) { return; }
+  if (!box || box.getAttribute("data-final") === "yes") { return; }
   var url = box.getAttribute("data-status-url");
-  function poll() {
-    fetch(url, { headers: { "Accept": "application/json" } })
-      .then(function (response) { return response.json(); })
-      .then(function (progress) {
-        if (progress.ready || ["expired", "failed_payment", "failed"].indexOf(progress.state) >= 0) {
-          window.location.reload();
-          return;
-        }
-        document.getElementById("onboarding-message").textContent = progress.message;
-        progress.stages.forEach(function (stage) {
-          var item = document.querySelector('#onboarding-steps li[data-key="' + stage.key + '"]');
-          if (item) { item.className = stage.status; }
-        });
-        window.setTimeout(poll, 800);
-      })
-      .catch(function () { window.setTimeout(poll, 2000); });
+  var FAST = 1000, SLOW = 10000;  // a failed payment or setup changes only after a person acts
+
+  function show(id, visible) {
+    var element = document.getElementById(id);
+    if (element) { element.hidden = !visible; }
+    return element;
   }
-  window.setTimeout(poll, 800);
+
+  function render(progress) {
+    document.getElementById("onboarding-message").textContent = progress.message;
+    progress.stages.forEach(function (stage) {
+      var item = document.querySelector('#onboarding-steps li[data-key="' + stage.key + '"]');
+      if (item) { item.className = stage.status; }
+    });
+    var enter = progress.may_enter && document.getElementById("onboarding-enter");
+    show("onboarding-enter", !!enter);
+    show("onboarding-signin", progress.ready && !enter);
+    document.getElementById("onboarding-signin-note").textContent = progress.signin_note || "";
+    show("onboarding-expired", progress.state === "expired");
+    show("onboarding-retry", progress.state === "failed_payment");
+    if (enter) { enter.querySelector("button").focus(); }
+  }
+
+  function poll() {
+    fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("status " + response.status); }
+        return response.json();
+      })
+      .then(function (progress) {
+        render(progress);
+        if (progress.final) { return; }
+        var slow = progress.state === "failed" || progress.state === "failed_payment";
+        window.setTimeout(poll, slow ? SLOW : FAST);
+      })
+      .catch(function () { window.setTimeout(poll, SLOW); });
+  }
+  window.setTimeout(poll, FAST);
 })();

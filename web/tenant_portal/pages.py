@@ -133,6 +133,8 @@ def _block_data(form: FlaskForm, block_type: str) -> dict:
 def _summary(block: dict) -> str:
     """A line that tells blocks of one type apart in the editor."""
     data = block["data"]
+    if pages.is_empty_block(block):
+        return "empty, not shown on your site until you fill it in"
     if data.get("heading"):
         return data["heading"]
     items = data.get("items") or [{}]
@@ -255,7 +257,8 @@ def edit_block(page_id: int, index: int):
 
     def block_page():
         return render_template("portal/pages/block.html", page=page, index=index, form=form,
-                               label=block_label(block["type"]), over_limit=_over_limit(page)), \
+                               label=block_label(block["type"]), over_limit=_over_limit(page),
+                               empty=pages.is_empty_block(block)), \
             422 if form.errors else 200
 
     if form.validate_on_submit():
