@@ -87,3 +87,12 @@ def closing_reminder(company: str, delete_on_date: date | str, billing_url: str)
 
 def team_invite(company: str, inviter: str, accept_url: str, role: str) -> dict[str, Any]:
     return {"company": company, "inviter": inviter, "accept_url": accept_url, "role": role}
+
+
+def contact_submission(
+    company: str, name: str, email: str, message: str, page_slug: str, inbox_url: str
+) -> dict[str, Any]:
+    """A visitor wrote through the contact form on the company's site."""
+    return {"company": company, "name": name, "email": email, "message": message,
+            "page": f"/{page_slug}" if page_slug else "/", "inbox_url": inbox_url,
+            "reply_to": email}

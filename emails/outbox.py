@@ -25,7 +25,7 @@ from emails.render import render
 
 MAX_ATTEMPTS = 30
 KINDS = ("dunning", "suspended", "reactivated", "closing_reminder", "team_invite",
-         "password_reset", "welcome")
+         "password_reset", "welcome", "contact_submission")
 
 
 def queue_mail(session: Session, *, key: str, kind: str, to: str, params: dict,

@@ -11,6 +11,7 @@ class RenderedMail:
     subject: str
     text: str
     html: str
+    reply_to: str | None = None  # where the recipient's reply goes (the sender's address)
 
 
 _environment = Environment(
@@ -24,7 +25,8 @@ _environment = Environment(
 
 
 def render(mail_name: str, **context: Any) -> RenderedMail:
-    """Render the three parts of ``mail_name`` with ``context`` (from ``emails.mails``)."""
+    """Render the three parts of ``mail_name`` with ``context`` (from ``emails.mails``); a
+    ``reply_to`` in the context is where replies go."""
 
     def part(file_name: str) -> str:
         return _environment.get_template(f"{mail_name}/{file_name}").render(context)
@@ -33,4 +35,5 @@ def render(mail_name: str, **context: Any) -> RenderedMail:
         subject=" ".join(part("subject.txt").split()),
         text=part("body.txt"),
         html=part("body.html"),
+        reply_to=context.get("reply_to"),
     )

@@ -61,6 +61,8 @@ class ResendSender:
             "text": mail.text,
             "html": mail.html,
         }
+        if mail.reply_to:
+            params["reply_to"] = mail.reply_to
         try:
             response = resend.Emails.send(params, {"idempotency_key": idempotency_key})
         except ResendError as error:
@@ -128,6 +130,8 @@ class OutboxSender:
         message["From"] = self._from_address
         message["To"] = to
         message["Subject"] = mail.subject
+        if mail.reply_to:
+            message["Reply-To"] = mail.reply_to
         message.set_content(mail.text)
         message.add_alternative(mail.html, subtype="html")
         return message

@@ -5,7 +5,8 @@ runs as the ``contyzr_tenant`` role with ``app.tenant_id`` set, and the policies
 0002 and 0005) hide every row of another tenant even from a query that forgot its filter.
 The role is granted only what a portal or API request needs: its own tenant row (and of it,
 only the custom domain to change), the team, invitations, API keys, the site's content, and
-read access to the invoices and subscriptions of its own Stripe customer. Everything else
+read access to the invoices and subscriptions of its own Stripe customer, and the
+contact form's messages (read, mark handled, delete; the public site stores them unconfined). Everything else
 (signups, subdomains, Stripe events, provisioning, mail, sign-in tokens, the event log) is
 refused to it; sign-in, onboarding, webhooks, jobs and staff run unconfined.
 """
@@ -25,7 +26,8 @@ TENANT_ROLE = "contyzr_tenant"
 MAX_ID = 2**31 - 1
 # Tables whose rows belong to one tenant, each with a tenant_id column and an RLS policy.
 TENANT_TABLES = ("users", "pages", "posts", "products", "media_files", "login_tokens",
-                 "api_keys", "invites", "tenant_events", "mail_log", "provisioning_runs")
+                 "api_keys", "invites", "tenant_events", "mail_log", "provisioning_runs",
+                 "contact_submissions")
 # Tables of one Stripe customer: the policy lets a tenant see those of its stripe_customer_id.
 CUSTOMER_TABLES = ("invoices", "subscriptions")
 

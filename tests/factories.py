@@ -96,7 +96,7 @@ def one_of_each(session, tenant):
     from sqlalchemy import select
 
     from db.base import utcnow
-    from db.models import Invite, MediaFile, Page, Post, Product
+    from db.models import ContactSubmission, Invite, MediaFile, Page, Post, Product
     from tenants.api_keys import create_key
 
     media = MediaFile(tenant_id=tenant.id, filename="a.png", storage_name=uuid.uuid4().hex,
@@ -106,11 +106,13 @@ def one_of_each(session, tenant):
                       price_cents=100)
     invite = Invite(tenant_id=tenant.id, email=f"i-{uuid.uuid4().hex[:6]}@example.com",
                     role="editor", token_hash=uuid.uuid4().hex, expires_at=utcnow() + timedelta(days=7))
-    session.add_all([media, post, product, invite])
+    submission = ContactSubmission(tenant_id=tenant.id, name="Visitor", email="v@example.com",
+                                   message="Hello")
+    session.add_all([media, post, product, invite, submission])
     member = user(session, tenant, role="editor")
     key, _ = create_key(session, tenant.id, "k")
     session.commit()
     page = session.scalar(select(Page).where(Page.tenant_id == tenant.id).order_by(Page.id))
     return {"page_id": page.id, "post_id": post.id, "media_id": media.id,
             "product_id": product.id, "invite_id": invite.id, "member_id": member.id,
-            "key_id": key.id, "index": 0, "direction": "up"}
+            "key_id": key.id, "submission_id": submission.id, "index": 0, "direction": "up"}

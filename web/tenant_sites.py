@@ -16,7 +16,8 @@ from web.hosts import current_site
 
 
 def init_app(app: Flask) -> None:
-    from web.public_site import bp, render_site
+    from web.public_site import bp, contact, render_site
+    from web.public_site.seo import robots
 
     app.register_blueprint(bp)
 
@@ -32,10 +33,14 @@ def init_app(app: Flask) -> None:
         if access is Access.NONE:
             domain = current_app.config["PLATFORM_DOMAIN"]
             abort(404, description=f"There is no site at {name}.{domain}.")
+        if request.path == "/robots.txt" and not access.site_is_public:
+            return robots(None)  # suspended or closed: nothing on it is to be indexed
         if access is Access.READ_ONLY:
             return render_template("site_status/suspended.html"), 503, {"Retry-After": "3600"}
         if access is Access.CLOSED:
             return render_template("site_status/closed.html"), 410
+        if request.method == "POST" and request.path == contact.PATH:
+            return contact.submit(db.session, tenant)
         if request.method not in ("GET", "HEAD"):
             abort(405)
         return render_site(db.session, tenant, request.path)

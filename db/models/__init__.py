@@ -2,6 +2,7 @@
 
 from db.base import Base
 from db.models.billing import Invoice, StripeEvent, Subscription
+from db.models.contact import ContactSubmission
 from db.models.content import MediaFile, Page, Post, Product
 from db.models.mail import MailLog
 from db.models.provisioning import ProvisioningRun, ProvisioningStep
@@ -11,6 +12,7 @@ from db.models.tenants import ApiKey, Invite, LoginToken, Tenant, TenantEvent, U
 __all__ = [
     "ApiKey",
     "Base",
+    "ContactSubmission",
     "Invite",
     "TenantEvent",
     "Invoice",

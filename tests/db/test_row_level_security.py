@@ -16,6 +16,7 @@ from sqlalchemy.exc import ProgrammingError
 from db.base import utcnow
 from db.models import (
     ApiKey,
+    ContactSubmission,
     Invite,
     Invoice,
     LoginToken,
@@ -45,6 +46,7 @@ GRANTS = {
     "media_files": {"SELECT", "INSERT", "UPDATE", "DELETE"},
     "invoices": {"SELECT"},
     "subscriptions": {"SELECT"},
+    "contact_submissions": {"SELECT", "UPDATE", "DELETE"},  # the portal's inbox
 }
 # Of its own tenant row, the tenant may change only these.
 TENANT_COLUMNS_UPDATABLE = {"custom_domain", "updated_at"}
@@ -94,6 +96,8 @@ def every_kind_of_row(session, tenant):
         Invoice(id=f"in_{unique}", customer_id=tenant.stripe_customer_id, status="paid",
                 created=utcnow()),
         Subscription(id=f"sub_{unique}", customer_id=tenant.stripe_customer_id, status="active"),
+        ContactSubmission(tenant_id=tenant.id, name="Theirs", email="a@example.com",
+                          message="theirs"),
     ])
     session.commit()
 

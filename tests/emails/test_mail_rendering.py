@@ -70,6 +70,17 @@ CASES = {
         },
         ["https://portal.contyzr.test/invite?token=abc&x=1"],
     ),
+    "contact_submission": (
+        {
+            "company": COMPANY,
+            "name": "Ann <Visitor>",
+            "email": "ann@example.com",
+            "message": "Hello <b>there</b>",
+            "page_slug": "contact",
+            "inbox_url": "https://portal.contyzr.test/portal/inbox?x=1&y=2",
+        },
+        ["https://portal.contyzr.test/portal/inbox?x=1&y=2"],
+    ),
 }
 
 

@@ -40,6 +40,16 @@ def test_writes_a_parseable_multipart_eml(outbox, tmp_path):
     assert message.get_body(("html",)).get_content() == MAIL.html
 
 
+def test_a_reply_to_address_is_a_header_only_when_given(outbox, tmp_path):
+    plain = outbox.send(to="owner@acme.test", mail=MAIL, idempotency_key="welcome:1")
+    replied = outbox.send(to="owner@acme.test", idempotency_key="contact_submission:1",
+                          mail=RenderedMail(MAIL.subject, MAIL.text, MAIL.html,
+                                            reply_to="ann@example.com"))
+
+    assert read(tmp_path / "outbox" / plain)["Reply-To"] is None
+    assert read(tmp_path / "outbox" / replied)["Reply-To"] == "ann@example.com"
+
+
 def test_the_file_name_is_a_timestamp_and_the_sanitised_key(outbox):
     name = outbox.send(to="owner@acme.test", mail=MAIL, idempotency_key="dunning:in_1/../x y")
 

@@ -53,6 +53,14 @@ def test_returns_the_accepted_id_and_sends_the_mail(sender, fake):
     }
 
 
+def test_a_reply_to_address_is_sent_when_the_mail_has_one(sender, fake):
+    mail = RenderedMail(MAIL.subject, MAIL.text, MAIL.html, reply_to="ann@example.com")
+    sender.send(to="owner@acme.test", mail=mail, idempotency_key="contact_submission:1")
+
+    [recorded] = fake.emails
+    assert recorded["body"]["reply_to"] == "ann@example.com"
+
+
 def test_sends_the_idempotency_key_so_a_retry_is_not_a_second_mail(sender, fake):
     first = send(sender)
     again = send(sender)

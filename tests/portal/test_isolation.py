@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from db.base import utcnow
-from db.models import Invite, Page, Product, TenantEvent, User
+from db.models import ContactSubmission, Invite, Page, Product, TenantEvent, User
 from tenants.api_keys import create_key
 
 import factories
@@ -49,11 +49,13 @@ def test_another_tenants_ids_are_404_on_every_route(app, db_session, client, sig
     assert db_session.get(Product, their_ids["product_id"]).name == "X"
     assert db_session.get(User, their_ids["member_id"]).role == "editor"
     assert db_session.get(Invite, their_ids["invite_id"]) is not None
+    assert db_session.get(ContactSubmission, their_ids["submission_id"]).handled_at is None
 
 
 def test_unknown_id_argument_names_are_mapped(app):
     """A new route with an id argument must be added to objects_of above."""
-    known = {"page_id", "post_id", "media_id", "product_id", "invite_id", "member_id", "key_id"}
+    known = {"page_id", "post_id", "media_id", "product_id", "invite_id", "member_id", "key_id",
+             "submission_id"}
     for rule, _method in id_routes(app, ("/portal/", "/api/")):
         assert set(rule.arguments) - NOT_IDS <= known, rule.rule
 

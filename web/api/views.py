@@ -1,4 +1,5 @@
-"""GET /api/v1/pages and /api/v1/products of the key's tenant, rate limited per plan.
+"""GET /api/v1/pages, /api/v1/products and /api/v1/submissions (the contact form's messages)
+of the key's tenant, rate limited per plan.
 
 The API only reads. Each page and product says whether it is beyond the plan's limit
 (``over_plan_limit``: kept after a downgrade, read-only and not on the public site)."""
@@ -9,10 +10,10 @@ from flask import g, jsonify, request
 from redis.exceptions import RedisError
 
 from db.base import utcnow
-from db.models import Page, Product, Tenant
+from db.models import ContactSubmission, Page, Product, Tenant
 from plans.access import access_for
 from plans.entitlements import may_use, over_limit_ids, plan_of
-from tenants import api_keys
+from tenants import api_keys, contact
 from tenants.scope import get_scoped, scoped, use_tenant
 from web.api import bp
 from web.api.ratelimit import hit
@@ -114,3 +115,15 @@ def product(product_id):
     row = get_scoped(db.session, Product, g.tenant.id, product_id)
     return jsonify(data=_product(row, _over_limit("products"))) if row \
         else _error(404, "No such product.")
+
+
+def _submission(row: ContactSubmission) -> dict:
+    return {"id": row.id, "name": row.name, "email": row.email, "message": row.message,
+            "page_slug": row.page_slug, "created_at": row.created_at.isoformat(),
+            "handled_at": row.handled_at.isoformat() if row.handled_at else None}
+
+
+@bp.get("/submissions")
+def submissions():
+    """The messages sent through the site's contact form, newest first."""
+    return jsonify(data=[_submission(row) for row in contact.inbox(db.session, g.tenant.id)])

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
 
 from plans.catalog import INTERVALS
 from web.pricing import bp
@@ -32,3 +32,38 @@ def pricing():
         interval=selected_interval(),
         selected=plan_id,
     )
+
+
+@bp.get("/terms")
+def terms():
+    return render_template("pricing/terms.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("pricing/privacy.html")
+
+
+# The storefront's public pages may be indexed; accounts, sign-in links, the portal and the
+# machine routes may not (tenant sites answer their own /robots.txt, see web.public_site.seo).
+STOREFRONT_ROBOTS = """User-agent: *
+Allow: /pricing
+Allow: /terms
+Allow: /privacy
+Disallow: /portal/
+Disallow: /onboarding/
+Disallow: /signup
+Disallow: /login
+Disallow: /signin/
+Disallow: /password/
+Disallow: /invites/
+Disallow: /api/
+Disallow: /webhooks/
+"""
+
+
+@bp.get("/robots.txt")
+def robots():
+    response = make_response(STOREFRONT_ROBOTS)
+    response.mimetype = "text/plain"
+    return response

@@ -1,6 +1,7 @@
 """Tenants' public sites: the customer's own pages, shop and blog on ``<subdomain>.<domain>``.
 
-There are no routes here. The app dispatches requests for tenant hosts to ``render_site``;
+There are no routes here. The app dispatches requests for tenant hosts to ``render_site``
+(and the contact form's ``POST /contact`` to ``contact.submit``);
 the blueprint is registered only for the templates and the ``site-theme.css`` stylesheet.
 """
 
@@ -11,6 +12,9 @@ bp = Blueprint(
     static_url_path="/site-static",
 )
 
+from web.public_site.contact import form_token  # noqa: E402
 from web.public_site.render import render_site  # noqa: E402
+
+bp.add_app_template_global(form_token, "contact_form_token")
 
 __all__ = ["bp", "render_site"]

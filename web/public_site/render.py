@@ -17,9 +17,10 @@ from db.models import MediaFile, Page, Tenant
 from plans.catalog import Plan
 from plans.entitlements import kept
 from tenants import media
+from tenants.pages import is_empty_block
 from tenants.scope import scoped
 from tenants.site_content import HOME_SLUG, RESERVED_SLUGS, block_problems
-from web.public_site import queries
+from web.public_site import queries, seo
 from web.public_site.formatting import long_date, paragraphs, product_image
 from web.public_site.theme import Theme, site_theme
 from worker.services import services
@@ -38,6 +39,7 @@ class NavLink:
 class Site:
     tenant_id: int
     company: str
+    url: str  # the site's own absolute address, for canonical links and the sitemap
     theme: Theme
     webshop: bool
     page_limit: int | None  # None: unlimited
@@ -76,6 +78,7 @@ def _site(session: Session, tenant: Tenant, now: datetime) -> Site:
     return Site(
         tenant_id=tenant.id,
         company=tenant.company,
+        url=services().urls.site(tenant.subdomain),
         theme=site_theme(tenant),
         webshop=webshop,
         page_limit=page_limit,
@@ -86,10 +89,12 @@ def _site(session: Session, tenant: Tenant, now: datetime) -> Site:
 
 
 def _page_view(session: Session, site: Site, page: Page) -> tuple[str, dict]:
-    """The page's blocks that can be shown: well formed, and products only with a webshop."""
+    """The page's blocks that can be shown: well formed, not empty, and products only with a
+    webshop."""
     blocks = [
         block for block in page.blocks
-        if not block_problems(block) and (block["type"] != "products" or site.webshop)
+        if not block_problems(block) and not is_empty_block(block)
+        and (block["type"] != "products" or site.webshop)
     ]
     limits = [block["data"]["limit"] for block in blocks if block["type"] == "products"]
     products = (queries.active_products(session, site.tenant_id, site.product_limit, max(limits))
@@ -153,6 +158,20 @@ def _stylesheet(theme: Theme) -> Response:
     return response
 
 
+def _seo(site: Site, context: dict, current: str) -> dict:
+    """The canonical address of what is shown (a page by its own slug, also when it stands in
+    for the home page), and its structured data: the organisation on the home page, the post
+    on a post's page."""
+    page = context.get("page")
+    canonical = seo.absolute(site.url, page_url(page) if page is not None else current)
+    structured_data = None
+    if "post" in context:
+        structured_data = seo.blog_posting(site, context["post"], canonical)
+    elif current == "/":
+        structured_data = seo.organization(site)
+    return {"canonical": canonical, "structured_data": structured_data}
+
+
 def render_site(session: Session, tenant: Tenant, path: str) -> Response:
     """The response to a GET of ``path`` on the tenant's site; a styled 404 when nothing is there.
 
@@ -161,21 +180,46 @@ def render_site(session: Session, tenant: Tenant, path: str) -> Response:
     segments = [segment for segment in path.split("/") if segment]
     if segments == ["theme.css"]:
         return _stylesheet(site_theme(tenant))
+    if segments == ["robots.txt"]:
+        return seo.robots(services().urls.site(tenant.subdomain))
     if len(segments) == 2 and segments[0] == "media":
         return _media_file(session, tenant, segments[1])
     if segments == [HOME_SLUG]:
         return redirect("/", code=301)
     now = datetime.now(UTC)
     site = _site(session, tenant, now)
+    if segments == ["sitemap.xml"]:
+        return seo.sitemap(session, site, now)
     view = _resolve(session, site, segments, now)
     status = 200
     if view is None:
         view, status = ("not_found.html", {"title": "Page not found"}), 404
     template, context = view
+    current = "/" + "/".join(segments)
+    if status == 200:
+        context = {**context, **_seo(site, context, current)}
     html = render_template(
         f"site/{template}",
         site=site,
-        current="/" + "/".join(segments),
+        current=current,
+        year=now.year,
+        paragraphs=paragraphs,
+        long_date=long_date,
+        product_image=product_image,
+        **context,
+    )
+    return make_response(html, status)
+
+
+def render_site_page(session: Session, tenant: Tenant, template: str, status: int = 200,
+                     **context) -> Response:
+    """Any template of the site (``site/<template>``) in the site's look: its layout,
+    navigation and theme (the contact form's answers)."""
+    now = datetime.now(UTC)
+    html = render_template(
+        f"site/{template}",
+        site=_site(session, tenant, now),
+        current="",
         year=now.year,
         paragraphs=paragraphs,
         long_date=long_date,

@@ -9,6 +9,7 @@ from web.tenant_portal import (  # noqa: E402,F401
     closing,
     context,
     domain,
+    inbox,
     media,
     pages,
     posts,

@@ -2,9 +2,10 @@
 
 Every portal endpoint is listed with the roles that may open it (GET and POST alike). The
 site's content (pages, blog, media, products) is for every member, and so are the dashboard,
-the list of the team and the custom domain's DNS records. The account is for owners and
-admins: billing (plan, invoices, the billing portal, subscribing again), the export of all
-data, API keys, and every change to the team or the custom domain.
+the list of the team, the custom domain's DNS records and the contact form's inbox. The
+account is for owners and admins: billing (plan, invoices, the billing portal, subscribing
+again), the export of all data, API keys, every change to the team or the custom domain, and
+deleting or exporting the contact form's messages.
 
 ``context.load_tenant`` enforces it before any view runs. An endpoint missing here is refused
 to everyone, so a new route is closed until it is added (and tests/portal/test_roles.py fails).
@@ -27,12 +28,14 @@ _EVERYONE = {
     "portal.products", "portal.new_product", "portal.edit_product", "portal.delete_product",
     "portal.team",  # who is on the team; changing it is for managers (below)
     "portal.domain",  # the domain and its DNS records; changing them is for managers
+    "portal.inbox", "portal.inbox_message", "portal.mark_message_handled",  # the contact form's
 }
 _MANAGERS = {
     "portal.billing", "portal.billing_portal", "portal.resubscribe", "portal.export",
     "portal.invite_member", "portal.revoke_invite", "portal.change_role", "portal.remove_member",
     "portal.api_keys", "portal.create_api_key", "portal.revoke_api_key",
     "portal.set_domain", "portal.remove_domain",
+    "portal.delete_message", "portal.export_inbox",  # gone for good; every address at once
 }
 
 PORTAL_ROLES: dict[str, frozenset[str]] = {

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from db.models import Subscription
 from plans.entitlements import all_usage
+from tenants import contact
 from web.api.ratelimit import requests_this_minute
 from web.extensions import db
 from web.tenant_portal import bp
@@ -24,4 +25,5 @@ def dashboard():
     return render_template(
         "portal/dashboard.html", tenant=tenant, plan=catalog().plan(tenant.plan_id),
         subscription=subscription, usage=all_usage(db.session, catalog(), tenant, api_requests),
-        site_url=services().urls.site(tenant.subdomain))
+        site_url=services().urls.site(tenant.subdomain),
+        unhandled_messages=contact.unhandled_count(db.session, tenant.id))

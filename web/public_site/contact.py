@@ -1,0 +1,51 @@
+"""The contact form of a tenant's site: ``POST /contact`` on the site's own host.
+
+Not a Flask route: ``web.tenant_sites`` hands the request here after its status checks (a
+suspended or closed site answers with its status page and stores nothing). Having no endpoint,
+the request is outside the portal's session CSRF check (CSRFProtect skips requests without
+one); the form's own signed, one-use token (``tenants.contact``) stands in for it.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from markupsafe import Markup
+from redis.exceptions import RedisError
+from sqlalchemy.orm import Session
+
+from db.models import Tenant
+from db.refusals import Refused
+from tenants import contact
+from web.public_site.render import render_site_page
+from worker.jobs.mail import deliver_soon
+from worker.services import services
+
+PATH = "/contact"
+
+
+def form_token(tenant_id: int) -> Markup:
+    """A fresh token for one rendering of the form (a template global)."""
+    return Markup.escape(contact.issue_token(current_app.config["SECRET_KEY"], tenant_id))
+
+
+def submit(session: Session, tenant: Tenant) -> Response:
+    the = services()
+    try:
+        key = contact.submit(session, the.redis, current_app.config["SECRET_KEY"], tenant,
+                             form=request.form.to_dict(), address=request.remote_addr or "",
+                             inbox_url=the.urls.portal() + "inbox")
+    except Refused as refused:
+        session.rollback()
+        return render_site_page(session, tenant, "contact_refused.html", refused.status,
+                                title="Message not sent", problem=refused.message)
+    except RedisError:  # the checks need Redis: better no message than an unchecked one
+        session.rollback()
+        current_app.logger.exception("contact form of tenant %s", tenant.id)
+        return render_site_page(session, tenant, "contact_refused.html", 503,
+                                title="Message not sent",
+                                problem="The form cannot be sent right now. Please try again "
+                                        "in a few minutes.")
+    session.commit()
+    if key is not None:
+        deliver_soon(the.queues, key)
+    return render_site_page(session, tenant, "contact_sent.html", title="Thank you")

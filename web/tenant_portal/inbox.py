@@ -1,0 +1,65 @@
+"""The inbox: messages visitors sent through the site's contact form. Everyone on the team may
+read them and mark them handled; deleting and exporting them is for managers (roles.py)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, make_response, redirect, render_template, url_for
+
+from db.models import ContactSubmission
+from tenants import contact
+from tenants.scope import get_scoped
+from web.extensions import db
+from web.tenant_portal import bp
+
+
+def _message(submission_id: int) -> ContactSubmission:
+    row = get_scoped(db.session, ContactSubmission, g.tenant.id, submission_id)
+    if row is None:
+        abort(404, description="There is no such message.")
+    return row
+
+
+def _private(response):
+    response.headers["Cache-Control"] = "no-store"  # visitors' addresses and words
+    return response
+
+
+@bp.get("/inbox")
+def inbox():
+    messages = contact.inbox(db.session, g.tenant.id)
+    return _private(make_response(render_template(
+        "portal/inbox/index.html", messages=messages,
+        unhandled=sum(1 for row in messages if row.handled_at is None))))
+
+
+@bp.get("/inbox/<int(max=2147483647):submission_id>")
+def inbox_message(submission_id: int):
+    return _private(make_response(render_template("portal/inbox/message.html",
+                                                  message=_message(submission_id))))
+
+
+@bp.post("/inbox/<int(max=2147483647):submission_id>/handled")
+def mark_message_handled(submission_id: int):
+    row = _message(submission_id)
+    contact.mark_handled(row)
+    db.session.commit()
+    flash(f"The message from {row.name} is marked handled.", "info")
+    return redirect(url_for("portal.inbox"), code=303)
+
+
+@bp.post("/inbox/<int(max=2147483647):submission_id>/delete")
+def delete_message(submission_id: int):
+    row = _message(submission_id)
+    name = row.name
+    db.session.delete(row)
+    db.session.commit()
+    flash(f"The message from {name} is deleted.", "info")
+    return redirect(url_for("portal.inbox"), code=303)
+
+
+@bp.get("/inbox/export.csv")
+def export_inbox():
+    response = make_response(contact.export_csv(contact.inbox(db.session, g.tenant.id)))
+    response.mimetype = "text/csv"
+    response.headers["Content-Disposition"] = 'attachment; filename="messages.csv"'
+    return _private(response)
