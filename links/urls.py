@@ -33,6 +33,9 @@ class Urls:
     def billing(self) -> str:
         return f"{self.public_url}/portal/billing"
 
+    def inbox(self) -> str:
+        return f"{self.public_url}/portal/inbox"
+
     def password_reset(self, token: str) -> str:
         return f"{self.public_url}/password/reset/{token}"
 

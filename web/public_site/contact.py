@@ -14,9 +14,9 @@ from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from db.models import Tenant
-from db.refusals import Refused
 from tenants import contact
 from web.public_site.render import render_site_page
+from web.refusals import render_refusals
 from worker.jobs.mail import deliver_soon
 from worker.services import services
 
@@ -30,14 +30,13 @@ def form_token(tenant_id: int) -> Markup:
 
 def submit(session: Session, tenant: Tenant) -> Response:
     the = services()
+    render_refusals(lambda refused: render_site_page(
+        session, tenant, "contact_refused.html", refused.status, title="Message not sent",
+        problem=refused.message))
     try:
         key = contact.submit(session, the.redis, current_app.config["SECRET_KEY"], tenant,
                              form=request.form.to_dict(), address=request.remote_addr or "",
-                             inbox_url=the.urls.portal() + "inbox")
-    except Refused as refused:
-        session.rollback()
-        return render_site_page(session, tenant, "contact_refused.html", refused.status,
-                                title="Message not sent", problem=refused.message)
+                             inbox_url=the.urls.inbox())
     except RedisError:  # the checks need Redis: better no message than an unchecked one
         session.rollback()
         current_app.logger.exception("contact form of tenant %s", tenant.id)
