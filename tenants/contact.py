@@ -19,8 +19,6 @@ import time
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from limits import RateLimitItemPerHour, RateLimitItemPerMinute
-from limits.storage import RedisStorage
-from limits.strategies import MovingWindowRateLimiter
 from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,6 +28,7 @@ from db.models import ContactSubmission, Tenant, User
 from db.models.tenants import Role
 from db.refusals import Refused
 from emails.outbox import queue_mail
+from tenants.rate_limits import moving_window
 from tenants.scope import scoped
 
 SALT = "contyzr-contact-form"
@@ -91,9 +90,7 @@ def _clean(name: str, email: str, message: str) -> tuple[str, str, str]:
 
 
 def _within_limits(redis: Redis, tenant_id: int, address: str) -> bool:
-    storage = RedisStorage("redis://", connection_pool=redis.connection_pool,
-                           wrap_exceptions=True, key_prefix=LIMIT_PREFIX)
-    limiter = MovingWindowRateLimiter(storage)
+    limiter = moving_window(redis, LIMIT_PREFIX)
     return (limiter.test(PER_ADDRESS, str(tenant_id), address)
             and limiter.hit(PER_TENANT, str(tenant_id))
             and limiter.hit(PER_ADDRESS, str(tenant_id), address))

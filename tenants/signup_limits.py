@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
-from limits.storage import RedisStorage
-from limits.strategies import MovingWindowRateLimiter
 from redis import Redis
+
+from tenants.rate_limits import moving_window
 
 PER_ADDRESS = "5 per 10 minutes"
 PER_EMAIL = "3 per hour"
@@ -34,9 +34,7 @@ class Refusal:
 
 class SignupLimits:
     def __init__(self, redis: Redis, per_address: str = PER_ADDRESS, per_email: str = PER_EMAIL):
-        storage = RedisStorage("redis://", connection_pool=redis.connection_pool,
-                               wrap_exceptions=True, key_prefix="contyzr-signup-limits")
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.limiter = moving_window(redis, "contyzr-signup-limits")
         self.per_address: RateLimitItem = parse(per_address)
         self.per_email: RateLimitItem = parse(per_email)
 

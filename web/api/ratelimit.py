@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from limits import RateLimitItemPerMinute
 from limits.errors import StorageError
-from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 from redis import Redis
 from redis.exceptions import RedisError
+
+from tenants.rate_limits import moving_window
 
 PREFIX = "contyzr-api-rpm"
 
@@ -42,9 +43,7 @@ class RateDecision:
 
 
 def _limiter(redis: Redis) -> MovingWindowRateLimiter:
-    storage = RedisStorage("redis://", connection_pool=redis.connection_pool,
-                           wrap_exceptions=True, key_prefix=PREFIX)
-    return MovingWindowRateLimiter(storage)
+    return moving_window(redis, PREFIX)
 
 
 def hit(redis: Redis, tenant_id: int, limit: int | None) -> RateDecision:

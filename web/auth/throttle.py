@@ -22,10 +22,10 @@ import time
 
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.errors import StorageError
-from limits.storage import RedisStorage
-from limits.strategies import MovingWindowRateLimiter
 from redis import Redis
 from redis.exceptions import RedisError
+
+from tenants.rate_limits import moving_window
 
 WINDOW_MINUTES = 15
 PER_ACCOUNT_AND_ADDRESS = 5
@@ -45,9 +45,7 @@ def _per(amount: int) -> RateLimitItem:
 class LoginThrottle:
     def __init__(self, redis: Redis):
         self.redis = redis
-        storage = RedisStorage("redis://", connection_pool=redis.connection_pool,
-                               wrap_exceptions=True, key_prefix=PREFIX)
-        self.limiter = MovingWindowRateLimiter(storage)
+        self.limiter = moving_window(redis, PREFIX)
 
     @staticmethod
     def _account(email: str) -> str:
