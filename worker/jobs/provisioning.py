@@ -7,19 +7,9 @@ from datetime import timedelta
 from flask import current_app
 from redis.exceptions import RedisError
 from rq import get_current_job
-from sqlalchemy import func, or_, select
 
-from db.base import utcnow
-from db.models import ProvisioningRun
-from db.models.provisioning import RunStatus
 from tenants.lifecycle import Effects
-from tenants.provisioning import (
-    FIRST_BACKOFF_SECONDS,
-    MAX_BACKOFF_SECONDS,
-    ProvisioningError,
-    Services,
-    run_provisioning,
-)
+from tenants.provisioning import ProvisioningError, Services, run_provisioning, runs_to_resume
 from worker.context import job_session, queues
 from worker.queues import PROVISIONING, Queues, retry_policy
 from worker.services import services
@@ -67,26 +57,11 @@ def provision(signup_id: str) -> str:
 
 
 def sweep_stuck_runs() -> int:
-    """Resume runs that stopped moving (a worker killed mid-job, Redis down at enqueue time),
-    and runs whose last attempt failed once their backoff has passed (30 s, doubling, at most
-    an hour: ``tenants.provisioning.MAX_ATTEMPTS`` in all, then the run is failed)."""
-    now = utcnow()
+    """Resume runs that stopped moving or whose backoff has passed (``runs_to_resume``)."""
     stuck_after = current_app.config.get("PROVISIONING_STUCK_SECONDS")
-    cutoff = now - (STUCK_AFTER if stuck_after is None else timedelta(seconds=stuck_after))
-    backoff = func.make_interval(0, 0, 0, 0, 0, 0, func.least(
-        FIRST_BACKOFF_SECONDS * func.power(2, func.greatest(ProvisioningRun.attempts - 1, 0)),
-        MAX_BACKOFF_SECONDS))
     with job_session() as session:
-        stuck = list(session.scalars(
-            select(ProvisioningRun.signup_id).where(
-                ProvisioningRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING)),
-                or_(ProvisioningRun.heartbeat_at.is_(None) & (ProvisioningRun.created_at < cutoff),
-                    (ProvisioningRun.heartbeat_at < cutoff)
-                    & (ProvisioningRun.error.is_(None) | (ProvisioningRun.status == RunStatus.RUNNING)),
-                    (ProvisioningRun.status == RunStatus.QUEUED) & ProvisioningRun.error.is_not(None)
-                    & (ProvisioningRun.heartbeat_at + backoff < now)),
-            )
-        ))
-    for signup_id in stuck:
+        due = runs_to_resume(session, STUCK_AFTER if stuck_after is None
+                             else timedelta(seconds=stuck_after))
+    for signup_id in due:
         enqueue_provisioning(queues(), signup_id)
-    return len(stuck)
+    return len(due)
