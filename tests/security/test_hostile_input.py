@@ -63,17 +63,16 @@ def test_a_20_mb_post_is_refused_with_413_and_stores_nothing(client, db_session)
     ("/webhooks/stripe", "application/json"),
 ])
 def test_a_huge_declared_length_is_refused_before_the_body_arrives(live_app, path, content_type):
-    """Over real HTTP: the headers claim a terabyte, a few bytes follow; the answer must come
-    at once, without waiting for (or reading) the body."""
+    """Over real HTTP: the headers claim a terabyte, a few bytes follow; the answer comes
+    without waiting for (or reading) the body: the body never comes, so a server waiting for it
+    would leave recv() to time out."""
     port = int(live_app.config["PUBLIC_URL"].rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
-        start = time.monotonic()
         connection.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                            f"Content-Type: {content_type}\r\nContent-Length: {10**12}\r\n\r\n"
                            "--xyz\r\n".encode())
         reply = connection.recv(65536)
     assert reply.startswith(b"HTTP/1.1 413"), reply[:100]
-    assert time.monotonic() - start < 3
 
 
 # Malformed multipart and uploads
