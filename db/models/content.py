@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from db.base import Base, CreatedAt
 
 BLOCK_TYPES = ("hero", "text", "features", "testimonials", "cta", "faq", "contact_form",
-               "products")
+               "products", "image", "image_with_text")
 
 
 class Page(CreatedAt, Base):
@@ -27,6 +27,10 @@ class Page(CreatedAt, Base):
     published: Mapped[bool] = mapped_column(default=False)
     # [{"type": "<one of BLOCK_TYPES>", "data": {...}}, ...] in display order
     blocks: Mapped[list] = mapped_column(JSONB, default=list)
+    seo_title: Mapped[str | None] = mapped_column(String(120))
+    seo_description: Mapped[str | None] = mapped_column(String(300))
+    social_image_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_files.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
@@ -40,6 +44,12 @@ class Post(CreatedAt, Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime | None]
+    seo_title: Mapped[str | None] = mapped_column(String(120))
+    seo_description: Mapped[str | None] = mapped_column(String(300))
+    social_image_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_files.id", ondelete="SET NULL"))
+    cover_image_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_files.id", ondelete="SET NULL"))
 
 
 class Product(CreatedAt, Base):
@@ -53,7 +63,7 @@ class Product(CreatedAt, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     price_cents: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(8), default="eur")
-    stock: Mapped[int] = mapped_column(default=0)
+    stock: Mapped[int | None] = mapped_column(default=None)  # None: not tracked
     active: Mapped[bool] = mapped_column(default=True)
     images: Mapped[list] = mapped_column(JSONB, default=list)
 
@@ -67,4 +77,8 @@ class MediaFile(CreatedAt, Base):
     filename: Mapped[str] = mapped_column(String(255))  # as uploaded, for display only
     storage_name: Mapped[str] = mapped_column(String(80), unique=True)  # ours, random
     content_type: Mapped[str] = mapped_column(String(100))
-    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)  # the upload's; variants are ours
+    width: Mapped[int | None]  # pixels, for images
+    height: Mapped[int | None]
+    # Smaller copies made at upload: [{"width", "height", "storage_name"}, ...], narrowest first
+    variants: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")

@@ -54,6 +54,9 @@ class Tenant(CreatedAt, Base):
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(64))
     site_settings: Mapped[dict] = mapped_column(JSONB, default=dict)
     custom_domain: Mapped[str | None] = mapped_column(String(253), unique=True)
+    # The site's local time, for scheduling posts and showing dates (an IANA zone name).
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam",
+                                           server_default="Europe/Amsterdam")
     # Billing life cycle (see BillingState and plans/access.py)
     past_due_since: Mapped[datetime | None]
     grace_until: Mapped[datetime | None]

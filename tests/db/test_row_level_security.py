@@ -49,7 +49,7 @@ GRANTS = {
     "contact_submissions": {"SELECT", "UPDATE", "DELETE"},  # the portal's inbox
 }
 # Of its own tenant row, the tenant may change only these.
-TENANT_COLUMNS_UPDATABLE = {"custom_domain", "updated_at"}
+TENANT_COLUMNS_UPDATABLE = {"custom_domain", "updated_at", "site_settings", "time_zone"}
 # Tables a request never needs: reading them, let alone writing, is refused.
 NOT_THE_TENANTS_BUSINESS = ("signups", "subdomains", "stripe_events", "provisioning_runs",
                             "provisioning_steps", "mail_log", "login_tokens", "tenant_events",
