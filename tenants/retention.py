@@ -1,4 +1,11 @@
-"""A closed tenant's data: exported on request, deleted when the retention period ends."""
+"""A closed tenant's data: exported on request, deleted when the retention period ends.
+
+Media files are read and deleted through the app's ``MediaStorage`` (a folder or an S3 store):
+the export holds each file as uploaded (or as cleaned at upload), not the smaller copies; the
+deletion removes every object under the tenant's prefix, copies and leftovers included. Both
+raise ``StorageUnavailable`` when the storage cannot be reached (the deletion then changes
+nothing and runs again at the next hour).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,8 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.models import ApiKey, Invite, LoginToken, MediaFile, Page, Post, Product, Tenant, User
 from db.models.tenants import BillingState, Role
+from tenants.media import stored_names
+from tenants.media_storage import MediaStorage, key_of, tenant_prefix
 from tenants.scope import scoped
 
 
@@ -25,7 +34,7 @@ def _plain(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def export_archive(session: Session, tenant: Tenant, media_root: str) -> bytes:
+def export_archive(session: Session, tenant: Tenant, storage: MediaStorage) -> bytes:
     """Pages, posts, products (JSON) and media files, as one zip archive."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -39,23 +48,24 @@ def export_archive(session: Session, tenant: Tenant, media_root: str) -> bytes:
             ["slug", "name", "description", "price_cents", "currency", "stock", "active",
              "images"]), indent=2))
         for media in session.scalars(scoped(MediaFile, tenant.id).order_by(MediaFile.id)):
-            path = Path(media_root) / str(tenant.id) / media.storage_name
-            if path.is_file():
-                archive.write(path, f"media/{media.id}-{Path(media.filename).name}")
+            data = storage.get(key_of(tenant.id, media.storage_name))
+            if data is not None:
+                archive.writestr(f"media/{media.id}-{Path(media.filename).name}", data)
     return buffer.getvalue()
 
 
-def delete_data(session: Session, tenant: Tenant, media_root: str) -> None:
-    """Delete the tenant's content, media and accounts but the owner's; keep the tenant row
-    (for the records and revenue history). Flushes."""
+def delete_data(session: Session, tenant: Tenant, storage: MediaStorage) -> None:
+    """Delete the tenant's content, media (every stored object of the tenant) and accounts but
+    the owner's; keep the tenant row (for the records and revenue history). Flushes."""
+    keys = {key_of(tenant.id, name)
+            for media in session.scalars(scoped(MediaFile, tenant.id))
+            for name in stored_names(media)}
+    keys.update(storage.keys(tenant_prefix(tenant.id)))  # copies and files no row names
     for model in (Page, Post, Product, MediaFile, ApiKey, Invite, LoginToken):
         session.execute(delete(model).where(model.tenant_id == tenant.id))
     owner_ids = select(User.id).where(User.tenant_id == tenant.id, User.role == Role.OWNER)
     session.execute(delete(User).where(User.tenant_id == tenant.id, User.id.not_in(owner_ids)))
-    folder = Path(media_root) / str(tenant.id)
-    if folder.is_dir():
-        for file in folder.iterdir():
-            file.unlink(missing_ok=True)
-        folder.rmdir()
     tenant.billing_state, tenant.data_deleted_at = BillingState.DELETED, utcnow()
     session.flush()
+    for key in sorted(keys):
+        storage.delete(key)

@@ -238,3 +238,26 @@ def timeline(app, client, db_session, stripe_fake, forwarder, mails):
                         f"t-{next(counter)}-{id(db_session) % 100000}", plan)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A local S3-compatible store (moto's server mode) with one bucket for media:
+    ``s3_server.settings`` are the app's MEDIA_S3_* settings pointing at it."""
+    from types import SimpleNamespace
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    settings = {"MEDIA_S3_ENDPOINT": f"http://{host}:{port}", "MEDIA_S3_BUCKET": "contyzr-media",
+                "MEDIA_S3_REGION": "eu-west-1", "MEDIA_S3_ACCESS_KEY_ID": "test-key",
+                "MEDIA_S3_SECRET_ACCESS_KEY": "test-secret"}
+    boto3.client("s3", endpoint_url=settings["MEDIA_S3_ENDPOINT"], region_name="eu-west-1",
+                 aws_access_key_id="test-key", aws_secret_access_key="test-secret").create_bucket(
+        Bucket=settings["MEDIA_S3_BUCKET"],
+        CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    yield SimpleNamespace(url=settings["MEDIA_S3_ENDPOINT"], settings=settings)
+    server.stop()

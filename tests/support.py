@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
 import uuid
 
 import httpx
+from PIL import Image
 from rq import SimpleWorker
 
 from billing.signatures import sign
 from worker.queues import QUEUE_NAMES
 from worker.services import services
 
+from factories import PASSWORD
+
 WEBHOOK_SECRET = "whsec_test_current"
+
+
+def picture_bytes(width: int, height: int, kind: str = "JPEG", **options) -> bytes:
+    """An image drawn with Pillow, of ``kind`` (a Pillow format name): a gradient, so that a
+    smaller copy is a real picture."""
+    image = Image.linear_gradient("L").resize((width, height)).convert(
+        "RGB" if kind != "GIF" else "P")
+    buffer = io.BytesIO()
+    image.save(buffer, format=kind, **options)
+    return buffer.getvalue()
+
+
+def png(size: int | None = None) -> bytes:
+    """A real 1×1 PNG, padded with trailing bytes to ``size`` when given (uploads read it as an
+    image and count every byte)."""
+    image = picture_bytes(1, 1, "PNG")
+    return image if size is None else image + b"\x00" * (size - len(image))
+
+
 # One client for every call to the local fakes (a new httpx client loads the CA bundle each time).
 http = httpx.Client(timeout=30)
 
@@ -168,3 +191,12 @@ def url_for_rule(rule, values: dict) -> str:
     for name in rule.arguments:
         url = re.sub(rf"<[^>]*\b{name}>", str(values[name]), url)
     return url
+
+
+def sign_in(page, storefront, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the storefront's own form, as a person does."""
+    page.goto(f"{storefront.config['PUBLIC_URL']}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Portal").wait_for()

@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     from db.session import make_engine, make_sessionmaker
     from emails.service import build_mail_service
     from links.urls import Urls
+    from tenants.media_storage import storage_from_config
     from web import access_log, errors, filters, proxy, refusals, security
     from web.extensions import csrf, db, login_manager
     from worker.queues import Queues
@@ -75,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
         stripe=make_client(app.config["STRIPE_SECRET_KEY"] or "", app.config["STRIPE_API_BASE"]),
         mail=build_mail_service(app.config, redis),
         secret_key=app.config["SECRET_KEY"],
+        media=storage_from_config(app.config),
     ))
 
     security.init_app(app)  # before CSRFProtect: malformed bodies are refused first

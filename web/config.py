@@ -115,6 +115,12 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, bool]] = {
     "MAIL_RATE_PER_SECOND": (_int, 2, False),
     "INSTANCE_PATH": (_str, None, False),
     "MEDIA_ROOT": (_str, None, False),
+    # Uploads in an S3-compatible store instead of MEDIA_ROOT, when a bucket is named.
+    "MEDIA_S3_BUCKET": (_str, None, False),
+    "MEDIA_S3_ENDPOINT": (_url, None, False),
+    "MEDIA_S3_REGION": (_str, None, False),
+    "MEDIA_S3_ACCESS_KEY_ID": (_str, None, False),
+    "MEDIA_S3_SECRET_ACCESS_KEY": (_str, None, False),
     "RETENTION_DAYS": (_int, 30, False),
     # Stripe events: attempts before one is marked failed, and the first wait between them
     # (doubling after each failure).

@@ -19,6 +19,7 @@ from stripe import StripeClient
 from emails.service import MailService
 from links.urls import Urls
 from plans.catalog import Catalog
+from tenants.media_storage import MediaStorage
 from worker.queues import Queues
 
 EXTENSION = "contyzr"
@@ -42,6 +43,7 @@ class Services:
     stripe: StripeClient
     mail: MailService
     secret_key: str
+    media: MediaStorage  # where uploaded files live (tenants/media_storage.py)
 
 
 def install(app: Flask, built: Services) -> None:

@@ -16,7 +16,7 @@ from tenants.api_keys import create_key
 from worker.services import services
 
 import factories
-from support import csrf_token
+from support import csrf_token, png
 
 NOTE = "Over your plan's limit: upgrade to"
 
@@ -279,11 +279,6 @@ def test_members_over_the_limit_keep_their_place_read_only(app, downgraded_team,
     assert accepted.status_code == 409 and "is full on its current plan" in text(accepted)
     assert db_session.scalar(select(User).where(User.email == "late@example.com")) is None
     assert count(db_session, User, tenant) == 4
-
-
-def png(size: int) -> bytes:
-    """A PNG signature padded to ``size`` bytes: enough for the upload's type check."""
-    return b"\x89PNG\r\n\x1a\n" + b"\x00" * (size - 8)
 
 
 @pytest.fixture

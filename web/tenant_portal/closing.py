@@ -17,7 +17,7 @@ from worker.services import services
 
 @bp.get("/export")
 def export():
-    archive = export_archive(db.session, g.tenant, current_app.config["MEDIA_ROOT"])
+    archive = export_archive(db.session, g.tenant, services().media)
     return Response(archive, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{g.tenant.subdomain}-export.zip"'})
 

@@ -1,8 +1,14 @@
-"""The media library: uploads counted against the plan's storage, served to the tenant's users."""
+"""The media library: uploads counted against the plan's storage, served to the tenant's users.
+
+When the storage cannot be reached, uploading, deleting and serving raise
+``media.StorageUnavailable``, a ``Refused`` with status 503: the refusal handler rolls back and
+says so (beside the upload form, or on the error page)."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, send_file, url_for
+import io
+
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
@@ -14,12 +20,17 @@ from web.extensions import db
 from web.refusals import show_refusals
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog
+from worker.services import services
+
+THUMBNAIL_WIDTH = 96  # pixels, in the library's list
 
 
 class UploadForm(FlaskForm):
     file = FileField("File", validators=[FileRequired("Choose a file to upload.")], description=(
-        f"{media.ALLOWED} files of at most {media.MAX_FILE_BYTES // MB} MB. SVG files are "
-        "refused for safety: they can carry scripts."))
+        f"{media.ALLOWED} files of at most {media.MAX_FILE_BYTES // MB} MB; images of at most "
+        f"{media.MAX_PIXELS // 1_000_000} megapixels. SVG files are refused for safety: they "
+        "can carry scripts. Smaller copies of each image are made for phones and tablets; "
+        "they do not count against your plan's storage."))
 
 
 def size_label(size: int) -> str:
@@ -31,8 +42,17 @@ def size_label(size: int) -> str:
     return f"{size / MB:.1f} MB"
 
 
-def _root() -> str:
-    return current_app.config["MEDIA_ROOT"]
+def thumbnail(row: MediaFile) -> dict | None:
+    """The ``<img>`` of an image in the list: its narrowest copy, shown at most
+    ``THUMBNAIL_WIDTH`` pixels wide."""
+    if media.picture(row) is None:
+        return None
+    source = media.thumbnail_width(row)
+    shown = {}
+    if row.width and row.height:
+        width = min(THUMBNAIL_WIDTH, row.width)
+        shown = {"width": width, "height": max(1, round(row.height * width / row.width))}
+    return {"src": url_for("portal.media_file", media_id=row.id, width=source), **shown}
 
 
 def _media_or_404(media_id: int) -> MediaFile:
@@ -43,7 +63,8 @@ def _library(form: UploadForm):
     rows = db.session.scalars(scoped(MediaFile, g.tenant.id).order_by(MediaFile.id.desc())).all()
     return render_template(
         "portal/media/index.html", form=form, files=rows, labels=media.LABELS,
-        size_label=size_label, used=media.bytes_used(db.session, g.tenant.id),
+        size_label=size_label, thumbnail=thumbnail,
+        used=media.bytes_used(db.session, g.tenant.id),
         limit_mb=plan_of(catalog(), g.tenant).limit("media_mb"),
         over_limit=over_limit_ids(db.session, catalog(), g.tenant, "media_mb")), \
         422 if form.errors else 200
@@ -60,9 +81,10 @@ def upload_media():
     if form.validate_on_submit():
         upload = form.file.data
         show_refusals(form, lambda: _library(form))
-        row = media.store(db.session, catalog(), g.tenant, _root(), upload.filename or "",
-                          upload.stream)
-        db.session.commit()
+        row = media.store(db.session, catalog(), g.tenant, services().media,
+                          upload.filename or "", upload.stream)
+        with media.removed_unless(services().media, row):
+            db.session.commit()
         flash(f"\u201c{row.filename}\u201d is uploaded ({size_label(row.size_bytes)}).", "info")
         return redirect(url_for("portal.media"), code=303)
     return _library(form)
@@ -70,12 +92,17 @@ def upload_media():
 
 @bp.get("/media/<int:media_id>/file")
 def media_file(media_id: int):
+    """The file, or with ``?width=`` one of its smaller copies."""
     row = _media_or_404(media_id)
-    path = media.path_of(_root(), row)
-    if not path.is_file():
-        abort(404, description="This file is missing from storage. Delete it and upload it again.")
-    response = send_file(path, mimetype=row.content_type, download_name=row.filename,
-                         conditional=True)
+    width = request.args.get("width", type=int)
+    data = media.read(services().media, row, width)
+    if data is None:
+        abort(404, description="This file is missing from storage. Delete it and upload it again."
+              if width is None else "There is no copy of this image in that width.")
+    response = send_file(io.BytesIO(data), mimetype=row.content_type,
+                         download_name=row.filename, conditional=True,
+                         etag=f"{row.storage_name}-{width or 'original'}",
+                         last_modified=row.created_at)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.private = True
     return response
@@ -83,9 +110,14 @@ def media_file(media_id: int):
 
 @bp.post("/media/<int:media_id>/delete")
 def delete_media(media_id: int):
+    """Deletes at once a file used nowhere; a file in use only once the confirmation page,
+    which names where it is used, is answered with ``confirm=1``."""
     row = _media_or_404(media_id)
+    places = media.usages(db.session, g.tenant.id, row.id)
+    if places and request.form.get("confirm") != "1":
+        return render_template("portal/media/confirm_delete.html", file=row, places=places), 409
     name = row.filename
-    media.delete(db.session, _root(), row)
+    media.delete(db.session, services().media, row)
     db.session.commit()
     flash(f"\u201c{name}\u201d is deleted.", "info")
     return redirect(url_for("portal.media"), code=303)

@@ -66,7 +66,7 @@ def enforce_retention() -> int:
                 continue
             delete_on = tenant.closed_at + retention
             if utcnow() >= delete_on:
-                delete_data(session, tenant, config["MEDIA_ROOT"])
+                delete_data(session, tenant, services().media)
                 lifecycle.record(session, tenant, "data_deleted", f"retention of {retention.days} days")
                 deleted += 1
             else:
