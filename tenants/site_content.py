@@ -21,13 +21,17 @@ RESERVED_SLUGS = frozenset({"shop", "blog", "media"})  # listings and uploaded f
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG_LENGTH = 80  # Page.slug
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
-FONTS = ("serif", "sans")
+FONTS = ("sans", "serif", "modern", "friendly")  # font pairings: web/public_site/theme.py
 LINK_PREFIXES = ("/", "#", "https://", "http://", "mailto:", "tel:")
 MAX_PRODUCTS_SHOWN = 24
+MAX_ID = 2**31 - 1  # row ids are PostgreSQL integers
 
 # Block type -> the fields its data must have. A field's name says what it holds: "items" is a
 # non-empty list of objects with ITEM_FIELDS, "limit" a whole number of products to show,
-# "button_link" a link (see LINK_PREFIXES, may be empty), and every other field is text.
+# "button_link" and "link" a link (see LINK_PREFIXES, may be empty), "media_id" the id of one of
+# the tenant's images (null until one is chosen), "image_side" one of IMAGE_SIDES, and every
+# other field is text. Image blocks may also hold "decorative": true, which stands for an image
+# that needs no description (its "alt" is then empty); without it, a chosen image needs "alt".
 BLOCK_FIELDS: dict[str, tuple[str, ...]] = {
     "hero": ("heading", "subheading", "button_label", "button_link"),
     "text": ("heading", "body"),
@@ -37,7 +41,12 @@ BLOCK_FIELDS: dict[str, tuple[str, ...]] = {
     "faq": ("heading", "items"),
     "contact_form": ("heading", "body", "submit_label"),
     "products": ("heading", "limit"),
+    "image": ("media_id", "alt", "caption", "link"),
+    "image_with_text": ("media_id", "alt", "heading", "body", "image_side"),
 }
+IMAGE_BLOCKS = frozenset({"image", "image_with_text"})
+IMAGE_SIDES = ("left", "right")
+LINK_FIELDS = ("button_link", "link")
 ITEM_FIELDS: dict[str, tuple[str, ...]] = {
     "features": ("title", "body"),
     "testimonials": ("quote", "author", "role"),
@@ -86,11 +95,34 @@ def _field_problem(block_type: str, field: str, value) -> str | None:
         if not whole or not 0 < value <= MAX_PRODUCTS_SHOWN:
             return f"'limit' must be a whole number from 1 to {MAX_PRODUCTS_SHOWN}"
         return None
+    if field == "media_id":
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if value is not None and not (whole and 0 < value <= MAX_ID):
+            return "'media_id' must be the number of one of your images"
+        return None
     if not isinstance(value, str):
         return f"'{field}' must be text"
-    if field == "button_link" and not is_safe_link(value):
-        return f"'button_link' must start with {', '.join(LINK_PREFIXES)}"
+    if field in LINK_FIELDS and not is_safe_link(value):
+        return f"'{field}' must start with {', '.join(LINK_PREFIXES)}"
+    if field == "image_side" and value not in IMAGE_SIDES:
+        return f"'image_side' must be one of {', '.join(IMAGE_SIDES)}"
     return None
+
+
+def _image_problems(data: dict) -> list[str]:
+    """An image block's description: required for a chosen image unless it is decorative."""
+    decorative = data.get("decorative", False)
+    if not isinstance(decorative, bool):
+        return ["'decorative' must be true or false"]
+    alt = data.get("alt")
+    if decorative and alt:
+        return ["a decorative image has no alt text"]
+    if decorative and data.get("link"):
+        return ["a linked image needs alt text that says where the link goes"]
+    if data.get("media_id") is not None and not decorative and isinstance(alt, str) \
+            and not alt.strip():
+        return ["add alt text that describes the image, or mark it as decorative"]
+    return []
 
 
 def block_problems(block) -> list[str]:
@@ -102,6 +134,8 @@ def block_problems(block) -> list[str]:
         return [f"unknown block type {block_type!r} (expected one of {', '.join(BLOCK_FIELDS)})"]
     data = block["data"]
     problems = []
+    if not isinstance(block.get("placeholder", False), bool):
+        problems.append("'placeholder' must be true or false")
     for field in BLOCK_FIELDS[block_type]:
         if field not in data:
             problems.append(f"missing field '{field}'")
@@ -109,6 +143,8 @@ def block_problems(block) -> list[str]:
             problem = _field_problem(block_type, field, data[field])
             if problem:
                 problems.append(problem)
+    if block_type in IMAGE_BLOCKS:
+        problems.extend(_image_problems(data))
     return problems
 
 
@@ -160,6 +196,7 @@ class SiteSettings:
 class Block:
     type: str
     data: dict
+    placeholder: bool = False  # starter text the owner should replace
 
 
 @dataclass(frozen=True)
@@ -180,7 +217,8 @@ class PageContent:
             "in_navigation": self.in_navigation,
             "published": self.published,
             "blocks": [
-                {"type": block.type, "data": _personalise_value(block.data, company)}
+                {"type": block.type, "data": _personalise_value(block.data, company),
+                 **({"placeholder": True} if block.placeholder else {})}
                 for block in self.blocks
             ],
         }
@@ -192,7 +230,7 @@ class ProductContent:
     name: str
     description: str
     price_cents: int
-    stock: int
+    stock: int | None  # None: not tracked
     images: tuple[str, ...]
 
     def as_row(self, company: str) -> dict:
@@ -246,8 +284,8 @@ def _parse_product(raw: dict, where: str) -> ProductContent:
     if not SLUG_PATTERN.match(slug):
         raise SiteTemplateError(f"{where}: slug must use lowercase letters, digits and hyphens")
     price_cents = _require(raw, "price_cents", int, where)
-    stock = _require(raw, "stock", int, where)
-    if price_cents <= 0 or stock < 0:
+    stock = _require(raw, "stock", int, where) if raw.get("stock") is not None else None
+    if price_cents <= 0 or (stock is not None and stock < 0):
         raise SiteTemplateError(f"{where}: price must be positive and stock not negative")
     images = _require(raw, "images", list, where)
     if not all(isinstance(image, str) for image in images):
@@ -278,7 +316,8 @@ def _parse_page(raw: dict, position: int, where: str) -> PageContent:
         position=position,
         in_navigation=_require(raw, "in_navigation", bool, where),
         published=_require(raw, "published", bool, where),
-        blocks=tuple(Block(block["type"], block["data"]) for block in blocks),
+        blocks=tuple(Block(block["type"], block["data"], block.get("placeholder") is True)
+                     for block in blocks),
     )
 
 
@@ -300,9 +339,9 @@ def _check_links(pages: tuple[PageContent, ...], has_products: bool, where: str)
             at = f"{where}: page '{page.slug}': Block {number} ({block.type})"
             if block.type == "products" and not has_products:
                 raise SiteTemplateError(f"{at}: a products block needs products in the template")
-            link = block.data.get("button_link", "")
-            if link.startswith("/") and link not in targets:
-                raise SiteTemplateError(f"{at}: '{link}' is not a page of this template")
+            for link in (block.data.get(field, "") for field in LINK_FIELDS):
+                if link.startswith("/") and link not in targets:
+                    raise SiteTemplateError(f"{at}: '{link}' is not a page of this template")
 
 
 def parse_site_template(template_id: str, raw: dict) -> SiteTemplateContent:

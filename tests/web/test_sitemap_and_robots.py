@@ -155,9 +155,13 @@ def test_pages_posts_and_products_name_their_canonical_address(app, db_session, 
     for path in ("/", f"/{page.slug}", "/blog", "/blog/out-now", "/shop", f"/shop/{product.slug}"):
         response = visit(client, tenant, path + "/")  # the same page, one address
         assert response.status_code == 200, path
-        assert canonical(response.get_data(as_text=True)) == site_url(tenant, path)
+        page = response.get_data(as_text=True)
+        assert canonical(page) == site_url(tenant, path)
+        # What a shared link previews points at the same address.
+        assert f'<meta property="og:url" content="{site_url(tenant, path)}">' in page
     missing = visit(client, tenant, "/no-such-page")
     assert missing.status_code == 404 and 'rel="canonical"' not in missing.get_data(as_text=True)
+    assert 'property="og:url"' not in missing.get_data(as_text=True)
 
 
 def test_structured_data_is_escaped_and_cannot_break_out(app, db_session, client):

@@ -10,16 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import Response, current_app, make_response, redirect, render_template, send_file
+from flask import Response, make_response, redirect, render_template, send_file
 from sqlalchemy.orm import Session
 
 from db.models import MediaFile, Page, Tenant
 from plans.catalog import Plan
 from plans.entitlements import kept
-from tenants import media
-from tenants.pages import is_empty_block
+from tenants import markdown, media
+from tenants.pages import image_ids, is_empty_block
 from tenants.scope import scoped
-from tenants.site_content import HOME_SLUG, RESERVED_SLUGS, block_problems
+from tenants.site_content import HOME_SLUG, IMAGE_BLOCKS, RESERVED_SLUGS, block_problems
 from web.public_site import queries, seo
 from web.public_site.formatting import long_date, paragraphs, product_image
 from web.public_site.theme import Theme, site_theme
@@ -44,8 +44,10 @@ class Site:
     webshop: bool
     page_limit: int | None  # None: unlimited
     product_limit: int | None
+    media_limit: int | None  # MB
     navigation: list[NavLink]
     platform_url: str | None
+    time_zone: str = "Europe/Amsterdam"  # IANA name; dates on the site are shown in it
 
 
 def page_url(page: Page) -> str:
@@ -79,28 +81,45 @@ def _site(session: Session, tenant: Tenant, now: datetime) -> Site:
         tenant_id=tenant.id,
         company=tenant.company,
         url=services().urls.site(tenant.subdomain),
-        theme=site_theme(tenant),
+        theme=site_theme(tenant, session),
         webshop=webshop,
         page_limit=page_limit,
         product_limit=product_limit,
+        media_limit=_limit(plan, "media_mb"),
         navigation=_navigation(session, tenant.id, webshop, page_limit, product_limit, now),
         platform_url=services().urls.public_url,
+        time_zone=tenant.time_zone,
     )
 
 
+def _pictures(session: Session, site: Site, ids: set[int]) -> dict[int, media.Picture]:
+    """The pictures of these images, by media id, in one query: only the tenant's own images
+    that are within the plan's storage (the site serves no others)."""
+    if not ids:
+        return {}
+    rows = session.scalars(scoped(MediaFile, site.tenant_id).where(
+        MediaFile.id.in_(ids), MediaFile.content_type.startswith("image/"),
+        kept("media_mb", site.tenant_id, site.media_limit)))
+    return {row.id: shown for row in rows if (shown := media.picture(row)) is not None}
+
+
 def _page_view(session: Session, site: Site, page: Page) -> tuple[str, dict]:
-    """The page's blocks that can be shown: well formed, not empty, and products only with a
-    webshop."""
+    """The page's blocks that can be shown: well formed, not empty, products only with a
+    webshop, and images only while their file is there."""
     blocks = [
         block for block in page.blocks
         if not block_problems(block) and not is_empty_block(block)
         and (block["type"] != "products" or site.webshop)
     ]
+    pictures = _pictures(session, site, image_ids(blocks))
+    blocks = [block for block in blocks
+              if block["type"] not in IMAGE_BLOCKS or block["data"]["media_id"] in pictures]
     limits = [block["data"]["limit"] for block in blocks if block["type"] == "products"]
     products = (queries.active_products(session, site.tenant_id, site.product_limit, max(limits))
                 if limits else [])
     title = None if page.slug == HOME_SLUG else page.title
-    return "page.html", {"title": title, "page": page, "blocks": blocks, "products": products}
+    return "page.html", {"title": title, "page": page, "blocks": blocks, "products": products,
+                         "pictures": pictures}
 
 
 def _resolve(
@@ -122,11 +141,15 @@ def _resolve(
                 return "product.html", {"title": product.name, "product": product}
         case ["blog"]:
             posts = queries.published_posts(session, tenant_id, now)
-            return "posts.html", {"title": "Blog", "posts": posts}
+            covers = {post.cover_image_id for post in posts if post.cover_image_id}
+            return "posts.html", {"title": "Blog", "posts": posts,
+                                  "pictures": _pictures(session, site, covers)}
         case ["blog", slug]:
             post = queries.published_post(session, tenant_id, slug, now)
             if post is not None:
-                return "post.html", {"title": post.title, "post": post}
+                covers = {post.cover_image_id} if post.cover_image_id else set()
+                return "post.html", {"title": post.title, "post": post,
+                                     "pictures": _pictures(session, site, covers)}
         case [slug] if slug not in RESERVED_SLUGS:
             page = queries.published_page(session, tenant_id, slug, site.page_limit)
             if page is not None:
@@ -137,14 +160,18 @@ def _resolve(
 def _media_file(session: Session, tenant: Tenant, storage_name: str) -> Response:
     """An uploaded file, by its random storage name (product images, pictures in pages), when
     it is within the plan's storage."""
+    from io import BytesIO
+
     plan = services().catalog.plan(tenant.plan_id)
     row = session.scalar(scoped(MediaFile, tenant.id).where(
-        MediaFile.storage_name == storage_name,
+        (MediaFile.storage_name == storage_name)
+        | MediaFile.variants.contains([{"storage_name": storage_name}]),  # a smaller copy
         kept("media_mb", tenant.id, _limit(plan, "media_mb"))))
-    path = media.path_of(current_app.config["MEDIA_ROOT"], row) if row is not None else None
-    if path is None or not path.is_file():
+    data = media.read_named(services().media, row, storage_name) if row is not None else None
+    if data is None:
         return make_response(("Not found", 404))
-    response = send_file(path, mimetype=row.content_type, max_age=31536000)
+    response = send_file(BytesIO(data), mimetype=row.content_type, max_age=31536000,
+                         etag=storage_name, last_modified=row.created_at)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = "inline"
     return response
@@ -158,10 +185,10 @@ def _stylesheet(theme: Theme) -> Response:
     return response
 
 
-def _seo(site: Site, context: dict, current: str) -> dict:
+def _seo(session: Session, tenant: Tenant, site: Site, context: dict, current: str) -> dict:
     """The canonical address of what is shown (a page by its own slug, also when it stands in
-    for the home page), and its structured data: the organisation on the home page, the post
-    on a post's page."""
+    for the home page), its structured data (the organisation on the home page, the post on a
+    post's page), and the rest of the ``<head>``: title, description, sharing (``seo.head``)."""
     page = context.get("page")
     canonical = seo.absolute(site.url, page_url(page) if page is not None else current)
     structured_data = None
@@ -169,7 +196,9 @@ def _seo(site: Site, context: dict, current: str) -> dict:
         structured_data = seo.blog_posting(site, context["post"], canonical)
     elif current == "/":
         structured_data = seo.organization(site)
-    return {"canonical": canonical, "structured_data": structured_data}
+    head = seo.head(session, site, tenant.site_settings, context.get("title"),
+                    page or context.get("post"), canonical)
+    return {"canonical": canonical, "structured_data": structured_data, "head": head}
 
 
 def render_site(session: Session, tenant: Tenant, path: str) -> Response:
@@ -179,7 +208,7 @@ def render_site(session: Session, tenant: Tenant, path: str) -> Response:
     """
     segments = [segment for segment in path.split("/") if segment]
     if segments == ["theme.css"]:
-        return _stylesheet(site_theme(tenant))
+        return _stylesheet(site_theme(tenant, session))
     if segments == ["robots.txt"]:
         return seo.robots(services().urls.site(tenant.subdomain))
     if len(segments) == 2 and segments[0] == "media":
@@ -197,13 +226,14 @@ def render_site(session: Session, tenant: Tenant, path: str) -> Response:
     template, context = view
     current = "/" + "/".join(segments)
     if status == 200:
-        context = {**context, **_seo(site, context, current)}
+        context = {**context, **_seo(session, tenant, site, context, current)}
     html = render_template(
         f"site/{template}",
         site=site,
         current=current,
         year=now.year,
         paragraphs=paragraphs,
+        markdown=markdown.render,
         long_date=long_date,
         product_image=product_image,
         **context,
@@ -222,6 +252,7 @@ def render_site_page(session: Session, tenant: Tenant, template: str, status: in
         current="",
         year=now.year,
         paragraphs=paragraphs,
+        markdown=markdown.render,
         long_date=long_date,
         product_image=product_image,
         **context,

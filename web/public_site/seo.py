@@ -1,5 +1,6 @@
-"""What a tenant's site tells search engines: ``/sitemap.xml``, ``/robots.txt``, canonical
-addresses and structured data (schema.org JSON-LD).
+"""What a tenant's site tells search engines and sharing previews: ``/sitemap.xml``,
+``/robots.txt``, canonical addresses, structured data (schema.org JSON-LD), and the ``<head>``
+of each page (``head``: title, description, Open Graph and Twitter card).
 
 Every address is absolute and built from the site's own address (``Urls.site``), never from
 the request's Host. The sitemap lists what the site shows and nothing else: it asks the same
@@ -9,6 +10,7 @@ beyond the plan's limits and other tenants' content never appear.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -17,7 +19,9 @@ from xml.etree import ElementTree
 from flask import Response, make_response
 from sqlalchemy.orm import Session
 
-from db.models import Page, Post
+from db.models import MediaFile, Page, Post
+from plans.entitlements import kept
+from tenants.scope import scoped
 from tenants.site_content import HOME_SLUG, RESERVED_SLUGS
 from web.public_site import queries
 
@@ -27,6 +31,8 @@ if TYPE_CHECKING:
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 ROBOTS_OPEN = "User-agent: *\nAllow: /\n"
 ROBOTS_CLOSED = "User-agent: *\nDisallow: /\n"
+MAX_MEDIA_ID = 2**31 - 1  # media_files.id is a PostgreSQL integer
+MAX_SHARED_WIDTH = 1600  # pixels; wider uploads are shared by their widest smaller copy
 
 
 def absolute(site_url: str, path: str) -> str:
@@ -109,3 +115,72 @@ def blog_posting(site: Site, post: Post, canonical: str) -> dict:
         "publisher": {"@type": "Organization", "name": site.company, "url": site.url},
         "author": {"@type": "Organization", "name": site.company, "url": site.url},
     }
+
+
+@dataclass(frozen=True)
+class SocialImage:
+    url: str  # absolute
+    width: int | None
+    height: int | None
+
+
+@dataclass(frozen=True)
+class Head:
+    """What the layout prints in ``<head>`` (Jinja escapes every value)."""
+    title: str  # <title>
+    description: str  # may be empty: then no description is printed
+    og_title: str
+    og_type: str  # "website" or "article"
+    url: str  # canonical
+    site_name: str
+    image: SocialImage | None
+
+
+def _largest(site: Site, row: MediaFile) -> SocialImage:
+    """The largest copy of an image fit for sharing: the upload itself when it is at most
+    ``MAX_SHARED_WIDTH`` wide (or has no smaller copies), else its widest smaller copy."""
+    variants = [variant for variant in row.variants or []
+                if isinstance(variant, dict) and isinstance(variant.get("storage_name"), str)]
+    if variants and (row.width is None or row.width > MAX_SHARED_WIDTH):
+        widest = max(variants, key=lambda variant: variant.get("width") or 0)
+        return SocialImage(absolute(site.url, f"/media/{widest['storage_name']}"),
+                           widest.get("width"), widest.get("height"))
+    return SocialImage(absolute(site.url, f"/media/{row.storage_name}"), row.width, row.height)
+
+
+def social_image(session: Session, site: Site, candidates: list) -> SocialImage | None:
+    """The first of ``candidates`` (media ids, best first) that is one of the site's images
+    within the plan's storage, in one query."""
+    ids = [value for value in candidates
+           if type(value) is int and 0 < value <= MAX_MEDIA_ID]
+    if not ids:
+        return None
+    rows = {row.id: row for row in session.scalars(scoped(MediaFile, site.tenant_id).where(
+        MediaFile.id.in_(ids), MediaFile.content_type.startswith("image/"),
+        kept("media_mb", site.tenant_id, site.media_limit)))}
+    found = next((rows[value] for value in ids if value in rows), None)
+    return _largest(site, found) if found is not None else None
+
+
+def head(session: Session, site: Site, settings: dict | None, title: str | None,
+         item: Page | Post | None, canonical: str) -> Head:
+    """The ``<head>`` of a page of the site. ``title`` is the page's own (None on the home
+    page), ``item`` the page or post shown, if any.
+
+    Title: the item's search title, else ``title · company``. Description: the item's search
+    description, else the site's tagline. Image: the item's social image, else a post's cover,
+    else the site's social image, else its logo, else none."""
+    settings = settings if isinstance(settings, dict) else {}
+    seo_title = getattr(item, "seo_title", None) or ""
+    seo_description = getattr(item, "seo_description", None) or ""
+    candidates = [getattr(item, "social_image_id", None), getattr(item, "cover_image_id", None),
+                  settings.get("social_image_id"), settings.get("logo_media_id")]
+    return Head(
+        title=seo_title or (f"{title} · {site.company}" if title else site.company),
+        description=seo_description or site.theme.tagline or "",
+        og_title=seo_title or title or site.company,
+        og_type="article" if isinstance(item, Post) else "website",
+        url=canonical,
+        site_name=site.company,
+        image=social_image(session, site, candidates),
+    )

@@ -12,6 +12,7 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -19,22 +20,39 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from db.models import Page
+from db.models import MediaFile, Page
 from plans.entitlements import is_kept, over_limit_ids, usage
-from tenants import pages
+from tenants import markdown, pages
 from tenants.scope import get_scoped, scoped
-from tenants.site_content import BLOCK_FIELDS, ITEM_FIELDS, LINK_PREFIXES, MAX_PRODUCTS_SHOWN, is_safe_link
+from tenants.site_content import (
+    BLOCK_FIELDS,
+    IMAGE_BLOCKS,
+    IMAGE_SIDES,
+    ITEM_FIELDS,
+    LINK_FIELDS,
+    LINK_PREFIXES,
+    MAX_PRODUCTS_SHOWN,
+    is_safe_link,
+)
 from web.extensions import db
 from web.public_site import render_site
 from web.public_site.render import page_url
 from web.refusals import show_refusals
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog
+from web.tenant_portal.media import thumbnail
 
 LONG_TEXT = {"body", "answer", "quote", "subheading"}
 LABELS = {"limit": "Number of products to show", "submit_label": "Button label",
-          "button_link": "Button link", "button_label": "Button label"}
-BLOCK_LABELS = {"cta": "Call to action", "faq": "FAQ", "contact_form": "Contact form"}
+          "button_link": "Button link", "button_label": "Button label", "alt": "Alt text",
+          "link": "Link (optional)", "caption": "Caption (optional)"}
+BLOCK_LABELS = {"cta": "Call to action", "faq": "FAQ", "contact_form": "Contact form",
+                "image_with_text": "Image with text"}
+HINTS = {
+    "alt": "Describe what the image shows, for people who cannot see it and for search engines.",
+    "link": "Where the image leads when clicked, like /contact. Leave it empty for no link.",
+}
+NEEDS_IMAGE = "needs a new image: its file was deleted or is beyond your plan's storage"
 MAX_ITEMS = 50
 MAX_SHORT_TEXT, MAX_LONG_TEXT = 200, 10_000
 
@@ -59,13 +77,54 @@ class NewPageForm(FlaskForm):
         "one from the title."))
 
 
+def media_choice(value):
+    """A chosen media id from a form: a whole number, or None for none (or nonsense, which the
+    rule then refuses in words)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
 class PageSettingsForm(NewPageForm):
     in_navigation = BooleanField("Show in the site's navigation")
+    seo_title = StringField("Search title", filters=[strip], validators=[Length(
+        max=pages.MAX_SEO_TITLE, message=f"Use at most {pages.MAX_SEO_TITLE} characters for the "
+        f"search title (search engines show about {pages.SEO_TITLE_SHOWN}).")], description=(
+        f"The title in search results and when the page is shared. Search engines show about "
+        f"{pages.SEO_TITLE_SHOWN} characters. Leave it empty to use the page title and your "
+        "company name."))
+    seo_description = TextAreaField("Search description", filters=[strip], validators=[Length(
+        max=pages.MAX_SEO_DESCRIPTION, message=f"Use at most {pages.MAX_SEO_DESCRIPTION} "
+        f"characters for the search description (search engines show about "
+        f"{pages.SEO_DESCRIPTION_SHOWN}).")], description=(
+        f"A sentence or two under the title in search results. Search engines show about "
+        f"{pages.SEO_DESCRIPTION_SHOWN} characters. Leave it empty to use your site's tagline."))
+    social_image_id = SelectField("Image when shared", coerce=media_choice, validate_choice=False,
+                                  description="Shown when the page is shared on social media. "
+                                  "Without one, your site's own image or logo is used.")
 
 
 class AddBlockForm(FlaskForm):
     type = SelectField("Block type", choices=[
         SelectChoice(name, block_label(name)) for name in BLOCK_FIELDS])
+
+
+def _image_library() -> list[MediaFile]:
+    return list(db.session.scalars(pages.image_query(g.tenant.id)))
+
+
+def _usable_images(blocks: list[dict]) -> set[int]:
+    return pages.usable_images(db.session, catalog(), g.tenant, pages.image_ids(blocks))
+
+
+def _validate_alt(form, field):
+    if form.media_id.data is not None and not form.decorative.data and not field.data:
+        raise ValidationError("Describe the image in a few words, or tick that it is decorative.")
+
+
+def _validate_decorative(form, field):
+    if field.data and "link" in form and form.link.data:
+        raise ValidationError("A linked image needs alt text that says where the link goes.")
 
 
 def _safe_link(form, field):
@@ -76,9 +135,10 @@ def _safe_link(form, field):
 def _text_field(name: str):
     label = LABELS.get(name, name.replace("_", " ").capitalize())
     if name in LONG_TEXT:
-        return TextAreaField(label, filters=[strip], validators=[Length(max=MAX_LONG_TEXT)])
-    validators = [Length(max=MAX_SHORT_TEXT)] + ([_safe_link] if name == "button_link" else [])
-    return StringField(label, filters=[strip], validators=validators)
+        return TextAreaField(label, filters=[strip], validators=[Length(max=MAX_LONG_TEXT)],
+                             description=markdown.HELP if name == "body" else None)
+    validators = [Length(max=MAX_SHORT_TEXT)] + ([_safe_link] if name in LINK_FIELDS else [])
+    return StringField(label, filters=[strip], validators=validators, description=HINTS.get(name))
 
 
 def _filled(item: dict) -> bool:
@@ -104,8 +164,19 @@ def block_form(block_type: str) -> type[FlaskForm]:
             fields[name] = IntegerField(LABELS[name], validators=[
                 InputRequired("Say how many products to show."),
                 NumberRange(1, MAX_PRODUCTS_SHOWN, f"Show from 1 to {MAX_PRODUCTS_SHOWN} products.")])
+        elif name == "media_id":  # choices: the tenant's images, set per request
+            fields[name] = RadioField("Image", coerce=media_choice, validate_choice=False)
+        elif name == "image_side":
+            fields[name] = RadioField("Image side", choices=[
+                SelectChoice(side, f"Image on the {side}") for side in IMAGE_SIDES],
+                validators=[InputRequired("Choose the side of the image.")])
         else:
             fields[name] = _text_field(name)
+        if name == "alt":
+            fields["decorative"] = BooleanField(
+                "This image is decorative: it adds nothing to the words, so it needs no alt text")
+            fields["validate_alt"] = _validate_alt
+            fields["validate_decorative"] = _validate_decorative
     return type(f"{block_type}_block_form", (FlaskForm,), fields)
 
 
@@ -123,20 +194,27 @@ def _block_data(form: FlaskForm, block_type: str) -> dict:
     for name in BLOCK_FIELDS[block_type]:
         if name == "items":
             data[name] = [entry.data for entry in form[name] if _filled(entry.data)]
-        elif name == "limit":
+        elif name in ("limit", "media_id"):
             data[name] = form[name].data
         else:
             data[name] = form[name].data or ""
+    if block_type in IMAGE_BLOCKS and form.decorative.data:
+        data["decorative"], data["alt"] = True, ""
     return data
 
 
-def _summary(block: dict) -> str:
-    """A line that tells blocks of one type apart in the editor."""
+def _summary(block: dict, usable: set[int]) -> str:
+    """A line that tells blocks of one type apart in the editor; ``usable``: the media ids the
+    site can show."""
     data = block["data"]
     if pages.is_empty_block(block):
         return "empty, not shown on your site until you fill it in"
+    if block["type"] in IMAGE_BLOCKS and data.get("media_id") not in usable:
+        return NEEDS_IMAGE
     if data.get("heading"):
         return data["heading"]
+    if block["type"] in IMAGE_BLOCKS:
+        return data.get("caption") or data.get("alt") or "decorative image"
     items = data.get("items") or [{}]
     return next((value for value in items[0].values() if value), "")
 
@@ -156,9 +234,17 @@ def _over_limit(page: Page) -> bool:
     return not is_kept(db.session, catalog(), g.tenant, "pages", page.id)
 
 
+def _with_images(form: PageSettingsForm, library: list[MediaFile]) -> PageSettingsForm:
+    form.social_image_id.choices = [SelectChoice("", "None: use the site's own image")] + [
+        SelectChoice(row.id, row.filename) for row in library]
+    return form
+
+
 def _editor(page: Page, form: PageSettingsForm, add_form: AddBlockForm):
     status = 422 if form.errors or add_form.errors else 200
-    blocks = [(block_label(block["type"]), _summary(block)) for block in page.blocks]
+    usable = _usable_images(page.blocks)
+    blocks = [(block_label(block["type"]), _summary(block, usable), pages.is_placeholder(block))
+              for block in page.blocks]
     return render_template("portal/pages/edit.html", page=page, form=form, add_form=add_form,
                            blocks=blocks, over_limit=_over_limit(page)), status
 
@@ -173,6 +259,7 @@ def _done(message: str, page: Page):
 def page_list():
     rows = db.session.scalars(scoped(Page, g.tenant.id).order_by(Page.position, Page.id)).all()
     return render_template("portal/pages/index.html", pages=rows,
+                           to_replace={page.id for page in rows if pages.has_placeholder(page)},
                            usage=usage(db.session, catalog(), g.tenant, "pages"),
                            over_limit=over_limit_ids(db.session, catalog(), g.tenant, "pages"))
 
@@ -191,11 +278,12 @@ def new_page():
 @bp.route("/pages/<int:page_id>", methods=["GET", "POST"])
 def edit_page(page_id: int):
     page = _page_or_404(page_id)
-    form = PageSettingsForm(obj=page)
+    form = _with_images(PageSettingsForm(obj=page), _image_library())
     if form.validate_on_submit():
         show_refusals(form, lambda: _editor(page, form, AddBlockForm(formdata=None)))
         pages.update_page(db.session, catalog(), g.tenant, page, form.title.data,
-                          form.slug.data, form.in_navigation.data)
+                          form.slug.data, form.in_navigation.data, form.seo_title.data,
+                          form.seo_description.data, form.social_image_id.data)
         return _done("Page settings saved.", page)
     return _editor(page, form, AddBlockForm(formdata=None))
 
@@ -242,7 +330,8 @@ def add_block(page_id: int):
     page = _page_or_404(page_id)
     add_form = AddBlockForm()
     if not add_form.validate():
-        return _editor(page, PageSettingsForm(formdata=None, obj=page), add_form)
+        return _editor(page, _with_images(PageSettingsForm(formdata=None, obj=page),
+                                          _image_library()), add_form)
     index = pages.add_block(db.session, catalog(), g.tenant, page, add_form.type.data)
     db.session.commit()
     flash(f"{block_label(add_form.type.data)} block added at the end of the page. Fill it in.", "info")
@@ -254,11 +343,18 @@ def edit_block(page_id: int, index: int):
     page = _page_or_404(page_id)
     block = _block_or_404(page, index)
     form = block_form(block["type"])(data=_form_data(block))
+    library = _image_library() if block["type"] in IMAGE_BLOCKS else []
+    if "media_id" in form:
+        form.media_id.choices = [SelectChoice(row.id, row.filename) for row in library]
+    needs_image = (block["type"] in IMAGE_BLOCKS and not pages.is_empty_block(block)
+                   and not _usable_images([block]))
 
     def block_page():
         return render_template("portal/pages/block.html", page=page, index=index, form=form,
                                label=block_label(block["type"]), over_limit=_over_limit(page),
-                               empty=pages.is_empty_block(block)), \
+                               empty=pages.is_empty_block(block), library=library,
+                               placeholder=pages.is_placeholder(block), thumbnail=thumbnail,
+                               needs_image=needs_image), \
             422 if form.errors else 200
 
     if form.validate_on_submit():
