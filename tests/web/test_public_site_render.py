@@ -82,7 +82,7 @@ def test_home_renders_every_block_type_with_text_escaped(db_session, get):
 
     assert status == 200
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Welcome" in html and "<script>" not in html
-    assert "<p>First paragraph.</p><p>Second &lt;b&gt;paragraph&lt;/b&gt;.</p>" in html
+    assert "<p>First paragraph.</p> <p>Second &lt;b&gt;paragraph&lt;/b&gt;.</p>" in html
     for block_type in ("hero", "text", "features", "testimonials", "cta", "faq", "contact",
                        "products"):
         assert f'class="block block-{block_type}"' in html
@@ -201,5 +201,5 @@ def test_theme_stylesheet_uses_valid_tenant_settings_only(db_session, app):
     css = response.get_data(as_text=True)
     assert response.status_code == 200 and response.mimetype == "text/css"
     assert "--primary: #123456;" in css and "--on-primary: #ffffff;" in css
-    assert "--accent: #c0623f;" in css  # the blog template's own accent
+    assert "--accent: #b5593a;" in css  # the blog template's own accent
     assert "Georgia" in css and "display:none" not in css

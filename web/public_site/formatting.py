@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from db.models import Product
+from tenants import time_zones
 
 _BLANK_LINE = re.compile(r"\n\s*\n")
 
@@ -17,9 +18,15 @@ def paragraphs(text) -> list[str]:
     return [part.strip() for part in _BLANK_LINE.split(text) if part.strip()]
 
 
-def long_date(moment: datetime) -> str:
-    """'7 March 2025'."""
-    return f"{moment.day} {moment:%B %Y}"
+def local_date(moment: datetime, time_zone: str | None = None) -> date:
+    """The day of ``moment`` in the site's time zone (UTC without one)."""
+    return time_zones.to_local(moment, time_zone).date() if time_zone else moment.date()
+
+
+def long_date(moment: datetime, time_zone: str | None = None) -> str:
+    """'7 March 2025', the day in the site's time zone when one is given."""
+    day = local_date(moment, time_zone)
+    return f"{day.day} {day:%B %Y}"
 
 
 def product_image(product: Product) -> str | None:

@@ -1,0 +1,45 @@
+"""The site's settings for owners and admins: its time zone, for scheduling posts and dates."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+
+from tenants import time_zones
+from web.extensions import db
+from web.refusals import show_refusals
+from web.tenant_portal import bp
+from web.tenant_portal.pages import strip
+
+
+class SettingsForm(FlaskForm):
+    common_time_zone = SelectField("Time zone", validate_choice=False, description=(
+        "Posts are scheduled and dates on your site are shown in this time zone."))
+    time_zone = StringField("Another time zone", filters=[strip], description=(
+        "Not in the list? Enter its name, like America/Argentina/Buenos_Aires. "
+        "This replaces the choice above."))
+
+    def chosen(self) -> str:
+        return self.time_zone.data or self.common_time_zone.data or ""
+
+
+def _page(form: SettingsForm):
+    current = g.tenant.time_zone
+    choices = list(time_zones.COMMON)
+    if current not in choices:
+        choices.insert(1, current)
+    form.common_time_zone.choices = choices
+    return render_template("portal/settings.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/settings", methods=["GET", "POST"], endpoint="settings")
+def site_settings():
+    form = SettingsForm(common_time_zone=g.tenant.time_zone)
+    if not form.validate_on_submit():
+        return _page(form)
+    show_refusals(form, lambda: _page(form))
+    time_zones.set_time_zone(db.session, g.tenant, form.chosen())
+    db.session.commit()
+    flash(f"The time zone is now {g.tenant.time_zone}.", "info")
+    return redirect(url_for("portal.settings"), code=303)
