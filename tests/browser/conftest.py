@@ -5,9 +5,11 @@ in Chromium), and a page of Debian's headless Chromium driven by Playwright."""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from worker.services import services
 
@@ -77,3 +79,29 @@ def chromium_page():
             browser.close()
     finally:
         playwright.stop()
+
+
+@dataclass(frozen=True)
+class Owner:
+    email: str
+    site: str  # the tenant site's address, without a trailing slash
+
+
+@pytest.fixture
+def site_owner(storefront, request):
+    """A live Professional tenant with an editor besides its owner, made by the factories
+    (committed, deleted afterwards), named by the test module's ``COMPANY``."""
+    import factories
+    from support import purge
+
+    engine = services(storefront).database.engine
+    with Session(engine) as session:
+        tenant = factories.tenant(storefront, session, plan="professional",
+                                  company=request.module.COMPANY)
+        subdomain, email = tenant.subdomain, tenant.owner_email
+        factories.user(session, tenant, role="editor")
+    try:
+        yield Owner(email, f"http://{subdomain}.localhost:{storefront.config['PORT']}")
+    finally:
+        purge(engine, [subdomain])
+

@@ -1,8 +1,10 @@
 """A tenant site's look: the template's settings, overridden by the tenant's own choices.
 
-The storefront's CSP allows only same-origin stylesheets, so the colours and the font go into
+The storefront's CSP allows only same-origin stylesheets, so the colours and the fonts go into
 a small per-tenant stylesheet (``/theme.css`` on the tenant's host) of CSS custom properties.
-Every value in it is checked against a pattern or picked from a fixed list.
+Every value in it is checked against a pattern or picked from a fixed list. The fonts are
+pairings of system font stacks (the CSP allows no web fonts from other hosts). The logo and
+favicon are the tenant's own uploaded images, served from its site (``/media/...``).
 """
 
 from __future__ import annotations
@@ -10,43 +12,59 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from db.models import Tenant
+from sqlalchemy.orm import Session
+
+from db.models import MediaFile, Tenant
+from plans.entitlements import kept
+from tenants.scope import scoped
 from tenants.site_content import (
-    COLOR_PATTERN,
     FONTS,
     TEMPLATE_IDS,
     load_site_template,
     personalise,
 )
+from tenants.theme import (  # noqa: F401  (contrast and readable_on are used from here too)
+    DARK_TEXT,
+    LIGHT_TEXT,
+    MIN_TEXT_CONTRAST,
+    contrast,
+    current_colors,
+    readable_on,
+)
+from worker.services import services
 
-FONT_STACKS = {
-    "sans": 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
-    "serif": '"Iowan Old Style", "Palatino Linotype", Palatino, Georgia, Cambria, serif',
+SANS = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+SERIF = '"Iowan Old Style", "Palatino Linotype", Palatino, Georgia, Cambria, serif'
+ROUNDED = ('ui-rounded, "SF Pro Rounded", "Hiragino Maru Gothic ProN", Quicksand, Comfortaa, '
+           'Manjari, "Arial Rounded MT", "Arial Rounded MT Bold", Calibri, source-sans-pro, '
+           'sans-serif')
+
+
+@dataclass(frozen=True)
+class FontPairing:
+    label: str
+    heading: str  # a font stack of the visitor's own fonts: the CSP allows no other host
+    body: str
+
+
+# Keyed by tenants.site_content.FONTS, in the order the portal offers them.
+FONT_PAIRINGS = {
+    "sans": FontPairing("Sans: clean and plain", SANS, SANS),
+    "serif": FontPairing("Serif: classic, like a book", SERIF, SERIF),
+    "modern": FontPairing("Modern: serif headings, sans body text", SERIF, SANS),
+    "friendly": FontPairing("Friendly: rounded letters", ROUNDED, ROUNDED),
 }
-LIGHT_TEXT = "#ffffff"
-DARK_TEXT = "#16181d"
-MIN_TEXT_CONTRAST = 4.5  # WCAG AA for body text
+assert tuple(FONT_PAIRINGS) == FONTS, "every font id needs its pairing, in the same order"
+FONT_STACKS = {font: pairing.body for font, pairing in FONT_PAIRINGS.items()}
 
 
-def _luminance(color: str) -> float:
-    """Relative luminance of a #rrggbb colour (WCAG 2)."""
-    channels = []
-    for start in (1, 3, 5):
-        value = int(color[start:start + 2], 16) / 255
-        channels.append(value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4)
-    red, green, blue = channels
-    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
-
-
-def contrast(first: str, second: str) -> float:
-    """WCAG contrast ratio of two #rrggbb colours, from 1 to 21."""
-    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
-
-
-def readable_on(color: str) -> str:
-    """White or near-black, whichever contrasts more with ``color``."""
-    return DARK_TEXT if contrast(color, DARK_TEXT) >= contrast(color, LIGHT_TEXT) else LIGHT_TEXT
+@dataclass(frozen=True)
+class SiteImage:
+    """The tenant's logo or favicon: an uploaded image, at its own address on the site."""
+    src: str
+    width: int | None
+    height: int | None
+    content_type: str
 
 
 @dataclass(frozen=True)
@@ -57,12 +75,15 @@ class Theme:
     background_color: str
     font: str
     tagline: str
+    logo: SiteImage | None = None
+    favicon: SiteImage | None = None
 
     @property
-    def css(self) -> str:
+    def variables(self) -> dict[str, str]:
+        """The CSS custom properties of this look, by name without the leading ``--``."""
         ink = readable_on(self.background_color)
         primary_reads = contrast(self.primary_color, self.background_color) >= MIN_TEXT_CONTRAST
-        variables = {
+        return {
             "primary": self.primary_color,
             "on-primary": readable_on(self.primary_color),
             "accent": self.accent_color,
@@ -70,10 +91,18 @@ class Theme:
             "bg": self.background_color,
             "ink": ink,
             "link": self.primary_color if primary_reads else ink,
-            "font": FONT_STACKS[self.font],
+            "font": FONT_PAIRINGS[self.font].body,
+            "font-body": FONT_PAIRINGS[self.font].body,
+            "font-heading": FONT_PAIRINGS[self.font].heading,
         }
-        lines = "".join(f"  --{name}: {value};\n" for name, value in variables.items())
-        return f":root {{\n{lines}}}\n"
+
+    def rule(self, selector: str) -> str:
+        lines = "".join(f"  --{name}: {value};\n" for name, value in self.variables.items())
+        return f"{selector} {{\n{lines}}}\n"
+
+    @property
+    def css(self) -> str:
+        return self.rule(":root")
 
     @property
     def version(self) -> str:
@@ -81,24 +110,34 @@ class Theme:
         return hashlib.sha256(self.css.encode()).hexdigest()[:12]
 
 
-def site_theme(tenant: Tenant) -> Theme:
+def _images(session: Session, tenant: Tenant, chosen: dict) -> dict[str, SiteImage]:
+    """The logo and favicon the tenant chose, when they are still its images and within its
+    plan's storage (the site serves no other files)."""
+    ids = {key: chosen.get(f"{key}_media_id") for key in ("logo", "favicon")}
+    wanted = {value for value in ids.values() if type(value) is int and 0 < value < 2**31}
+    if not wanted:
+        return {}
+    plan = services().catalog.plan(tenant.plan_id)
+    limit = plan.limit("media_mb") if plan is not None else 0
+    rows = {row.id: row for row in session.scalars(scoped(MediaFile, tenant.id).where(
+        MediaFile.id.in_(wanted), MediaFile.content_type.startswith("image/"),
+        kept("media_mb", tenant.id, limit)))}
+    return {key: SiteImage(f"/media/{row.storage_name}", row.width, row.height, row.content_type)
+            for key, value in ids.items() if (row := rows.get(value)) is not None}
+
+
+def site_theme(tenant: Tenant, session: Session) -> Theme:
+    """The look of the tenant's site; its logo and favicon are looked up in ``session``."""
     name = tenant.template if tenant.template in TEMPLATE_IDS else TEMPLATE_IDS[0]
     defaults = load_site_template(name).settings
     chosen = tenant.site_settings if isinstance(tenant.site_settings, dict) else {}
-
-    def color(key: str) -> str:
-        value = chosen.get(key)
-        valid = isinstance(value, str) and COLOR_PATTERN.match(value)
-        return value if valid else getattr(defaults, key)
-
     tagline = chosen.get("tagline")
     if not isinstance(tagline, str):
         tagline = personalise(defaults.tagline, tenant.company)
     return Theme(
         name=name,
-        primary_color=color("primary_color"),
-        accent_color=color("accent_color"),
-        background_color=color("background_color"),
+        **current_colors(tenant),
         font=chosen["font"] if chosen.get("font") in FONTS else defaults.font,
         tagline=tagline,
+        **_images(session, tenant, chosen),
     )

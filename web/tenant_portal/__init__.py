@@ -14,6 +14,8 @@ from web.tenant_portal import (  # noqa: E402,F401
     pages,
     posts,
     products,
+    settings,
     team,
+    theme,
     views,
 )

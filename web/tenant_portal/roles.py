@@ -1,7 +1,7 @@
 """Who may open what in the portal: the role matrix, written once.
 
 Every portal endpoint is listed with the roles that may open it (GET and POST alike). The
-site's content (pages, blog, media, products) is for every member, and so are the dashboard,
+site's content (pages, blog, media, products) and look are for every member, and so are the dashboard,
 the list of the team, the custom domain's DNS records and the contact form's inbox. The
 account is for owners and admins: billing (plan, invoices, the billing portal, subscribing
 again), the export of all data, API keys, every change to the team or the custom domain, and
@@ -29,6 +29,7 @@ _EVERYONE = {
     "portal.team",  # who is on the team; changing it is for managers (below)
     "portal.domain",  # the domain and its DNS records; changing them is for managers
     "portal.inbox", "portal.inbox_message", "portal.mark_message_handled",  # the contact form's
+    "portal.theme", "portal.save_theme", "portal.reset_theme", "portal.theme_preview_css",
 }
 _MANAGERS = {
     "portal.billing", "portal.billing_portal", "portal.resubscribe", "portal.export",
@@ -36,6 +37,7 @@ _MANAGERS = {
     "portal.api_keys", "portal.create_api_key", "portal.revoke_api_key",
     "portal.set_domain", "portal.remove_domain",
     "portal.delete_message", "portal.export_inbox",  # gone for good; every address at once
+    "portal.settings",  # the site's time zone
 }
 
 PORTAL_ROLES: dict[str, frozenset[str]] = {
