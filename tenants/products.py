@@ -32,7 +32,7 @@ class ProductValues:
     slug: str  # empty: made from the name
     description: str
     price_cents: int
-    stock: int
+    stock: int | None  # None: not tracked (always available)
     image_ids: list[int]
     active: bool
 
@@ -61,11 +61,13 @@ def euros(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
-def stock_count(text: str) -> int:
-    """'12' → 12. Raises ValueError saying what is wrong."""
+def stock_count(text: str) -> int | None:
+    """'12' → 12; '' → None (stock not tracked). Raises ValueError saying what is wrong."""
     text = (text or "").strip()
+    if not text:
+        return None
     if not STOCK_PATTERN.fullmatch(text):
-        raise ValueError("Enter the stock as a whole number, e.g. 12.")
+        raise ValueError("Enter the stock as a whole number, e.g. 12, or leave it empty.")
     count = int(text)
     if count < 0:
         raise ValueError("The stock cannot be negative; enter 0 when sold out.")

@@ -178,3 +178,46 @@ def test_the_api_lists_the_keys_tenants_submissions_newest_first(app, client, db
     assert data[0]["message"] == "Call me <please>" and data[0]["handled_at"] is None
     assert data[1]["handled_at"] is not None and data[0]["email"] == "v@example.com"
     assert client.get("/api/v1/submissions").status_code == 401
+
+
+def spam_arrives(client, tenant, fill_seconds=60, honeypot="http://spam.example"):
+    """A bot sends the site's form: the hidden field filled in, or sent too fast."""
+    with freeze_time(datetime(2026, 5, 4, 10, 0, tzinfo=UTC)) as clock:
+        page = client.get("/contact", headers=host(tenant)).get_data(as_text=True)
+        token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+        clock.tick(fill_seconds)
+        answer = client.post("/contact", headers=host(tenant), data={
+            "form_token": token, "page": "contact", "website": honeypot, "name": "Bot",
+            "email": "bot@example.com", "message": "Cheap pills"})
+    assert answer.status_code == 200  # answered like a success
+
+
+def test_the_inbox_says_how_much_spam_was_blocked(owner_client, db_session):
+    tenant = owner_client.tenant
+    assert "spam" not in owner_client.get("/portal/inbox").get_data(as_text=True)
+
+    spam_arrives(owner_client, tenant)
+    html = owner_client.get("/portal/inbox").get_data(as_text=True)
+    assert "1 spam message blocked" in html and "Bot" not in html
+
+    spam_arrives(owner_client, tenant, fill_seconds=1, honeypot="")
+    assert "2 spam messages blocked" in owner_client.get("/portal/inbox").get_data(as_text=True)
+    assert db_session.scalar(select(ContactSubmission)
+                             .where(ContactSubmission.tenant_id == tenant.id)) is None
+
+
+def test_the_inbox_works_without_redis_and_leaves_the_spam_line_out(owner_client, db_session,
+                                                                     monkeypatch):
+    from redis.exceptions import ConnectionError as RedisDown
+
+    from tenants import contact
+
+    add_message(db_session, owner_client.tenant, "Ann")
+
+    def down(*_args):
+        raise RedisDown("Connection refused")
+
+    monkeypatch.setattr(contact, "spam_count", down)
+    answer = owner_client.get("/portal/inbox")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Ann" in html and "spam" not in html

@@ -149,3 +149,51 @@ def test_another_tenants_product_is_not_found(app, pro_client, db_session):
     for bad_id in ("not-a-number", "99999999999999999999"):
         assert pro_client.get(f"/portal/products/{bad_id}").status_code == 404
     assert product_named(db_session, other, theirs.name) is not None
+
+
+def site_page(client, tenant, path) -> str:
+    return client.get(path, headers={"Host": f"{tenant.subdomain}.example.test"}).get_data(as_text=True)
+
+
+def test_stock_left_empty_is_not_tracked_and_the_product_stays_available(pro_client, db_session):
+    from tenants.api_keys import create_key
+
+    tenant = pro_client.tenant
+    form = pro_client.get("/portal/products/new").get_data(as_text=True)
+    assert "Leave empty if you do not track stock" in form
+
+    assert save(pro_client, "/portal/products/new", name="Gift voucher", stock="  ").status_code == 303
+    product = product_named(db_session, tenant, "Gift voucher")
+    assert product.stock is None
+    assert "Not tracked" in pro_client.get("/portal/products").get_data(as_text=True)
+    # editing it keeps the field empty (not 0, which would mean sold out)
+    edit = pro_client.get(f"/portal/products/{product.id}").get_data(as_text=True)
+    assert '<input id="stock" inputmode="numeric" name="stock" type="text" value="">' in edit
+
+    page = site_page(pro_client, tenant, f"/shop/{product.slug}")
+    assert "In stock" in page and "sold out" not in page.lower()
+    assert "Sold out" not in shop(pro_client, tenant)
+
+    _row, key = create_key(db_session, tenant.id, "Shop sync")
+    db_session.commit()
+    listed = pro_client.get("/api/v1/products", headers={"Authorization": f"Bearer {key}"})
+    [item] = [p for p in listed.get_json()["data"] if p["slug"] == product.slug]
+    assert item["stock"] is None
+
+
+def test_stock_zero_is_sold_out_and_a_number_is_in_stock(pro_client, db_session):
+    tenant = pro_client.tenant
+    assert save(pro_client, "/portal/products/new", name="Red mug", stock="0").status_code == 303
+    assert save(pro_client, "/portal/products/new", name="Green mug", stock="3").status_code == 303
+    red, green = (product_named(db_session, tenant, n) for n in ("Red mug", "Green mug"))
+    assert (red.stock, green.stock) == (0, 3)
+
+    assert "Currently sold out" in site_page(pro_client, tenant, "/shop/red-mug")
+    green_page = site_page(pro_client, tenant, "/shop/green-mug")
+    assert "In stock" in green_page and "sold out" not in green_page.lower()
+    listing = shop(pro_client, tenant)
+    card = listing[listing.index('href="/shop/red-mug"'):]
+    assert "Sold out" in card[:card.index("</a>")]
+    card = listing[listing.index('href="/shop/green-mug"'):]
+    assert "Sold out" not in card[:card.index("</a>")]
+    assert 'value="0"' in pro_client.get(f"/portal/products/{red.id}").get_data(as_text=True)

@@ -50,7 +50,9 @@ def test_every_template_loads_with_a_published_home_page(template_id):
 def test_shop_templates_have_products_and_show_them(template_id):
     content = load_site_template(template_id)
     assert 4 <= len(content.products) <= 6
-    assert all(product.price_cents > 0 and product.stock >= 0 for product in content.products)
+    # examples to replace: a round price, stock not tracked
+    assert all(product.price_cents > 0 and product.stock is None for product in content.products)
+    assert all(product.name.startswith("Example product") for product in content.products)
     assert "faq" in [page.slug for page in content.pages]
     block_types = [block.type for page in content.pages for block in page.blocks]
     assert "products" in block_types
@@ -68,8 +70,9 @@ def test_rows_are_personalised_and_ready_for_the_models():
     assert page["blocks"][0]["type"] == "hero"
     assert "Acme & Co" in json.dumps(page["blocks"])
     assert "{company}" not in json.dumps([p.as_row("Acme") for p in content.pages])
-    gift_card = next(p for p in content.products if p.slug == "gift-card").as_row("Acme")
-    assert "Acme gift card" in gift_card["description"] and gift_card["images"] == []
+    example = content.products[0].as_row("Acme")
+    assert "Acme sells" in example["description"] and example["images"] == []
+    assert example["stock"] is None
     assert content.settings.as_dict("Acme")["primary_color"].startswith("#")
     # the cached template itself is not changed by personalising
     assert "{company}" in json.dumps(content.pages[0].blocks[0].data)
@@ -78,7 +81,7 @@ def test_rows_are_personalised_and_ready_for_the_models():
 def test_wrong_kind_of_value_is_refused():
     raw = raw_template("b2b")
     raw["products"][0]["price_cents"] = "9.90"
-    with pytest.raises(SiteTemplateError, match=r"b2b\.json: product 'nitrile-gloves-100': "
+    with pytest.raises(SiteTemplateError, match=r"b2b\.json: product 'example-product-1': "
                        r"'price_cents' must be a whole number"):
         parse_site_template("b2b", raw)
 
@@ -153,8 +156,8 @@ def test_validate_blocks_explains_each_problem():
         "text",
     ])
     assert problems == [
-        "Block 1 (slider): unknown block type 'slider' (expected one of hero, text, features, "
-        "testimonials, cta, faq, contact_form, products).",
+        f"Block 1 (slider): unknown block type 'slider' (expected one of "
+        f"{', '.join(BLOCK_FIELDS)}).",
         "Block 2 (hero): missing field 'button_link'.",
         "Block 3 (cta): 'button_link' must start with /, #, https://, http://, mailto:, tel:.",
         "Block 4 (testimonials): item 1 is missing the text field 'role'.",
@@ -172,3 +175,72 @@ def test_personalise_replaces_only_the_placeholder():
     # the company name is data, never a template
     assert personalise("About {company}", "{0} {company} {__import__}") == \
         "About {0} {company} {__import__}"
+
+
+# Starter content is neutral: it asks to be replaced and claims nothing on the owner's behalf.
+
+UNMARKED_BLOCKS = ("contact_form", "products")  # working parts, no text about the company
+
+
+def block_text(block) -> str:
+    """Every text a visitor reads in the block (not settings such as a products block's limit)."""
+    def texts(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, list | dict):
+            for item in value.values() if isinstance(value, dict) else value:
+                yield from texts(item)
+    return "\n".join(texts(block.data))
+
+
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_starter_text_is_marked_and_asks_to_be_replaced(template_id):
+    content = load_site_template(template_id)
+    for page in content.pages:
+        for block in page.blocks:
+            if block.type in UNMARKED_BLOCKS:
+                assert not block.placeholder, (page.slug, block.type)
+            else:
+                assert block.placeholder, (page.slug, block.type)
+                assert "Replace this" in block_text(block), (page.slug, block.type)
+    rows = [page.as_row("Acme") for page in content.pages]
+    seeded = [block for row in rows for block in row["blocks"]]
+    assert all(block.get("placeholder") is True
+               for block in seeded if block["type"] not in UNMARKED_BLOCKS)
+    assert not any("placeholder" in block for block in seeded if block["type"] in UNMARKED_BLOCKS)
+
+
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_starter_content_names_no_one_and_invents_no_numbers(template_id):
+    content = load_site_template(template_id)
+    blocks = [block for page in content.pages for block in page.blocks]
+    # no quotes from invented customers: a testimonial needs a real person's permission
+    assert "testimonials" not in [block.type for block in blocks]
+    assert not any("author" in item for block in blocks for item in block.data.get("items", []))
+    # no invented facts: no delivery times, percentages, years or prices in the text
+    assert not any(char.isdigit() for block in blocks for char in block_text(block))
+    assert content.settings.tagline == ""
+    for product in content.products:
+        assert product.name.startswith("Example product") and "Replace" in product.description
+
+
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_every_template_keeps_a_contact_page_with_a_form(template_id):
+    contact = next(page for page in load_site_template(template_id).pages
+                   if page.slug == "contact")
+    assert "contact_form" in [block.type for block in contact.blocks]
+
+
+def test_the_placeholder_mark_must_be_true_or_false():
+    text = {"heading": "Hi", "body": "x"}
+    assert validate_blocks([{"type": "text", "placeholder": True, "data": text}]) == []
+    assert validate_blocks([{"type": "text", "placeholder": "yes", "data": text}]) == [
+        "Block 1 (text): 'placeholder' must be true or false."]
+
+
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_every_template_passes_the_theme_pages_contrast_check(template_id):
+    from tenants.theme import COLOR_KEYS, contrast_problem
+
+    settings = load_site_template(template_id).settings
+    assert contrast_problem({key: getattr(settings, key) for key in COLOR_KEYS}) is None

@@ -4,12 +4,14 @@ read them and mark them handled; deleting and exporting them is for managers (ro
 from __future__ import annotations
 
 from flask import abort, flash, g, make_response, redirect, render_template, url_for
+from redis.exceptions import RedisError
 
 from db.models import ContactSubmission
 from tenants import contact
 from tenants.scope import get_scoped
 from web.extensions import db
 from web.tenant_portal import bp
+from worker.services import services
 
 
 def _message(submission_id: int) -> ContactSubmission:
@@ -24,11 +26,19 @@ def _private(response):
     return response
 
 
+def _spam_blocked() -> int | None:
+    """How much spam the site's form turned away; None (the line is left out) without Redis."""
+    try:
+        return contact.spam_count(services().redis, g.tenant.id)
+    except RedisError:
+        return None
+
+
 @bp.get("/inbox")
 def inbox():
     messages = contact.inbox(db.session, g.tenant.id)
     return _private(make_response(render_template(
-        "portal/inbox/index.html", messages=messages,
+        "portal/inbox/index.html", messages=messages, spam_blocked=_spam_blocked(),
         unhandled=sum(1 for row in messages if row.handled_at is None))))
 
 

@@ -52,7 +52,7 @@ class ProductForm(FlaskForm):
         Length(max=product_rules.MAX_SLUG_LENGTH)])
     description = TextAreaField("Description", filters=[_strip], validators=[Length(max=10_000)])
     price = ParsedField("Price in euros", parse=product_rules.price_cents, show=product_rules.euros)
-    stock = ParsedField("Stock", parse=product_rules.stock_count, show=str, default=0)
+    stock = ParsedField("Stock", parse=product_rules.stock_count, show=str)  # empty: not tracked
     images = SelectMultipleField("Images", coerce=int, widget=ListWidget(prefix_label=False),
                                  option_widget=CheckboxInput(), invalid_value_message=NOT_OUR_IMAGE,
                                  invalid_choice_message=NOT_OUR_IMAGE)
