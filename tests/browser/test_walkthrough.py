@@ -3,7 +3,7 @@ the local Stripe's hosted Checkout, onboarding progress, the welcome mail's sign
 portal, a feature refused on Starter, an upgrade in the billing portal, the feature allowed,
 a failed renewal, the suspension page on the public site, payment and reactivation.
 
-Each step leaves a screenshot in ``test-results/browser/NN-step.png`` (git-ignored). The
+Each step leaves a screenshot in ``test-results/browser/walkthrough/NN-step.png`` (git-ignored). The
 workers run in this process (support.run_jobs) whenever the app needs them.
 """
 
@@ -29,7 +29,7 @@ COMPANY = "Walkthrough Bakery"
 EMAIL = "owner@walkthrough-bakery.example"
 PASSWORD = "fresh bread every single morning"
 CARD_OK = "4242 4242 4242 4242"
-RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "browser"
+RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "browser" / "walkthrough"
 
 expect.set_options(timeout=15_000)
 
