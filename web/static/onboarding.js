@@ -3,6 +3,11 @@
 // the way on: "Enter your portal" (focused) for the browser that sent the signup form while the
 // page may still sign in, the normal sign-in otherwise. Without JavaScript a <noscript> refresh
 // does the same job.
+//
+// When the site becomes live while this page watches, the browser that may enter is forwarded
+// into the portal by pressing "Enter your portal" for the person, but only once the page is
+// on screen: the hand-off signs in once, and a tab left in the background must not spend it
+// unseen. A page opened after the site was ready (data-final) forwards nobody.
 (function () {
   var box = document.getElementById("onboarding");
   if (!box || box.getAttribute("data-final") === "yes") { return; }
@@ -28,6 +33,18 @@
     show("onboarding-expired", progress.state === "expired");
     show("onboarding-retry", progress.state === "failed_payment");
     if (enter) { enter.querySelector("button").focus(); }
+    return enter;
+  }
+
+  function forward(enter) {
+    var form = enter.querySelector("form");
+    function go() {
+      if (document.visibilityState !== "visible") { return; }
+      document.removeEventListener("visibilitychange", go);
+      form.requestSubmit();
+    }
+    document.addEventListener("visibilitychange", go);
+    go();
   }
 
   function poll() {
@@ -37,7 +54,8 @@
         return response.json();
       })
       .then(function (progress) {
-        render(progress);
+        var enter = render(progress);
+        if (enter) { forward(enter); }
         if (progress.final) { return; }
         var slow = progress.state === "failed" || progress.state === "failed_payment";
         window.setTimeout(poll, slow ? SLOW : FAST);
