@@ -3,6 +3,7 @@ post's search and sharing fields in the site's <head>."""
 
 import html
 import io
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -325,6 +326,9 @@ def test_a_posts_head_is_an_article_with_its_cover_as_image(portal, db_session):
     assert title_of(page) == f"We open · {tenant.company}"
     assert tags["og:type"] == "article" and tags["description"] == "Our doors open on Monday."
     assert tags["og:image"] == site_url(tenant, f"/media/{cover.storage_name}")
+    posting = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page,
+                                   re.S)[1])
+    assert posting["@type"] == "BlogPosting" and posting["image"] == tags["og:image"]
 
 
 def test_search_fields_that_are_too_long_or_not_ones_own_are_refused(portal, app, db_session):

@@ -191,13 +191,13 @@ def _seo(session: Session, tenant: Tenant, site: Site, context: dict, current: s
     post's page), and the rest of the ``<head>``: title, description, sharing (``seo.head``)."""
     page = context.get("page")
     canonical = seo.absolute(site.url, page_url(page) if page is not None else current)
-    structured_data = None
-    if "post" in context:
-        structured_data = seo.blog_posting(site, context["post"], canonical)
-    elif current == "/":
-        structured_data = seo.organization(site)
     head = seo.head(session, site, tenant.site_settings, context.get("title"),
                     page or context.get("post"), canonical)
+    structured_data = None
+    if "post" in context:
+        structured_data = seo.blog_posting(site, context["post"], canonical, head.image)
+    elif current == "/":
+        structured_data = seo.organization(site)
     return {"canonical": canonical, "structured_data": structured_data, "head": head}
 
 

@@ -103,9 +103,9 @@ def organization(site: Site) -> dict:
     return data
 
 
-def blog_posting(site: Site, post: Post, canonical: str) -> dict:
-    """schema.org BlogPosting for a post's page."""
-    return {
+def blog_posting(site: Site, post: Post, canonical: str, image: SocialImage | None = None) -> dict:
+    """schema.org BlogPosting for a post's page, with the image it is shared with."""
+    posting = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
         "headline": post.title,
@@ -115,6 +115,9 @@ def blog_posting(site: Site, post: Post, canonical: str) -> dict:
         "publisher": {"@type": "Organization", "name": site.company, "url": site.url},
         "author": {"@type": "Organization", "name": site.company, "url": site.url},
     }
+    if image is not None:
+        posting["image"] = image.url
+    return posting
 
 
 @dataclass(frozen=True)
