@@ -24,10 +24,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import ContactSubmission, Tenant, User
-from db.models.tenants import Role
+from db.models import ContactSubmission, Tenant
 from db.refusals import Refused
 from emails.outbox import queue_mail
+from tenants.notifications import recipients
 from tenants.rate_limits import moving_window
 from tenants.scope import scoped
 
@@ -101,10 +101,12 @@ def spam_count(redis: Redis, tenant_id: int) -> int:
 
 
 def submit(session: Session, redis: Redis, secret_key: str, tenant: Tenant, *, form: dict,
-           address: str, inbox_url: str) -> str | None:
-    """Store one message sent through the site's form and queue the owner's mail. Flushes; the
-    caller commits and then delivers the mail by the returned key. None for spam (nothing stored:
-    answer as if it was sent). Refused for a bad token, bad input, a replay or too many."""
+           address: str, inbox_url: str) -> list[str] | None:
+    """Store one message sent through the site's form and queue one mail to each member who
+    opted in (``tenants.notifications``; Reply-To is the visitor). Flushes; the caller commits
+    and then delivers the mails by the returned keys (none when nobody opted in). None for spam
+    (nothing stored: answer as if it was sent). Refused for a bad token, bad input, a replay or
+    too many."""
     token_id, age = _read_token(secret_key, tenant.id, form.get("form_token", ""))
     if form.get(HONEYPOT) or age < MIN_FILL_SECONDS:
         redis.incr(f"{SPAM_PREFIX}{tenant.id}")
@@ -122,16 +124,15 @@ def submit(session: Session, redis: Redis, secret_key: str, tenant: Tenant, *, f
                             page_slug=page_slug)
     session.add(row)
     session.flush()
-    owner = session.scalar(select(User).where(User.tenant_id == tenant.id, User.role == Role.OWNER)
-                           .order_by(User.id).limit(1))
-    if owner is None:
-        return None
-    key = f"contact_submission:{row.id}"
-    queue_mail(session, key=key, kind="contact_submission", to=owner.email, tenant_id=tenant.id,
-               params={"company": tenant.company, "name": name, "email": email,
-                       "message": message, "page_slug": page_slug,
-                       "inbox_url": inbox_url})
-    return key
+    params = {"company": tenant.company, "name": name, "email": email, "message": message,
+              "page_slug": page_slug, "inbox_url": inbox_url}
+    keys = []
+    for member in recipients(session, tenant.id):
+        key = f"contact_submission:{row.id}:{member.id}"  # one mail per message and member
+        queue_mail(session, key=key, kind="contact_submission", to=member.email,
+                   tenant_id=tenant.id, params=params)
+        keys.append(key)
+    return keys
 
 
 # The portal's inbox.

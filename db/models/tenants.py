@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, func
+from sqlalchemy import Column, ForeignKey, Index, String, false, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -83,6 +83,15 @@ class User(CreatedAt, Base):
     # Bumped at logout and password change: every session cookie minted before is void.
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None]
+    # Whether the contact form's messages are mailed to this member too; each member switches
+    # their own. Owners start opted in, everyone else opted out (see ``_opted_in_as``).
+    contact_notifications: Mapped[bool] = mapped_column(default=lambda context: _opted_in_as(
+        context.get_current_parameters().get("role")), server_default=false())
+
+
+def _opted_in_as(role: str | None) -> bool:
+    """A new user's contact notifications when none are given: on for an owner, off otherwise."""
+    return role == Role.OWNER
 
 
 class LoginToken(CreatedAt, Base):

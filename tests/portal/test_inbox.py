@@ -1,5 +1,6 @@
 """The portal's inbox: what visitors sent through the site's contact form, for that tenant's
-team only; reading and marking handled for everyone, deleting and exporting for managers."""
+team only; reading and marking handled for everyone, deleting and exporting for managers; each
+member switches their own mails for new messages."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from db.models import ContactSubmission
+from db.models import ContactSubmission, Invite, User
+from plans.catalog import default_catalog
+from tenants import team as team_rules
+from tenants.tokens import token_hash
 
 import factories
 from support import csrf_token, run_jobs
@@ -221,3 +225,98 @@ def test_the_inbox_works_without_redis_and_leaves_the_spam_line_out(owner_client
     answer = owner_client.get("/portal/inbox")
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "Ann" in html and "spam" not in html
+
+
+# Each member's own mails for new messages (tenants.notifications).
+
+def mailed_to(db_session, *users) -> list[bool]:
+    db_session.expire_all()
+    return [db_session.get(User, user.id).contact_notifications for user in users]
+
+
+def save_notifications(client, on: bool, **extra):
+    data = {"csrf_token": csrf_token(client, "/portal/inbox"), **extra}
+    if on:
+        data["contact_notifications"] = "y"
+    return client.post("/portal/inbox/notifications", data=data)
+
+
+def owner_row(db_session, tenant) -> User:
+    return db_session.scalar(select(User).where(User.tenant_id == tenant.id,
+                                                User.email == tenant.owner_email))
+
+
+def test_an_editor_opts_in_on_the_inbox_page_and_gets_the_mails_too(app, client, db_session,
+                                                                     sign_in, mails):
+    tenant = factories.tenant(app, db_session)
+    editor = factories.user(db_session, tenant, role="editor")
+    sign_in(editor.email)
+    page = client.get("/portal/inbox").get_data(as_text=True)
+    assert "Mail me new messages from the contact form" in page
+    assert not re.search(r'<input[^>]*checked[^>]*name="contact_notifications"', page)
+
+    saved = save_notifications(client, on=True)
+    assert saved.status_code == 303
+    page = client.get("/portal/inbox").get_data(as_text=True)
+    assert "are now mailed to you" in page
+    assert re.search(r'<input[^>]*checked[^>]*name="contact_notifications"', page)
+    visitor_writes(client, tenant)
+    run_jobs(app)
+    assert sorted(mail["body"]["to"][0] for mail in mails.emails) == sorted(
+        [tenant.owner_email, editor.email])
+
+    assert save_notifications(client, on=False).status_code == 303
+    assert mailed_to(db_session, editor) == [False]
+    assert "no longer mailed to you" in client.get("/portal/inbox").get_data(as_text=True)
+
+
+def test_an_owner_opts_out_and_gets_no_mail_but_sees_the_message(app, owner_client, db_session,
+                                                                 mails):
+    tenant = owner_client.tenant
+    assert save_notifications(owner_client, on=False).status_code == 303
+
+    visitor_writes(owner_client, tenant)
+    run_jobs(app)
+
+    assert mails.emails == []
+    assert "Ann Visitor" in owner_client.get("/portal/inbox").get_data(as_text=True)
+
+
+def test_the_setting_changes_only_the_signed_in_members_own_row(app, client, db_session,
+                                                                 sign_in):
+    tenant = factories.tenant(app, db_session)
+    owner = owner_row(db_session, tenant)
+    editor = factories.user(db_session, tenant, role="editor")
+    sign_in(editor.email)
+
+    # Naming the owner changes nothing of theirs: the form has no way to name a member.
+    for name in ("user_id", "member_id", "id", "email"):
+        target = owner.email if name == "email" else owner.id
+        assert save_notifications(client, on=False, **{name: target}).status_code == 303
+        assert mailed_to(db_session, owner, editor) == [True, False]
+    owner.contact_notifications = False
+    db_session.commit()
+    assert save_notifications(client, on=True, user_id=owner.id).status_code == 303
+    assert mailed_to(db_session, owner, editor) == [False, True]
+
+
+def test_the_setting_without_the_forms_token_changes_nothing(owner_client, db_session):
+    owner = owner_row(db_session, owner_client.tenant)
+
+    answer = owner_client.post("/portal/inbox/notifications", data={})
+
+    assert answer.status_code == 400
+    assert mailed_to(db_session, owner) == [True]
+
+
+def test_an_invited_member_starts_without_mails(app, db_session):
+    tenant = factories.tenant(app, db_session)
+    db_session.add(Invite(tenant_id=tenant.id, email="new.person@example.com", role="editor",
+                          token_hash=token_hash("the-link"),
+                          expires_at=datetime.now(UTC) + timedelta(days=7)))
+    db_session.flush()
+
+    member = team_rules.accept(db_session, default_catalog(), "the-link", factories.PASSWORD)
+    db_session.commit()
+
+    assert mailed_to(db_session, member, owner_row(db_session, tenant)) == [False, True]

@@ -1,5 +1,6 @@
-"""The contact form on a tenant's site: a visitor's message is stored once, the owner gets one
-mail, and spam, replays, bad input and floods are turned away without a 500."""
+"""The contact form on a tenant's site: a visitor's message is stored once, each member who
+opted in (the owner, unless they opted out) gets one mail, and spam, replays, bad input and
+floods are turned away without a 500."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from freezegun import freeze_time
 from limits import RateLimitItemPerHour
 from sqlalchemy import func, select
 
-from db.models import ContactSubmission
-from db.models.tenants import BillingState
+from db.models import ContactSubmission, MailLog, User
+from db.models.tenants import BillingState, Role
 from tenants import contact
+from worker.jobs.mail import deliver_mail, enqueue_delivery, sweep_mail
 from worker.services import services
 
 import factories
@@ -248,3 +250,88 @@ def test_the_messages_stay_with_their_own_site(app, client, db_session, tenant, 
 
     assert len(stored(db_session, tenant)) == 1
     assert stored(db_session, other) == []
+
+
+# Who is mailed: every member who opted in (tenants.notifications), one mail each.
+
+def opt_in(db_session, user, on=True):
+    user.contact_notifications = on
+    db_session.commit()
+    return user
+
+
+def owner_of(db_session, tenant):
+    return db_session.scalar(select(User).where(User.tenant_id == tenant.id,
+                                                User.role == Role.OWNER))
+
+
+def test_an_editor_who_opted_in_gets_a_mail_of_their_own(app, client, db_session, tenant, clock,
+                                                         mails):
+    editor = opt_in(db_session, factories.user(db_session, tenant, role="editor"))
+    factories.user(db_session, tenant, role="admin")  # not opted in: no mail
+
+    assert send(client, tenant, clock).status_code == 200
+    clock.stop()
+    run_jobs(app)
+
+    assert sorted(mail["body"]["to"][0] for mail in mails.emails) == sorted(
+        [tenant.owner_email, editor.email])
+    for mail in mails.emails:
+        assert MESSAGE in mail["body"]["text"]
+        assert mail["body"]["reply_to"] == "ann@example.com"
+    assert len(stored(db_session, tenant)) == 1
+
+
+def test_an_owner_who_opted_out_gets_no_mail_and_the_message_is_still_stored(
+        app, client, db_session, tenant, clock, mails):
+    opt_in(db_session, owner_of(db_session, tenant), on=False)
+
+    assert send(client, tenant, clock).status_code == 200
+    clock.stop()
+    run_jobs(app)
+
+    assert mails.emails == []
+    assert db_session.scalar(select(func.count()).select_from(MailLog)
+                             .where(MailLog.tenant_id == tenant.id)) == 0
+    [row] = stored(db_session, tenant)
+    assert row.message == MESSAGE
+
+
+def test_repeated_delivery_jobs_and_sweeps_send_no_mail_twice(app, client, db_session, tenant,
+                                                              clock, mails):
+    opt_in(db_session, factories.user(db_session, tenant, role="editor"))
+    assert send(client, tenant, clock).status_code == 200
+    clock.stop()
+    run_jobs(app)
+    assert len(mails.emails) == 2
+
+    keys = list(db_session.scalars(select(MailLog.idempotency_key)
+                                   .where(MailLog.tenant_id == tenant.id)))
+    assert len(set(keys)) == 2  # one row per member
+    with app.app_context():
+        for key in keys:  # the job runs again (rq is at least once), by hand and queued
+            deliver_mail(key)
+            enqueue_delivery(services(app).queues, key)
+        sweep_mail()
+    run_jobs(app)
+
+    assert len(mails.emails) == 2
+
+
+def test_owners_start_opted_in_and_other_new_members_opted_out(app, client, db_session, tenant,
+                                                               clock, mails):
+    editor = factories.user(db_session, tenant, role="editor")
+    admin = factories.user(db_session, tenant, role="admin")
+
+    assert owner_of(db_session, tenant).contact_notifications is True
+    assert (editor.contact_notifications, admin.contact_notifications) == (False, False)
+    assert send(client, tenant, clock).status_code == 200
+    clock.stop()
+    run_jobs(app)
+    assert [mail["body"]["to"] for mail in mails.emails] == [[tenant.owner_email]]
+
+
+def test_the_owner_provisioning_creates_starts_opted_in(app, db_session, mails):
+    provisioned = factories.tenant(app, db_session, provision=True)
+
+    assert owner_of(db_session, provisioned).contact_notifications is True

@@ -34,9 +34,9 @@ def submit(session: Session, tenant: Tenant) -> Response:
         session, tenant, "contact_refused.html", refused.status, title="Message not sent",
         problem=refused.message))
     try:
-        key = contact.submit(session, the.redis, current_app.config["SECRET_KEY"], tenant,
-                             form=request.form.to_dict(), address=request.remote_addr or "",
-                             inbox_url=the.urls.inbox())
+        keys = contact.submit(session, the.redis, current_app.config["SECRET_KEY"], tenant,
+                              form=request.form.to_dict(), address=request.remote_addr or "",
+                              inbox_url=the.urls.inbox())
     except RedisError:  # the checks need Redis: better no message than an unchecked one
         session.rollback()
         current_app.logger.exception("contact form of tenant %s", tenant.id)
@@ -45,6 +45,6 @@ def submit(session: Session, tenant: Tenant) -> Response:
                                 problem="The form cannot be sent right now. Please try again "
                                         "in a few minutes.")
     session.commit()
-    if key is not None:
+    for key in keys or ():
         deliver_soon(the.queues, key)
     return render_site_page(session, tenant, "contact_sent.html", title="Thank you")

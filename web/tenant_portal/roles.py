@@ -29,6 +29,7 @@ _EVERYONE = {
     "portal.team",  # who is on the team; changing it is for managers (below)
     "portal.domain",  # the domain and its DNS records; changing them is for managers
     "portal.inbox", "portal.inbox_message", "portal.mark_message_handled",  # the contact form's
+    "portal.save_notifications",  # one's own mails for new messages, never someone else's
     "portal.theme", "portal.save_theme", "portal.reset_theme", "portal.theme_preview_css",
 }
 _MANAGERS = {
