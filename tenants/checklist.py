@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import ContactSubmission, Page, Tenant
+from db.models import ContactSubmission, CustomDomain, DomainStatus, Page, Tenant
 from plans.catalog import Catalog
 from plans.entitlements import may_use, used
 from tenants.scope import scoped
@@ -105,6 +105,8 @@ def getting_started(session: Session, catalog: Catalog, tenant: Tenant) -> Check
         Step("colleague", "Invite a colleague", used(session, tenant, "users") > 1, "portal.team"),
     ]
     if may_use(catalog, tenant, "custom_domain"):
-        steps.append(Step("domain", "Connect your own domain", bool(tenant.custom_domain),
+        verified = session.scalar(scoped(CustomDomain, tenant.id).with_only_columns(
+            CustomDomain.id).where(CustomDomain.status == DomainStatus.VERIFIED).limit(1))
+        steps.append(Step("domain", "Connect your own domain", verified is not None,
                           "portal.domain"))
     return Checklist(tuple(steps))

@@ -4,9 +4,11 @@ Row-level security in PostgreSQL is the second wall: a transaction marked with `
 runs as the ``contyzr_tenant`` role with ``app.tenant_id`` set, and the policies (migrations
 0002 and 0005) hide every row of another tenant even from a query that forgot its filter.
 The role is granted only what a portal or API request needs: its own tenant row (and of it,
-only the custom domain to change), the team, invitations, API keys, the site's content, and
-read access to the invoices and subscriptions of its own Stripe customer, and the
-contact form's messages (read, mark handled, delete; the public site stores them unconfined). Everything else
+only its look and time zone to change), its own domains (pending claims, "Check now", the
+main address, removal; never their state), the team, invitations, API keys, the site's
+content, read access to the invoices and subscriptions of its own Stripe customer, and the
+contact form's messages (read, mark handled, delete; the public site stores them
+unconfined). Everything else
 (signups, subdomains, Stripe events, provisioning, mail, sign-in tokens, the event log) is
 refused to it; sign-in, onboarding, webhooks, jobs and staff run unconfined.
 """

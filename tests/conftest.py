@@ -261,3 +261,57 @@ def s3_server():
         CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     yield SimpleNamespace(url=settings["MEDIA_S3_ENDPOINT"], settings=settings)
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def dns_server_session():
+    """The local authoritative DNS server (tests/dns_server.py), on a free port of 127.0.0.1."""
+    from dns_server import TestDnsServer
+
+    server = TestDnsServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dns_server(dns_server_session, app, monkeypatch):
+    """The DNS server emptied for this test, and the app's DNS_RESOLVERS pointed at it."""
+    dns_server_session.reset()
+    monkeypatch.setitem(app.config, "DNS_RESOLVERS", [dns_server_session.address])
+    yield dns_server_session
+    dns_server_session.reset()
+
+
+@pytest.fixture(scope="session")
+def cloudflare_server():
+    """The local Cloudflare DNS API (fakes/cloudflare_api) on loopback, with one token and the
+    zone of the tests' PLATFORM_DOMAIN: ``cloudflare_server.settings`` are the app's settings
+    for it (DNS_PROVIDER=cloudflare)."""
+    from fakes.cloudflare_api import CloudflareState, start_in_thread
+
+    zone_id, token = "0123456789abcdef0123456789abcdef", "cf-test-token"
+    server = start_in_thread(state=CloudflareState(tokens={token}, zones={zone_id: "example.test"}))
+    server.zone_id, server.token = zone_id, token
+    server.settings = {"DNS_PROVIDER": "cloudflare", "CLOUDFLARE_API_TOKEN": token,
+                       "CLOUDFLARE_ZONE_ID": zone_id, "CLOUDFLARE_API_BASE": server.api_base,
+                       "EDGE_HOSTNAME": "edge.example.net"}
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cloudflare_fake(cloudflare_server):
+    """The local Cloudflare, emptied for this test."""
+    cloudflare_server.state.reset()
+    return cloudflare_server
+
+
+@pytest.fixture(autouse=True)
+def fresh_domain_routes():
+    """Every test starts and ends with an empty in-process map of custom domains: a test that
+    writes domain rows without ``invalidate`` cannot leave routes behind for the next one."""
+    from tenants.domain_routing import CACHE
+
+    CACHE.forget()
+    yield
+    CACHE.forget()

@@ -90,7 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
     refusals.init_app(app)  # every Refused: rolled back, then shown on its form or page
     filters.init_app(app)
 
-    from web import auth, tenant_sites, webhooks
+    from web import auth, edge, tenant_sites, webhooks
     from web.api import bp as api_bp
     from web.health import bp as health_bp
     from web.onboarding import bp as onboarding_bp
@@ -100,7 +100,7 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     tenant_sites.init_app(app)
     for blueprint in (health_bp, pricing_bp, onboarding_bp, portal_bp, webhooks.bp, auth.bp,
-                      api_bp):
+                      api_bp, edge.bp):
         app.register_blueprint(blueprint)
 
     from web.cli import register_commands

@@ -88,6 +88,16 @@ def _minutes_between(low: int, high: int) -> Callable[[str], int]:
     return coerce
 
 
+def _one_of(*choices: str) -> Callable[[str], str]:
+    def coerce(value: str) -> str:
+        chosen = value.strip().lower()
+        if chosen not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}")
+        return chosen
+
+    return coerce
+
+
 def _url(value: str) -> str:
     value = value.strip()
     if "://" not in value:
@@ -121,6 +131,23 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, bool]] = {
     "MEDIA_S3_REGION": (_str, None, False),
     "MEDIA_S3_ACCESS_KEY_ID": (_str, None, False),
     "MEDIA_S3_SECRET_ACCESS_KEY": (_str, None, False),
+    # Custom domains (tenants/domains.py, tenants/domain_checks.py): the resolvers the DNS
+    # checks ask ("host[:port]", comma-separated; empty: the system's), the addresses an apex
+    # domain's A/AAAA records must point at (the edge's), how long a verified domain whose
+    # records disappeared is still served, and who may ask whether a name gets a certificate.
+    "DNS_RESOLVERS": (_csv, [], False),
+    "PLATFORM_ADDRESSES": (_csv, ["127.0.0.1", "::1"], False),
+    "DOMAIN_LOST_GRACE_HOURS": (_int, 72, False),
+    "TLS_ASK_FROM": (_csv, ["127.0.0.1", "::1"], False),
+    # The provisioning step "dns" (tenants/providers.py): "recording" (default) only records
+    # it; "cloudflare" keeps a CNAME <subdomain>.<PLATFORM_DOMAIN> -> EDGE_HOSTNAME in the zone
+    # CLOUDFLARE_ZONE_ID (the platform domain's zone) with an API token allowed DNS Edit on it.
+    # CLOUDFLARE_API_BASE only for another endpoint (the tests' local fake).
+    "DNS_PROVIDER": (_one_of("recording", "cloudflare"), "recording", False),
+    "CLOUDFLARE_API_TOKEN": (_str, None, False),
+    "CLOUDFLARE_ZONE_ID": (_str, None, False),
+    "CLOUDFLARE_API_BASE": (_url, None, False),
+    "EDGE_HOSTNAME": (_str, None, False),
     "RETENTION_DAYS": (_int, 30, False),
     # Stripe events: attempts before one is marked failed, and the first wait between them
     # (doubling after each failure).

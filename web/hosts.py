@@ -2,10 +2,13 @@
 
 - The storefront and the portal: the host of ``PUBLIC_URL`` (whatever the port).
 - Tenant sites: ``<label>.<PLATFORM_DOMAIN>``, one DNS label (no empty labels, no dots).
-- Later, a tenant's own domain once it is verified (see ``custom_domain_site``).
+- A tenant's own domain while it is served: verified (or lost, within its grace), of a
+  tenant whose plan has custom domains (``custom_domain_site``, from the map in memory of
+  ``tenants.domain_routing``: no database query on the hot path).
 
-Machine routes (the Stripe webhook and the health probes) answer on any valid host: Stripe
-signs its calls, load balancers probe by address, and neither builds a link from the Host.
+Machine routes (the Stripe webhook, the health probes and the edge's TLS ask) answer on any
+valid host: Stripe signs its calls, load balancers probe by address, Caddy asks by loopback,
+and none builds a link from the Host.
 Any other request for another name gets a 400 with a one-line reason. Absolute URLs are never
 built from the Host either: ``web.urls.external_url`` takes them from ``PUBLIC_URL``.
 """
@@ -14,25 +17,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, current_app, request
 
+from db.base import utcnow
 from links.urls import Urls
+from tenants import domain_routing
+from tenants.domain_routing import Route
+from tenants.scope import unconfined
+from web.extensions import db
 from worker.services import services
 
 LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 HOST = re.compile(r"(?P<name>[a-z0-9.-]{1,254}|\[[0-9a-f:.]{2,45}\])(?::[0-9]{1,5})?")
-ANY_HOST_PATHS = ("/healthz", "/livez")
+EDGE_PATH = "/_edge/tls-ask"
+ANY_HOST_PATHS = ("/healthz", "/livez", EDGE_PATH)
 ANY_HOST_PREFIXES = ("/webhooks/",)
 ENVIRON_KEY = "contyzr.site"
 
 
 @dataclass(frozen=True)
 class Site:
-    """What a request's host names: the storefront (``subdomain`` None) or a tenant's site."""
+    """What a request's host names: the storefront (``subdomain`` None) or a tenant's site,
+    by its platform subdomain (``domain`` None) or by one of its own domains (``domain``)."""
 
     subdomain: str | None = None
+    domain: str | None = None  # the custom domain (IDNA form) the request came by
 
 
 STOREFRONT = Site()
@@ -66,11 +78,74 @@ def site_for(host: str, urls: Urls) -> Site | None:
 
 
 def custom_domain_site(name: str) -> Site | None:
-    """A tenant's own domain. ``Tenant.custom_domain`` is what the owner typed, not yet proven
-    theirs (nothing checks the DNS records of ``tenants.domains`` yet), so no custom domain is
-    served. Once verification exists, look the name up here among verified domains only and
-    return that tenant's ``Site``; ``web.tenant_sites`` then serves it like a subdomain."""
-    return None
+    """The site of a tenant's own domain while it is served, or None (not ours: 400)."""
+    route = domain_route(name)
+    return None if route is None else Site(subdomain=route.subdomain, domain=name)
+
+
+def _grace() -> timedelta:
+    return timedelta(hours=current_app.config["DOMAIN_LOST_GRACE_HOURS"])
+
+
+def _offers_domains(plan_id: str) -> bool:
+    plan = services().catalog.plan(plan_id)
+    return plan is not None and plan.has("custom_domain")
+
+
+def _served(route: Route | None) -> Route | None:
+    if route is None or not route.served(utcnow(), _grace()) or not _offers_domains(route.plan_id):
+        return None
+    return route
+
+
+def _unconfined(lookup):
+    """Every tenant's domains, even from a portal request confined to one tenant's rows."""
+    with unconfined(db.session):
+        return lookup(db.session)
+
+
+def _routes() -> domain_routing.Routes | None:
+    return domain_routing.CACHE.routes(services().redis,
+                                       lambda: _unconfined(domain_routing.load))
+
+
+def domain_route(name: str) -> Route | None:
+    """The served domain ``name``: from the process's map, or the database when Redis is down."""
+    routes = _routes()
+    if routes is None:
+        return _served(_unconfined(lambda session: domain_routing.find(session, name)))
+    return _served(routes.by_name.get(name))
+
+
+def primary_domain(subdomain: str) -> str | None:
+    """The tenant's main address when it is one of its served domains; None: the subdomain."""
+    routes = _routes()
+    if routes is None:
+        route = _unconfined(lambda session: domain_routing.find_primary(session, subdomain))
+    else:
+        route = routes.by_name.get(routes.primary_by_subdomain.get(subdomain, ""))
+    route = _served(route)
+    return route.name if route is not None and route.subdomain == subdomain else None
+
+
+def address_of(host: str) -> str:
+    """``https://host/`` with the scheme (and port) of ``PUBLIC_URL``, as ``Urls.site`` does."""
+    parts = urlsplit(services().urls.public_url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}/"
+
+
+def site_url(subdomain: str) -> str:
+    """The address of a tenant's site for links and canonical URLs: its main address."""
+    primary = primary_domain(subdomain)
+    return address_of(primary) if primary else services().urls.site(subdomain)
+
+
+def not_ours(name: str):
+    """The 400 for a name this server does not answer for."""
+    public_url = services().urls.public_url
+    abort(400, description=f"This server does not answer for {name}; the storefront is at "
+                           f"{public_url}.")
 
 
 def current_site() -> Site | None:
@@ -89,6 +164,4 @@ def check_host() -> None:
         return
     if not name:
         abort(400, description="The Host header is missing or is not a valid host name.")
-    public_url = services().urls.public_url
-    abort(400, description=f"This server does not answer for {name}; the storefront is at "
-                           f"{public_url}.")
+    not_ours(name)

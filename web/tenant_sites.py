@@ -1,18 +1,38 @@
-"""Requests for <subdomain>.<PLATFORM_DOMAIN> are the tenant's public site, not the storefront.
+"""Requests for <subdomain>.<PLATFORM_DOMAIN>, and for a tenant's served own domains, are the
+tenant's public site, not the storefront.
 
 Which host is which is decided once, in ``web.hosts``: the storefront's own host is never a
 tenant site, and names that are neither were refused before this runs.
+
+The main address: when a tenant has made one of its served domains primary, every request for
+its subdomain or another of its domains, machine paths included (robots.txt, sitemap.xml,
+/media/, theme.css), gets a 301 to the same path and query there. While the subdomain is the
+main address, the tenant's domains are served as they are (no redirect), so a domain works the
+moment it is verified.
 """
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, render_template, request
+from urllib.parse import quote
+
+from flask import Flask, abort, current_app, redirect, render_template, request
 from sqlalchemy import select
 
 from db.models import Tenant
 from plans.access import Access, access_for
+from plans.entitlements import may_use
 from web.extensions import db
-from web.hosts import current_site
+from web.hosts import EDGE_PATH, address_of, current_site, not_ours, primary_domain
+from worker.services import services
+
+
+def _on_primary(host: str):
+    """A 301 to this request's path and query on ``host``."""
+    query = request.query_string.decode("latin-1")
+    location = address_of(host).rstrip("/") + quote(request.path, safe="/%:@!$&'()*+,;=-._~")
+    # A form posted to the old address keeps its method and body (308); pages move for good.
+    code = 301 if request.method in ("GET", "HEAD") else 308
+    return redirect(location + (f"?{query}" if query else ""), code=code)
 
 
 def init_app(app: Flask) -> None:
@@ -25,14 +45,23 @@ def init_app(app: Flask) -> None:
     def serve_tenant_site():
         site = current_site()
         name = site.subdomain if site is not None else None
-        # The site's own assets, and the storefront's (its suspension and closed pages use them).
-        if name is None or request.path.startswith((bp.static_url_path + "/", "/static/")):
+        # The site's own assets, and the storefront's (its suspension and closed pages use
+        # them); the edge's TLS ask answers on every host.
+        if name is None or request.path == EDGE_PATH \
+                or request.path.startswith((bp.static_url_path + "/", "/static/")):
             return None
         tenant = db.session.scalar(select(Tenant).where(Tenant.subdomain == name))
+        if site.domain is not None and (
+                tenant is None or not may_use(services().catalog, tenant, "custom_domain")):
+            not_ours(site.domain)  # its plan no longer has own domains (the map was older)
         access = access_for(tenant) if tenant is not None else Access.NONE
         if access is Access.NONE:
-            domain = current_app.config["PLATFORM_DOMAIN"]
-            abort(404, description=f"There is no site at {name}.{domain}.")
+            domain = site.domain or f"{name}.{current_app.config['PLATFORM_DOMAIN']}"
+            abort(404, description=f"There is no site at {domain}.")
+        primary = primary_domain(name) if may_use(services().catalog, tenant, "custom_domain") \
+            else None
+        if primary is not None and primary != site.domain:
+            return _on_primary(primary)
         if request.path == "/robots.txt" and not access.site_is_public:
             return robots(None)  # suspended or closed: nothing on it is to be indexed
         if access is Access.READ_ONLY:

@@ -4,6 +4,7 @@ from db.base import Base
 from db.models.billing import Invoice, StripeEvent, Subscription
 from db.models.contact import ContactSubmission
 from db.models.content import MediaFile, Page, Post, Product
+from db.models.domains import CustomDomain, DomainStatus
 from db.models.mail import MailLog
 from db.models.provisioning import ProvisioningRun, ProvisioningStep
 from db.models.signups import Signup, Subdomain
@@ -13,6 +14,8 @@ __all__ = [
     "ApiKey",
     "Base",
     "ContactSubmission",
+    "CustomDomain",
+    "DomainStatus",
     "Invite",
     "TenantEvent",
     "Invoice",

@@ -53,7 +53,6 @@ class Tenant(CreatedAt, Base):
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(64))
     site_settings: Mapped[dict] = mapped_column(JSONB, default=dict)
-    custom_domain: Mapped[str | None] = mapped_column(String(253), unique=True)
     # The site's local time, for scheduling posts and showing dates (an IANA zone name).
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam",
                                            server_default="Europe/Amsterdam")

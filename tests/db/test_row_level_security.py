@@ -17,6 +17,7 @@ from db.base import utcnow
 from db.models import (
     ApiKey,
     ContactSubmission,
+    CustomDomain,
     Invite,
     Invoice,
     LoginToken,
@@ -29,6 +30,7 @@ from db.models import (
     TenantEvent,
     User,
 )
+from db.models.domains import DomainStatus
 from tenants.scope import CUSTOMER_TABLES, TENANT_TABLES, release_tenant, use_tenant
 
 import factories
@@ -47,13 +49,18 @@ GRANTS = {
     "invoices": {"SELECT"},
     "subscriptions": {"SELECT"},
     "contact_submissions": {"SELECT", "UPDATE", "DELETE"},  # the portal's inbox
+    # Claims (RLS: pending only), "Check now", removal; UPDATE by column (0012).
+    "custom_domains": {"SELECT", "INSERT", "DELETE"},
 }
 # Of its own tenant row, the tenant may change only these.
-TENANT_COLUMNS_UPDATABLE = {"custom_domain", "updated_at", "site_settings", "time_zone"}
+TENANT_COLUMNS_UPDATABLE = {"updated_at", "site_settings", "time_zone"}
 # Tables a request never needs: reading them, let alone writing, is refused.
 NOT_THE_TENANTS_BUSINESS = ("signups", "subdomains", "stripe_events", "provisioning_runs",
                             "provisioning_steps", "mail_log", "login_tokens", "tenant_events",
                             "alembic_version")
+# A claim as the portal inserts it (tenants.domains.add_domain).
+CLAIM = ("INSERT INTO custom_domains (tenant_id, name, status, is_primary, next_check_at, "
+         "failed_checks) VALUES (:tenant, :name, 'pending', false, now(), 0)")
 PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 
 
@@ -156,11 +163,13 @@ def test_signups_stripe_events_and_the_rest_are_closed_to_the_tenant_role(app, d
         refused(db_session, update(Tenant).where(Tenant.id == tenant.id)
                 .values(billing_state="active", plan_id="enterprise"))
         refused(db_session, "DELETE FROM tenants")
-        # What the portal does change still works: its own custom domain.
+        # What the portal does change still works: its own settings, a claim on a domain.
         with db_session.begin_nested():
             changed = db_session.execute(update(Tenant).where(Tenant.id == tenant.id)
-                                         .values(custom_domain="www.example.org")).rowcount
-        assert changed == 1
+                                         .values(time_zone="Europe/London")).rowcount
+            claimed = db_session.execute(text(CLAIM), {"tenant": tenant.id,
+                                                       "name": "www.example.org"}).rowcount
+        assert changed == 1 and claimed == 1
 
 
 def test_no_row_of_another_tenant_is_visible_or_writable(app, db_session, mails):
@@ -185,13 +194,13 @@ def test_no_row_of_another_tenant_is_visible_or_writable(app, db_session, mails)
         # Changing or deleting their rows finds nothing to change.
         with db_session.begin_nested():
             assert db_session.execute(update(Tenant).where(Tenant.id == theirs.id)
-                                      .values(custom_domain="stolen.example.org")).rowcount == 0
+                                      .values(time_zone="Europe/London")).rowcount == 0
             assert db_session.execute(update(User).where(User.tenant_id == theirs.id)
                                       .values(role="editor")).rowcount == 0
             assert db_session.execute(text("DELETE FROM pages WHERE tenant_id = :id"),
                                       {"id": theirs.id}).rowcount == 0
     db_session.expire_all()
-    assert db_session.get(Tenant, theirs.id).custom_domain is None
+    assert db_session.get(Tenant, theirs.id).time_zone == "Europe/Amsterdam"
     assert db_session.scalar(select(func.count()).select_from(Page)
                              .where(Page.tenant_id == theirs.id)) > 0
 
@@ -200,15 +209,21 @@ def test_every_table_with_a_tenant_id_has_row_level_security(db_session):
     with_tenant_id = set(db_session.scalars(text(
         "SELECT table_name FROM information_schema.columns "
         "WHERE table_schema = 'public' AND column_name = 'tenant_id'")))
-    assert with_tenant_id == set(TENANT_TABLES)
-    for table in (*TENANT_TABLES, *CUSTOMER_TABLES, "tenants"):
+    assert with_tenant_id == set(TENANT_TABLES) | {"custom_domains"}
+    for table in (*TENANT_TABLES, *CUSTOMER_TABLES, "tenants", "custom_domains"):
         enabled, forced = db_session.execute(text(
             "SELECT relrowsecurity, relforcerowsecurity FROM pg_class "
             "WHERE oid = CAST(:table AS regclass)"), {"table": table}).one()
         assert enabled and forced, table
         policies = db_session.scalars(text(
-            "SELECT qual FROM pg_policies WHERE tablename = :table"), {"table": table}).all()
+            "SELECT qual FROM pg_policies WHERE tablename = :table "
+            "AND permissive = 'PERMISSIVE'"), {"table": table}).all()
         assert len(policies) == 1 and "app.tenant_id" in policies[0], table
+    # Domains: besides, a tenant's new row is only ever a pending claim.
+    restrictive = db_session.execute(text(
+        "SELECT cmd, with_check FROM pg_policies WHERE tablename = 'custom_domains' "
+        "AND permissive = 'RESTRICTIVE'")).all()
+    assert [(cmd, "'pending'" in check) for cmd, check in restrictive] == [("INSERT", True)]
 
 
 def test_the_tenant_role_holds_exactly_the_grants_a_request_needs(db_session):
@@ -231,4 +246,48 @@ def test_the_tenant_role_holds_exactly_the_grants_a_request_needs(db_session):
         "WHERE grantee = 'contyzr_tenant' AND table_schema = 'public' "
         "AND privilege_type IN ('INSERT', 'UPDATE')")).all()
     assert set(column_grants) <= {table for table, granted in GRANTS.items()
-                                  if granted & {"INSERT", "UPDATE"}} | {"tenants"}
+                                  if granted & {"INSERT", "UPDATE"}} | {"tenants", "custom_domains"}
+    domain_columns = set(db_session.execute(text(
+        "SELECT privilege_type, column_name FROM information_schema.column_privileges "
+        "WHERE grantee = 'contyzr_tenant' AND table_name = 'custom_domains' "
+        "AND privilege_type = 'UPDATE'")).all())
+    assert {column for _, column in domain_columns} == {"is_primary", "next_check_at",
+                                                        "checks_often_until"}
+
+
+def test_the_tenant_role_claims_domains_but_never_decides_their_state(app, db_session, mails):
+    mine = factories.tenant(app, db_session, plan="professional", company="Mine")
+    theirs = factories.tenant(app, db_session, plan="professional", company="Theirs")
+    db_session.add_all([
+        CustomDomain(tenant_id=mine.id, name="mine.example.org", status=DomainStatus.VERIFIED),
+        CustomDomain(tenant_id=theirs.id, name="theirs.example.org", status=DomainStatus.VERIFIED)])
+    db_session.commit()
+    own_id = db_session.scalar(select(CustomDomain.id).where(CustomDomain.tenant_id == mine.id))
+
+    with confined(db_session, mine.id):
+        # A verified row cannot be forged, nor a pending one turned verified.
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            with db_session.begin_nested():
+                db_session.execute(text(CLAIM.replace("'pending'", "'verified'")),
+                                   {"tenant": mine.id, "name": "forged.example.org"})
+        refused(db_session, update(CustomDomain).where(CustomDomain.id == own_id)
+                .values(status=DomainStatus.PENDING))
+        refused(db_session, update(CustomDomain).where(CustomDomain.id == own_id)
+                .values(verified_at=utcnow()))
+        # Their rows are invisible, cannot be deleted or claimed for them.
+        assert db_session.scalars(select(CustomDomain.name)).all() == ["mine.example.org"]
+        with db_session.begin_nested():
+            assert db_session.execute(text("DELETE FROM custom_domains WHERE tenant_id = :id"),
+                                      {"id": theirs.id}).rowcount == 0
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            with db_session.begin_nested():
+                db_session.execute(text(CLAIM), {"tenant": theirs.id, "name": "x.example.org"})
+        # What the portal does: choose the main address, ask for a check, remove its own.
+        with db_session.begin_nested():
+            assert db_session.execute(update(CustomDomain).where(CustomDomain.id == own_id)
+                                      .values(is_primary=True, next_check_at=utcnow())).rowcount == 1
+            assert db_session.execute(text("DELETE FROM custom_domains WHERE id = :id"),
+                                      {"id": own_id}).rowcount == 1
+    db_session.expire_all()
+    assert db_session.scalars(select(CustomDomain.status).where(
+        CustomDomain.tenant_id == theirs.id)).all() == [DomainStatus.VERIFIED]

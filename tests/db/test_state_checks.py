@@ -23,6 +23,7 @@ from db.models import (
     Tenant,
     User,
 )
+from db.models.domains import CustomDomain, DomainStatus
 from db.models.mail import MailStatus
 from db.models.provisioning import RunStatus, StepOutcome
 from db.models.signups import SignupStatus
@@ -37,6 +38,7 @@ STATE_COLUMNS = [
     (ProvisioningRun.status, RunStatus),
     (ProvisioningStep.outcome, StepOutcome),
     (MailLog.status, MailStatus),
+    (CustomDomain.status, DomainStatus),
 ]
 IDS = [f"{column.class_.__tablename__}.{column.key}" for column, _ in STATE_COLUMNS]
 
@@ -74,6 +76,7 @@ def one_of_each(session):
         ProvisioningStep(run_id=run.id, name="database", started_at=utcnow()),
         MailLog(idempotency_key=f"welcome-{unique}", kind="welcome",
                 to_address=f"o-{unique}@example.com"),
+        CustomDomain(tenant_id=tenant.id, name=f"{unique}.example.org"),
     ])
     session.flush()
 

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from billing.signatures import sign
-from db.models import Signup
+from db.models import CustomDomain, DomainStatus, Signup
+from tenants.domain_routing import CACHE, invalidate
 
 import factories
 from security_support import answer
@@ -120,13 +121,23 @@ def test_tenant_sites_answer_on_their_subdomain_and_only_there(app, db_session, 
     assert client.get("/", headers={"Host": f"{tenant.subdomain}.evil.example"}).status_code == 400
 
 
-def test_an_unverified_custom_domain_is_not_served(app, db_session, client):
+def test_a_verified_custom_domain_is_served_and_an_unverified_one_is_not(app, db_session, client,
+                                                                          redis):
     tenant = factories.tenant(app, db_session, plan="professional")
-    tenant.custom_domain = "shop.bakery.example"
+    db_session.add_all([
+        CustomDomain(tenant_id=tenant.id, name="shop.bakery.example", status=DomainStatus.VERIFIED),
+        CustomDomain(tenant_id=tenant.id, name="claimed.bakery.example")])  # pending
     db_session.commit()
-    response = client.get("/", headers={"Host": "shop.bakery.example"})
-    assert response.status_code == 400
-    assert tenant.company not in response.get_data(as_text=True)
+    invalidate(redis)
+    try:
+        served = client.get("/", headers={"Host": "Shop.Bakery.example:443"})
+        assert served.status_code == 200 and tenant.company in served.get_data(as_text=True)
+        assert all(name in served.headers for name in SECURITY_HEADERS)
+        refused = client.get("/", headers={"Host": "claimed.bakery.example"})
+        assert refusal_problems(refused) == []
+        assert tenant.company not in refused.get_data(as_text=True)
+    finally:
+        CACHE.forget()  # the next test's rows are not these
 
 
 def test_machine_routes_answer_on_any_valid_host(app, client, db_session):

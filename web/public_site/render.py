@@ -20,6 +20,7 @@ from tenants import markdown, media
 from tenants.pages import image_ids, is_empty_block
 from tenants.scope import scoped
 from tenants.site_content import HOME_SLUG, IMAGE_BLOCKS, RESERVED_SLUGS, block_problems
+from web.hosts import site_url
 from web.public_site import queries, seo
 from web.public_site.formatting import long_date, paragraphs, product_image
 from web.public_site.theme import Theme, site_theme
@@ -80,7 +81,7 @@ def _site(session: Session, tenant: Tenant, now: datetime) -> Site:
     return Site(
         tenant_id=tenant.id,
         company=tenant.company,
-        url=services().urls.site(tenant.subdomain),
+        url=site_url(tenant.subdomain),  # its main address: a domain of its own, or the subdomain
         theme=site_theme(tenant, session),
         webshop=webshop,
         page_limit=page_limit,
@@ -210,7 +211,7 @@ def render_site(session: Session, tenant: Tenant, path: str) -> Response:
     if segments == ["theme.css"]:
         return _stylesheet(site_theme(tenant, session))
     if segments == ["robots.txt"]:
-        return seo.robots(services().urls.site(tenant.subdomain))
+        return seo.robots(site_url(tenant.subdomain))
     if len(segments) == 2 and segments[0] == "media":
         return _media_file(session, tenant, segments[1])
     if segments == [HOME_SLUG]:

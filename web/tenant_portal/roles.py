@@ -27,7 +27,7 @@ _EVERYONE = {
     "portal.media", "portal.upload_media", "portal.media_file", "portal.delete_media",
     "portal.products", "portal.new_product", "portal.edit_product", "portal.delete_product",
     "portal.team",  # who is on the team; changing it is for managers (below)
-    "portal.domain",  # the domain and its DNS records; changing them is for managers
+    "portal.domain",  # the domains, their state and DNS records; changing them is for managers
     "portal.inbox", "portal.inbox_message", "portal.mark_message_handled",  # the contact form's
     "portal.save_notifications",  # one's own mails for new messages, never someone else's
     "portal.theme", "portal.save_theme", "portal.reset_theme", "portal.theme_preview_css",
@@ -36,7 +36,8 @@ _MANAGERS = {
     "portal.billing", "portal.billing_portal", "portal.resubscribe", "portal.export",
     "portal.invite_member", "portal.revoke_invite", "portal.change_role", "portal.remove_member",
     "portal.api_keys", "portal.create_api_key", "portal.revoke_api_key",
-    "portal.set_domain", "portal.remove_domain",
+    "portal.add_domain", "portal.check_domain", "portal.set_primary_domain",
+    "portal.remove_domain",
     "portal.delete_message", "portal.export_inbox",  # gone for good; every address at once
     "portal.settings",  # the site's time zone
 }
