@@ -96,3 +96,20 @@ def contact_submission(
     return {"company": company, "name": name, "email": email, "message": message,
             "page": f"/{page_slug}" if page_slug else "/", "inbox_url": inbox_url,
             "reply_to": email}
+
+
+def domain_verified(company: str, domain: str, site_url: str, domains_url: str) -> dict[str, Any]:
+    """The company's own domain passed its DNS check: the site answers there now."""
+    return {"company": company, "domain": domain, "site_url": site_url,
+            "domains_url": domains_url}
+
+
+def domain_lost(company: str, domain: str, served_until: str, domains_url: str) -> dict[str, Any]:
+    """A verified domain's DNS records are gone or changed; it is served until ``served_until``."""
+    return {"company": company, "domain": domain, "served_until": served_until,
+            "domains_url": domains_url}
+
+
+def domain_claim_dropped(company: str, domain: str, domains_url: str) -> dict[str, Any]:
+    """Another site proved it owns a domain the company had added but not verified."""
+    return {"company": company, "domain": domain, "domains_url": domains_url}

@@ -25,7 +25,8 @@ from emails.render import render
 
 MAX_ATTEMPTS = 30
 KINDS = ("dunning", "suspended", "reactivated", "closing_reminder", "team_invite",
-         "password_reset", "welcome", "contact_submission")
+         "password_reset", "welcome", "contact_submission", "domain_verified", "domain_lost",
+         "domain_claim_dropped")
 
 
 def queue_mail(session: Session, *, key: str, kind: str, to: str, params: dict,

@@ -27,6 +27,7 @@ events_cli = AppGroup("events", help="Stored Stripe events.")
 provisioning_cli = AppGroup("provisioning", help="Provisioning runs.")
 tenants_cli = AppGroup("tenants", help="Tenants, for platform staff.")
 mail_cli = AppGroup("mail", help="Queued mails (the outbox).")
+domains_cli = AppGroup("domains", help="Tenants' own domains and their DNS checks.")
 
 
 @catalog_cli.command("sync")
@@ -203,4 +204,43 @@ def mail_retry(key: str) -> None:
     click.echo(f"mail: {key} queued again")
 
 
-COMMANDS = (catalog_cli, events_cli, provisioning_cli, tenants_cli, mail_cli)
+def _domain_line(domain, subdomain: str) -> str:
+    checked = f"{domain.last_checked_at:%Y-%m-%d %H:%M}" if domain.last_checked_at else "never"
+    return (f"{domain.name}  {subdomain}  {domain.status}  checked={checked}  "
+            f"next={domain.next_check_at:%Y-%m-%d %H:%M}  {domain.detail or ''}")
+
+
+@domains_cli.command("list")
+def domains_list() -> None:
+    """Every tenant's domain: its tenant, status, last check and what the check found."""
+    from tenants.domain_checks import for_staff
+
+    rows = for_staff(db.session)
+    for domain, subdomain in rows:
+        click.echo(_domain_line(domain, subdomain))
+    click.echo(f"domains: {len(rows)}")
+
+
+@domains_cli.command("check")
+@click.argument("name")
+def domains_check(name: str) -> None:
+    """Check every claim of NAME by DNS now and show the result."""
+    from tenants.domain_checks import for_staff
+    from tenants.domains import normalise
+    from worker.jobs.domains import check_domain
+
+    claims = [(domain.id, domain.name, subdomain)
+              for domain, subdomain in for_staff(db.session, normalise(name))]
+    db.session.rollback()  # the checks lock and commit the rows in their own sessions
+    if not claims:
+        raise click.ClickException(f"no tenant has added {name}")
+    for domain_id, domain_name, subdomain in claims:
+        if check_domain(domain_id) is None:
+            click.echo(f"{domain_name}  {subdomain}  not checked: DNS did not answer, or a "
+                       "sweep is checking it right now")
+    db.session.rollback()  # read what the checks committed
+    for domain, subdomain in for_staff(db.session, normalise(name)):
+        click.echo(_domain_line(domain, subdomain))
+
+
+COMMANDS = (catalog_cli, events_cli, provisioning_cli, tenants_cli, mail_cli, domains_cli)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rq.cron import CronScheduler
 
 from worker.jobs.billing import sweep_events
+from worker.jobs.domains import sweep_domains
 from worker.jobs.lifecycle import enforce_retention, expire_grace
 from worker.jobs.mail import sweep_mail
 from worker.jobs.provisioning import sweep_stuck_runs
@@ -18,6 +19,7 @@ PERIODIC = [
     (expire_grace, 120),
     (enforce_retention, 3600),
     (expire_unpaid_signups, 120),
+    (sweep_domains, 60),  # tenants' own domains by DNS (tenants/domain_checks.py)
 ]
 
 

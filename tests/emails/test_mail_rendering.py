@@ -81,6 +81,21 @@ CASES = {
         },
         ["https://portal.contyzr.test/portal/inbox?x=1&y=2"],
     ),
+    "domain_verified": (
+        {"company": COMPANY, "domain": "bäckerei.nl", "site_url": "https://xn--bckerei-5wa.nl/",
+         "domains_url": "https://portal.contyzr.test/portal/domain?x=1&y=2"},
+        ["https://xn--bckerei-5wa.nl/", "https://portal.contyzr.test/portal/domain?x=1&y=2"],
+    ),
+    "domain_lost": (
+        {"company": COMPANY, "domain": "bäckerei.nl", "served_until": "2026-12-05 21:00 UTC",
+         "domains_url": "https://portal.contyzr.test/portal/domain?x=1&y=2"},
+        ["https://portal.contyzr.test/portal/domain?x=1&y=2"],
+    ),
+    "domain_claim_dropped": (
+        {"company": COMPANY, "domain": "bäckerei.nl",
+         "domains_url": "https://portal.contyzr.test/portal/domain?x=1&y=2"},
+        ["https://portal.contyzr.test/portal/domain?x=1&y=2"],
+    ),
 }
 
 
