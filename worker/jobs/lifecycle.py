@@ -17,6 +17,7 @@ from db.models import Tenant
 from db.models.tenants import BillingState
 from tenants import lifecycle
 from tenants.lifecycle import REMINDER_BEFORE_DELETION, Effects
+from tenants.providers import ProviderError, providers_from_config, remove_everywhere, site_spec
 from tenants.retention import delete_data
 from worker.context import job_session, queues
 from worker.jobs.mail import enqueue_delivery
@@ -33,6 +34,22 @@ def _locked(session, tenant_id: int) -> Tenant:
 def _deliver(effects: Effects) -> None:
     for key in effects.mail_keys:
         enqueue_delivery(queues(), key)
+
+
+def _remove_site(tenant: Tenant, platform_domain: str) -> str | None:
+    """Remove the site at the providers (its DNS record): the detail, or None when one is
+    down for now. A provider's refusal is logged and recorded, and does not stop the deletion."""
+    site = site_spec(tenant.id, tenant.subdomain, platform_domain)
+    try:
+        return remove_everywhere(providers_from_config(current_app.config), site)
+    except ProviderError as exc:
+        if exc.transient:
+            current_app.logger.warning("tenant %s: deletion waits for the providers: %s",
+                                       tenant.id, exc)
+            return None
+        current_app.logger.error("tenant %s: left at a provider, remove it there: %s",
+                                 tenant.id, exc)
+        return f"left at a provider: {exc}"
 
 
 def expire_grace() -> int:
@@ -66,8 +83,13 @@ def enforce_retention() -> int:
                 continue
             delete_on = tenant.closed_at + retention
             if utcnow() >= delete_on:
+                removed = _remove_site(tenant, urls.platform_domain)
+                if removed is None:
+                    session.commit()
+                    continue  # a provider is down: the deletion waits for the next run
                 delete_data(session, tenant, services().media)
-                lifecycle.record(session, tenant, "data_deleted", f"retention of {retention.days} days")
+                lifecycle.record(session, tenant, "data_deleted",
+                                 f"retention of {retention.days} days; {removed}")
                 deleted += 1
             else:
                 lifecycle.remind_before_deletion(session, urls, tenant, delete_on, effects)

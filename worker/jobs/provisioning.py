@@ -9,6 +9,7 @@ from redis.exceptions import RedisError
 from rq import get_current_job
 
 from tenants.lifecycle import Effects
+from tenants.providers import providers_from_config
 from tenants.provisioning import ProvisioningError, Services, run_provisioning, runs_to_resume
 from worker.context import job_session, queues
 from worker.queues import PROVISIONING, Queues, retry_policy
@@ -27,7 +28,7 @@ def enqueue_provisioning(queue_set: Queues, signup_id: str) -> None:
 def provisioning_services() -> Services:
     found = services()
     return Services(catalog=found.catalog, urls=found.urls, secret_key=found.secret_key,
-                    mail=found.mail)
+                    mail=found.mail, providers=providers_from_config(current_app.config))
 
 
 def provision(signup_id: str) -> str:
