@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean chromium bench bench-provisioning chaos
+.PHONY: run test lint clean chromium caddy bench bench-provisioning chaos
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -16,7 +16,7 @@ run: $(STAMP)
 
 # Two xdist workers, each with its own PostgreSQL, Redis and fakes; coverage combined over
 # them, with its floor in pyproject.toml ([tool.coverage.report] fail_under).
-test: $(STAMP) chromium
+test: $(STAMP) chromium caddy
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2 --cov --cov-report=term $(PYTEST_ARGS)
 
@@ -24,6 +24,12 @@ test: $(STAMP) chromium
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The edge test (tests/edge) runs Debian's Caddy from deploy/ with its own CA, ports and data;
+# the package's own service, if it starts, is left alone (the test uses none of its ports).
+caddy:
+	@command -v caddy >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >/dev/null; }
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
