@@ -63,7 +63,10 @@ class Launcher:
         self.say(f"local Stripe at http://127.0.0.1:{port} (test card 4242 4242 4242 4242)")
 
     def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
-        process = subprocess.Popen([sys.executable, *args], env=self.env)  # noqa: S603
+        # A session of its own: Ctrl-C in the terminal reaches only this launcher, which stops
+        # the web server and the workers before Redis and PostgreSQL (not all at once).
+        process = subprocess.Popen([sys.executable, *args], env=self.env,  # noqa: S603
+                                   start_new_session=True)
         process.name = name  # type: ignore[attr-defined]
         self.children.append(process)
         return process

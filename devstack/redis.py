@@ -62,7 +62,9 @@ class EmbeddedRedis:
             "--loglevel", "warning",
             "--logfile", str(self.datadir / "redis.log"),
         ]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL)  # noqa: S603
+        # Its own session: a Ctrl-C meant for `make run` must not stop Redis under the workers.
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL,  # noqa: S603
+                                        start_new_session=True)
         self.port_file.write_text(str(self.port))
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 10
