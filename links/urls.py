@@ -33,6 +33,9 @@ class Urls:
     def billing(self) -> str:
         return f"{self.public_url}/portal/billing"
 
+    def domains(self) -> str:
+        return f"{self.public_url}/portal/domain"
+
     def inbox(self) -> str:
         return f"{self.public_url}/portal/inbox"
 

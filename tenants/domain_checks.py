@@ -242,10 +242,6 @@ def _owner(session: Session, tenant_id: int) -> User | None:
                           .order_by(User.id))
 
 
-def domains_url(urls: Urls) -> str:
-    return f"{urls.portal()}domain"
-
-
 def _mail(session: Session, effects: Effects, tenant: Tenant, key: str, kind: str,
           **params) -> None:
     owner = _owner(session, tenant.id)
@@ -283,7 +279,7 @@ def _drop_other_claims(session: Session, urls: Urls, domain: CustomDomain,
         tenant = session.get(Tenant, claim.tenant_id)
         _mail(session, effects, tenant, f"domain_claim_dropped:{claim.id}", "domain_claim_dropped",
               company=tenant.company, domain=domains.display(claim.name),
-              domains_url=domains_url(urls))
+              domains_url=urls.domains())
         _event(session, claim.tenant_id, "domain_claim_dropped",
                f"{claim.name}: another site proved it owns the domain")
         session.delete(claim)
@@ -306,7 +302,7 @@ def _verify(session: Session, urls: Urls, domain: CustomDomain, tenant: Tenant, 
         domain.verified_at = now
         _mail(session, effects, tenant, f"domain_verified:{domain.id}:{int(now.timestamp())}",
               "domain_verified", company=tenant.company, domain=domains.display(domain.name),
-              site_url=f"https://{domain.name}/", domains_url=domains_url(urls))
+              site_url=f"https://{domain.name}/", domains_url=urls.domains())
         _event(session, tenant.id, "domain_verified", domain.name)
     session.flush()
     _drop_other_claims(session, urls, domain, effects)
@@ -319,7 +315,7 @@ def _lose(session: Session, urls: Urls, settings: CheckSettings, domain: CustomD
     until = now + settings.lost_grace
     _mail(session, effects, tenant, f"domain_lost:{domain.id}:{int(now.timestamp())}", "domain_lost",
           company=tenant.company, domain=domains.display(domain.name),
-          served_until=f"{until:%Y-%m-%d %H:%M} UTC", domains_url=domains_url(urls))
+          served_until=f"{until:%Y-%m-%d %H:%M} UTC", domains_url=urls.domains())
     _event(session, tenant.id, "domain_lost", f"{domain.name}: {result.detail}")
 
 
