@@ -107,6 +107,7 @@ def test_a_subdomain_with_its_cname_and_txt_is_verified_and_the_owner_told_once(
     assert sent[0]["to"] == [tenant.owner_email]
     assert "shop.bakery.nl is now connected" in sent[0]["subject"]
     assert "https://shop.bakery.nl/" in sent[0]["text"]
+    assert f"{app.config['PUBLIC_URL']}/portal/domain" in sent[0]["text"]  # the portal's page
 
 
 def test_an_apex_with_a_and_aaaa_and_its_www_pair_are_verified(app, db_session, redis,
