@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import LoginToken, User
+from tenants import signin
 from tenants.passwords import hash_password, needs_rehash, verify_password
 
 # Verified against when the email is unknown, so both answers take as long.
@@ -28,6 +29,10 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    # Whoever knows the password no longer needs the welcome mail's link: it stops signing in.
+    session.execute(update(LoginToken).where(
+        LoginToken.user_id == user.id, LoginToken.purpose == signin.WELCOME,
+        LoginToken.used_at.is_(None)).values(used_at=user.last_login_at))
     session.flush()
     return user
 

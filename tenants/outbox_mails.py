@@ -31,7 +31,7 @@ def welcome_mail(session: Session, urls: Urls, secret: str, row: MailLog) -> dic
     owner, tenant = session.get(User, row.params["user_id"]), session.get(Tenant, row.tenant_id)
     if owner is None or tenant is None:
         return None
-    token = signin.issue(session, owner, "welcome", signin.WELCOME_TTL,
+    token = signin.issue(session, owner, signin.WELCOME, signin.WELCOME_TTL,
                          token=signin.derived_token(secret, row.idempotency_key))
     return mails.welcome(company=tenant.company, site_url=urls.site(tenant.subdomain),
                          portal_url=urls.portal(), signin_url=urls.signin(token))

@@ -15,6 +15,7 @@ from db.models import LoginToken, User
 from db.refusals import Refused
 from tenants.tokens import new_token, token_hash
 
+WELCOME = "welcome"  # the purpose of the welcome mail's link
 WELCOME_TTL = timedelta(days=7)
 
 

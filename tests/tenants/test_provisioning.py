@@ -204,6 +204,22 @@ def test_signin_link_works_once(app, client, db_session, mails):
     assert client.get("/portal/").status_code == 302
 
 
+def test_a_password_sign_in_ends_the_welcome_link(app, client, db_session, mails):
+    signup = factories.signup(db_session)
+    db_session.commit()
+    with app.app_context():
+        provisioning.run_provisioning(db_session, provisioning_services(), signup.id)
+    token = _welcome_token(mails)
+    signed_in = client.post("/login", data={"email": signup.email, "password": factories.PASSWORD,
+                                            "csrf_token": csrf_token(client, "/login")})
+    assert signed_in.status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/portal/")})
+    response = client.post(f"/signin/{token}", follow_redirects=True,
+                           data={"csrf_token": csrf_token(client, f"/signin/{token}")})
+    assert "already used" in response.get_data(as_text=True)
+    assert client.get("/portal/").status_code == 302
+
+
 def test_signin_link_expires_after_seven_days(app, client, db_session, mails):
     signup = factories.signup(db_session)
     db_session.commit()
