@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 from redis import Redis
+from werkzeug.routing import IntegerConverter
 
 from plans.catalog import default_catalog
 from web.config import ConfigError, check_required, load_config
@@ -23,12 +24,20 @@ def _development_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
+class AsciiInteger(IntegerConverter):
+    """``<int:...>`` of the digits 0-9 only: Werkzeug's ``\\d`` and Python's ``int`` also take
+    other scripts' digits, so ``/pages/١`` would otherwise be page 1."""
+
+    regex = r"[0-9]+"
+
+
 def create_app(config: dict | None = None) -> Flask:
     settings = load_config()
     settings.update(config or {})
     app = Flask(__name__, instance_path=settings.get("INSTANCE_PATH") or None,
                 instance_relative_config=True)
     app.config.update(settings)
+    app.url_map.converters["int"] = AsciiInteger
     instance = Path(app.instance_path)
     check_required(app.config)
     production = app.config["APP_ENV"] == "production"
