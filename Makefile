@@ -5,18 +5,26 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint clean chromium caddy bench bench-provisioning chaos
 
+# The translations (web/translations/*/LC_MESSAGES/messages.po) are compiled here; the .mo
+# files are never committed. A catalog changed later is compiled again by the next run or test.
+MO := $(patsubst %.po,%.mo,$(wildcard web/translations/*/LC_MESSAGES/messages.po))
+
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m babel.messages.frontend compile -d web/translations
 	touch $(STAMP)
 
-run: $(STAMP)
+%.mo: %.po $(STAMP)
+	$(PY) -m babel.messages.frontend compile -i $< -o $@
+
+run: $(STAMP) $(MO)
 	$(PY) -m devstack
 
 # Two xdist workers, each with its own PostgreSQL, Redis and fakes; coverage combined over
 # them, with its floor in pyproject.toml ([tool.coverage.report] fail_under).
-test: $(STAMP) chromium caddy
+test: $(STAMP) $(MO) chromium caddy
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2 --cov --cov-report=term $(PYTEST_ARGS)
 

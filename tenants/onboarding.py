@@ -7,18 +7,19 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.messages import N_
 from db.models import Invoice, ProvisioningRun, Signup
 from db.models.provisioning import RunStatus, StepOutcome
 from db.models.signups import SignupStatus
 
 # (key, label, the provisioning steps that must be done)
 STAGES = [
-    ("payment", "Payment confirmed", ()),
-    ("site", "Creating your site",
+    ("payment", N_("Payment confirmed"), ()),
+    ("site", N_("Creating your site"),
      ("create_tenant", "claim_subdomain", "seed_site", "apply_settings", "external_providers")),
-    ("account", "Creating your account", ("create_owner",)),
-    ("mail", "Sending your welcome mail", ("welcome_mail",)),
-    ("ready", "Ready", ("activate",)),
+    ("account", N_("Creating your account"), ("create_owner",)),
+    ("mail", N_("Sending your welcome mail"), ("welcome_mail",)),
+    ("ready", N_("Ready"), ("activate",)),
 ]
 
 
@@ -63,18 +64,19 @@ def progress(session: Session, signup: Signup) -> Progress:
         stages.append({"key": key, "label": label, "status": status})
     ready = signup.status == SignupStatus.READY
     if ready:
-        return Progress(stages, True, "ready", "Your site is live.")
+        return Progress(stages, True, "ready", N_("Your site is live."))
     if signup.status == SignupStatus.EXPIRED:
         return Progress(stages, False, "expired",
-                        "Your checkout ended before payment: it was cancelled or not finished "
-                        "within the hour. Nothing was charged.")
+                        N_("Your checkout ended before payment: it was cancelled or not "
+                           "finished within the hour. Nothing was charged."))
     if not paid and _payment_failed(session, signup):
         return Progress(stages, False, "failed_payment",
-                        "Your payment did not go through. Nothing was charged; please try again.")
+                        N_("Your payment did not go through. Nothing was charged; please try "
+                           "again."))
     if run is not None and run.status == RunStatus.FAILED:
         return Progress(stages, False, "failed",
-                        "Setting up your site hit a problem. Our team has been told and will "
-                        "finish it for you; you will get an email.")
+                        N_("Setting up your site hit a problem. Our team has been told and "
+                           "will finish it for you; you will get an email."))
     if not paid:
-        return Progress(stages, False, "waiting", "Waiting for the payment confirmation...")
-    return Progress(stages, False, "provisioning", "Setting up your site...")
+        return Progress(stages, False, "waiting", N_("Waiting for the payment confirmation..."))
+    return Progress(stages, False, "provisioning", N_("Setting up your site..."))

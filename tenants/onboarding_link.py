@@ -18,6 +18,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.messages import N_, Message
 from db.models import LoginToken, ProvisioningRun, ProvisioningStep, Signup, Tenant, User
 from db.models.provisioning import StepOutcome
 from db.models.signups import SignupStatus
@@ -70,18 +71,20 @@ def refusal(session: Session, signup: Signup, browser_key: str | None,
     if signup.status != SignupStatus.READY:
         raise NotReady(signup.id)
     if not browser_key_matches(signup, browser_key):
-        return ("This page signs in only the browser that sent the signup form. "
-                + SIGN_IN_INSTEAD)
+        return N_("This page signs in only the browser that sent the signup form. "
+                  "Please sign in with your email and password.")
     if signup.portal_entered_at is not None:
-        return "This page already signed you in once. " + SIGN_IN_INSTEAD
+        return N_("This page already signed you in once. "
+                  "Please sign in with your email and password.")
     since = ready_at(session, signup)
     if since is None or (now or utcnow()) - since >= ttl:
-        minutes = int(ttl.total_seconds() // 60)
-        return (f"This page signs you in only during the first {minutes} minutes after your "
-                "site is ready. " + SIGN_IN_INSTEAD)
+        return Message(N_("This page signs you in only during the first %(minutes)s minutes "
+                          "after your site is ready. Please sign in with your email and "
+                          "password."), minutes=int(ttl.total_seconds() // 60))
     if untouched_owner(session, signup) is None:
-        return ("Your account has been used since (a sign-in, a new password or a change in "
-                "the team), so this page no longer signs you in. " + SIGN_IN_INSTEAD)
+        return N_("Your account has been used since (a sign-in, a new password or a change in "
+                  "the team), so this page no longer signs you in. Please sign in with your "
+                  "email and password.")
     return None
 
 

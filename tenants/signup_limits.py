@@ -18,6 +18,7 @@ from limits import RateLimitItem, parse
 from limits.errors import StorageError
 from redis import Redis
 
+from db.messages import N_, Message
 from tenants.rate_limits import moving_window
 
 PER_ADDRESS = "5 per 10 minutes"
@@ -58,9 +59,22 @@ class SignupLimits:
         return max(1, math.ceil(round(reset - time.time(), 2)))
 
 
+# Whole sentences, so that each translates as a whole (Dutch counts minutes like English).
+_MESSAGES = {
+    ("address", False): N_("Too many signups were sent from your network in a short time. "
+                           "Nothing was reserved or charged; please try again in a minute."),
+    ("address", True): N_("Too many signups were sent from your network in a short time. "
+                          "Nothing was reserved or charged; please try again in %(minutes)s "
+                          "minutes."),
+    ("email", False): N_("Too many signups were sent for this email address in a short time. "
+                         "Nothing was reserved or charged; please try again in a minute."),
+    ("email", True): N_("Too many signups were sent for this email address in a short time. "
+                        "Nothing was reserved or charged; please try again in %(minutes)s "
+                        "minutes."),
+}
+
+
 def _message(kind: str, retry_after: int) -> str:
     minutes = math.ceil(retry_after / 60)
-    wait = "a minute" if minutes <= 1 else f"{minutes} minutes"
-    sender = "from your network" if kind == "address" else "for this email address"
-    return (f"Too many signups were sent {sender} in a short time. Nothing was reserved or "
-            f"charged; please try again in {wait}.")
+    template = _MESSAGES[("address" if kind == "address" else "email", minutes > 1)]
+    return Message(template, minutes=minutes) if minutes > 1 else template

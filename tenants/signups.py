@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.messages import N_, Message
 from db.models import Signup, Subdomain, User
 from db.models.signups import SignupStatus
 from db.refusals import Refused
@@ -26,7 +27,8 @@ RENEW_BEFORE = timedelta(minutes=15)
 
 # One wording for every address that cannot sign up again, whoever holds it (an owner, a member
 # of any team, or a signup already paid for): the form tells nobody more than that.
-EMAIL_TAKEN = "This email already has a Contyzr account. Sign in instead."
+EMAIL_TAKEN = N_("This email already has a Contyzr account. Sign in instead.")
+SUBDOMAIN_TAKEN = N_("This subdomain is already taken.")
 
 _SIGNUP_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -58,7 +60,7 @@ def email_taken(session: Session, email: str) -> bool:
 def check_template(catalog: Catalog, plan_id: str, template: str) -> str | None:
     plan = catalog.plan(plan_id)
     if template not in {t.id for t in catalog.templates_for(plan)}:
-        return f"This template is not part of the {plan.name} plan."
+        return Message(N_("This template is not part of the %(plan)s plan."), plan=plan.name)
     return None
 
 
@@ -146,7 +148,7 @@ def create_or_resume(
         session.flush()
         return signup, renew
     if subdomains.is_taken(session, request.subdomain):
-        raise Refused("This subdomain is already taken.", "subdomain")
+        raise Refused(SUBDOMAIN_TAKEN, "subdomain")
     signup = Signup(
         company=request.company, subdomain=request.subdomain, email=request.email,
         password_hash=password_hash, plan_id=request.plan_id,
@@ -160,7 +162,7 @@ def create_or_resume(
     except subdomains.SubdomainTaken:
         session.delete(signup)
         session.flush()
-        raise Refused("This subdomain is already taken.", "subdomain") from None
+        raise Refused(SUBDOMAIN_TAKEN, "subdomain") from None
     return signup, True
 
 

@@ -85,6 +85,7 @@ def base_config(migrated, redis_server, resend_fake, stripe_fake, tmp_path_facto
         "RESEND_API_KEY": "re_test_suite",
         "RESEND_API_URL": resend_fake.url,
         "MAIL_RATE_PER_SECOND": 50,
+        "DEFAULT_LANGUAGE": "en",  # the existing tests read English; test_languages sets nl
     }
 
 

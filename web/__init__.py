@@ -69,7 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     from emails.service import build_mail_service
     from links.urls import Urls
     from tenants.media_storage import storage_from_config
-    from web import access_log, errors, filters, proxy, refusals, security
+    from web import access_log, errors, filters, i18n, proxy, refusals, security
     from web.extensions import csrf, db, login_manager
     from worker.queues import Queues
     from worker.services import DatabaseState, Services, install
@@ -98,6 +98,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     refusals.init_app(app)  # every Refused: rolled back, then shown on its form or page
     filters.init_app(app)
+    i18n.init_app(app)  # Dutch and English: the language and time zone of each request
 
     from web import auth, edge, tenant_sites, webhooks
     from web.api import bp as api_bp

@@ -168,6 +168,9 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, bool]] = {
     "ONBOARDING_SIGNIN_MINUTES": (_int, 15, False),
     "MAX_CONTENT_LENGTH": (_int, 11 * 1024 * 1024, False),  # uploads are at most 10 MB
     "TRUST_PROXY": (proxy_count, 0, False),
+    # The storefront's language for visitors who chose none and whose browser asks for none of
+    # ours (web/i18n.py).
+    "DEFAULT_LANGUAGE": (_one_of("nl", "en"), "nl", False),
 }
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
@@ -8,20 +10,23 @@ from tenants.passwords import password_problem
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email.")),
+                                                Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField("Email", validators=[
-        DataRequired("Enter your email."), Email("This does not look like an email address.",
-                                                 check_deliverability=False), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[
+        DataRequired(_l("Enter your email.")),
+        Email(_l("This does not look like an email address."), check_deliverability=False),
+        Length(max=254)])
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired("Choose a password.")])
+    password = PasswordField(_l("New password"),
+                             validators=[DataRequired(_l("Choose a password."))])
 
     def validate_password(self, field):
         problem = password_problem(field.data or "")
         if problem:
-            raise ValidationError(problem)
+            raise ValidationError(gettext(problem))

@@ -4,6 +4,8 @@ is signed in. Opening the link (GET) changes nothing, so mail scanners cannot us
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, ValidationError
@@ -16,15 +18,19 @@ from web.extensions import db
 from web.refusals import render_refusals
 from worker.services import services
 
+# The roles as the invitation names them.
+ROLE_NAMES = {"owner": _l("owner"), "admin": _l("admin"), "editor": _l("editor")}
+
 
 class AcceptForm(FlaskForm):
-    password = PasswordField("Choose a password", validators=[DataRequired("Choose a password.")])
+    password = PasswordField(_l("Choose a password"),
+                             validators=[DataRequired(_l("Choose a password."))])
     related: tuple[str, ...] = ()  # words the password must not contain: email, company
 
     def validate_password(self, field):
         problem = password_problem(field.data or "", *self.related)
         if problem:
-            raise ValidationError(problem)
+            raise ValidationError(gettext(problem))
 
 
 @bp.route("/invites/<token>", methods=["GET", "POST"])
@@ -38,7 +44,9 @@ def accept_invite(token: str):
         user = team_rules.accept(db.session, services().catalog, token, form.password.data)
         db.session.commit()
         sign_in(user)
-        flash(f"Welcome to the team of {tenant.company}! You are signed in.", "info")
+        flash(gettext("Welcome to the team of %(company)s! You are signed in.",
+                      company=tenant.company), "info")
         return redirect(url_for("portal.dashboard"), code=303)
-    return render_template("auth/invite_accept.html", form=form, invite=invite, company=tenant.company), \
+    return render_template("auth/invite_accept.html", form=form, invite=invite,
+                           company=tenant.company, role_names=ROLE_NAMES), \
         422 if form.errors else 200

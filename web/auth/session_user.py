@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import session as flask_session
 from flask_login import UserMixin, login_user
 
+from db.messages import N_
 from db.models import User
 from db.models.tenants import Role
 from web.extensions import db, login_manager
@@ -49,5 +50,5 @@ def sign_in(user: User) -> None:
 
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please sign in to continue."
+login_manager.login_message = N_("Please sign in to continue.")  # base.html translates flashes
 login_manager.login_message_category = "info"

@@ -13,8 +13,10 @@ from flask import (
 from flask import (
     session as flask_session,
 )
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required, logout_user
 
+from db.messages import N_
 from tenants import accounts, password_reset, signin
 from web.auth import bp
 from web.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm
@@ -26,17 +28,18 @@ from worker.jobs.mail import deliver_soon
 from worker.services import services
 
 RESET_TTL = password_reset.RESET_TTL
-NEUTRAL_RESET = ("If an account exists for that address, we have sent a link to reset the "
-                 "password. It is valid for one hour.")
+NEUTRAL_RESET = N_("If an account exists for that address, we have sent a link to reset the "
+                   "password. It is valid for one hour.")
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site: no scheme, no host, no protocol-relative '//' or '\\'."""
+def safe_next(target: str | None, fallback: str = "portal.dashboard") -> str:
+    """Only a path on this site: no scheme, no host, no protocol-relative '//' or '\\'.
+    Anything else: the ``fallback`` endpoint."""
     if not target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
-        return url_for("portal.dashboard")
+        return url_for(fallback)
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return url_for("portal.dashboard")
+        return url_for(fallback)
     return target
 
 
@@ -51,13 +54,15 @@ def login():
         address = request.remote_addr or "unknown"
         wait = throttle().retry_after(form.email.data, address)
         if wait:
-            flash(f"Too many failed attempts. Please wait {wait // 60 + 1} minutes or reset "
-                  "your password.", "error")
+            minutes = wait // 60 + 1
+            flash(ngettext("Too many failed attempts. Please wait %(num)s minute or reset your "
+                           "password.", "Too many failed attempts. Please wait %(num)s minutes "
+                           "or reset your password.", minutes), "error")
             return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
         if user is None:
             throttle().failed(form.email.data, address)
-            flash("The email or password is not right.", "error")
+            flash(gettext("The email or password is not right."), "error")
             return render_template("auth/login.html", form=form), 401
         db.session.commit()
         throttle().succeeded(form.email.data, address)
@@ -73,7 +78,7 @@ def logout():
     db.session.commit()
     logout_user()
     flask_session.clear()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -86,10 +91,10 @@ def signin_link(token: str):
 @bp.post("/signin/<token>")
 def use_signin_link(token: str):
     redirect_refusals(url_for("auth.login"), "warning", 302)
-    user = signin.redeem(db.session, token, ("welcome",))
+    user = signin.redeem(db.session, token, (signin.WELCOME,))
     db.session.commit()
     sign_in(user)
-    flash("Welcome! You are signed in.", "info")
+    flash(gettext("Welcome! You are signed in."), "info")
     return redirect(url_for("portal.dashboard"))
 
 
@@ -102,7 +107,7 @@ def reset_request():
         key = password_reset.request_reset(db.session, form.email.data, uuid.uuid4().hex)
         db.session.commit()
         deliver_soon(services().queues, key)
-        flash(NEUTRAL_RESET, "info")
+        flash(gettext(NEUTRAL_RESET), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
 
@@ -117,7 +122,7 @@ def reset_password(token: str):
         db.session.commit()
         throttle().succeeded(user.email, request.remote_addr or "unknown")  # the lock-out ends
         sign_in(user)
-        flash("Your password is changed.", "info")
+        flash(gettext("Your password is changed."), "info")
         return redirect(url_for("portal.dashboard"))
     return render_template("auth/reset_password.html", form=form, token=token), \
         422 if form.errors else 200

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
@@ -17,28 +19,28 @@ def _lower(value):
 
 
 class SignupForm(FlaskForm):
-    company = StringField("Company name", filters=[_strip], validators=[
-        DataRequired("Tell us your company's name."), Length(max=120)])
-    subdomain = StringField("Site address", filters=[_lower], validators=[
-        DataRequired("Choose the address of your site.")])
-    email = EmailField("Your email", filters=[_lower], validators=[
-        DataRequired("We need your email to send your sign-in link."),
-        Email("This does not look like an email address.", check_deliverability=False),
+    company = StringField(_l("Company name"), filters=[_strip], validators=[
+        DataRequired(_l("Tell us your company's name.")), Length(max=120)])
+    subdomain = StringField(_l("Site address"), filters=[_lower], validators=[
+        DataRequired(_l("Choose the address of your site."))])
+    email = EmailField(_l("Your email"), filters=[_lower], validators=[
+        DataRequired(_l("We need your email to send your sign-in link.")),
+        Email(_l("This does not look like an email address."), check_deliverability=False),
         Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired("Choose a password.")])
-    template = RadioField("Site template", validators=[DataRequired("Pick a template.")])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Choose a password."))])
+    template = RadioField(_l("Site template"), validators=[DataRequired(_l("Pick a template."))])
     # signup.html renders this label with links to /terms and /privacy.
     terms = BooleanField(
-        "I accept the terms of service and have read the privacy statement",
-        validators=[DataRequired("Please accept the terms to continue.")])
+        _l("I accept the terms of service and have read the privacy statement"),
+        validators=[DataRequired(_l("Please accept the terms to continue."))])
 
     def validate_subdomain(self, field):
         problem = subdomain_problem(field.data or "")
         if problem:
-            raise ValidationError(problem)
+            raise ValidationError(gettext(problem))
 
     def validate_password(self, field):
         problem = password_problem(field.data or "", self.email.data, self.company.data,
                                    self.subdomain.data)
         if problem:
-            raise ValidationError(problem)
+            raise ValidationError(gettext(problem))

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import stripe
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from billing.checkout import AlreadyPaid, CheckoutUrls, start_checkout
 from db.models.signups import SignupStatus
@@ -14,6 +15,7 @@ from tenants.onboarding_link import browser_key_matches
 from tenants.signup_limits import SignupLimits
 from tenants.signups import SignupRequest, create_or_resume, find
 from web.extensions import db
+from web.i18n import translated
 from web.onboarding import browser_key
 from web.pricing import bp
 from web.pricing.forms import SignupForm
@@ -26,16 +28,18 @@ def _plan_and_interval():
     catalog = services().catalog
     plan = catalog.plan(request.args.get("plan", ""))
     if plan is None:
-        abort(404, description="There is no such plan. Please choose one on the pricing page.")
+        abort(404, description=gettext("There is no such plan. Please choose one on the pricing "
+                                       "page."))
     interval = request.args.get("interval", "month")
     if interval not in INTERVALS:
-        abort(404, description=f"There is no billing interval called '{interval}'.")
+        abort(404, description=gettext("There is no billing interval called '%(interval)s'.",
+                                       interval=interval))
     return catalog, plan, interval
 
 
 def _form(catalog, plan) -> SignupForm:
     form = SignupForm()
-    form.template.choices = [(t.id, t.name) for t in catalog.templates_for(plan)]
+    form.template.choices = [(t.id, translated(t.name)) for t in catalog.templates_for(plan)]
     return form
 
 
@@ -54,8 +58,8 @@ def _prefill_from_cancelled_checkout(form: SignupForm) -> None:
         return
     form.company.data, form.subdomain.data = signup.company, signup.subdomain
     form.email.data, form.template.data = signup.email, signup.template
-    flash("Your payment was cancelled and nothing was charged. Your details are kept: "
-          "enter your password again to continue.", "info")
+    flash(gettext("Your payment was cancelled and nothing was charged. Your details are kept: "
+                  "enter your password again to continue."), "info")
 
 
 def _checkout_urls(signup, plan, interval) -> CheckoutUrls:
@@ -84,7 +88,7 @@ def signup():
         return _page(form, plan, interval, catalog, 422)
     refused = _limits().check(request.remote_addr, form.email.data)
     if refused is not None:
-        flash(refused.message, "error")
+        flash(translated(refused.message), "error")
         body, status = _page(form, plan, interval, catalog, 429)
         return body, status, {"Retry-After": str(refused.retry_after)}
     signup_request = SignupRequest(
@@ -106,12 +110,12 @@ def signup():
         return browser_key.give(redirect(checkout_url, code=303), secret)
     except AlreadyPaid:
         session.rollback()
-        flash("Your payment for this site has already gone through; it is being set up now.",
-              "info")
+        flash(gettext("Your payment for this site has already gone through; it is being set up "
+                      "now."), "info")
         return redirect(url_for("onboarding.progress_page", signup_id=signup_id), code=303)
     except stripe.StripeError:
         session.rollback()
         current_app.logger.exception("Stripe refused the checkout for %s", form.subdomain.data)
-        flash("Our payment provider could not be reached. Nothing was charged; "
-              "please try again in a minute.", "error")
+        flash(gettext("Our payment provider could not be reached. Nothing was charged; "
+                      "please try again in a minute."), "error")
     return _page(form, plan, interval, catalog, 422)

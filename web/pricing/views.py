@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import abort, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from plans.catalog import INTERVALS
 from web.pricing import bp
@@ -10,7 +11,8 @@ from worker.services import services
 def selected_interval() -> str:
     interval = request.args.get("interval", "month")
     if interval not in INTERVALS:
-        abort(404, description=f"There is no billing interval called '{interval}'.")
+        abort(404, description=gettext("There is no billing interval called '%(interval)s'.",
+                                       interval=interval))
     return interval
 
 
@@ -24,7 +26,8 @@ def pricing():
     catalog = services().catalog
     plan_id = request.args.get("plan")
     if plan_id is not None and catalog.plan(plan_id) is None:
-        abort(404, description=f"There is no plan called '{plan_id}'. See all plans on this page.")
+        abort(404, description=gettext("There is no plan called '%(plan)s'. See all plans on "
+                                       "this page.", plan=plan_id))
     return render_template(
         "pricing/pricing.html",
         catalog=catalog,
