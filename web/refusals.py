@@ -22,6 +22,7 @@ from flask_wtf import FlaskForm
 from db.refusals import Refused
 from web.errors import render_error
 from web.extensions import db
+from web.i18n import translated
 
 Answer = Callable[[Refused], ResponseReturnValue]
 
@@ -38,7 +39,7 @@ def show_refusals(form: FlaskForm, page: Callable[[], ResponseReturnValue]) -> N
             field = form[exc.field]
             field.errors = [*field.errors, exc.message]  # a tuple until the form was validated
         else:
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")  # the session keeps text, not a Message
         response = make_response(page())
         response.status_code = exc.status
         return response
@@ -48,7 +49,7 @@ def show_refusals(form: FlaskForm, page: Callable[[], ResponseReturnValue]) -> N
 def redirect_refusals(url: str, category: str = "error", code: int = 303) -> None:
     """A refusal raised later in this request is flashed, then the browser sent to ``url``."""
     def flashed(exc: Refused) -> ResponseReturnValue:
-        flash(exc.message, category)
+        flash(translated(exc.message), category)  # translated now: the session keeps text
         return redirect(url, code=code)
     render_refusals(flashed)
 

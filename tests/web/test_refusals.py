@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import delete, func, select
 from wtforms import StringField
 
+from db.messages import N_, Message
 from db.models import Subdomain
 from db.refusals import Refused
 from web.extensions import db
@@ -58,6 +59,13 @@ def probe(make_app, redis):
         claim()
         raise Refused("This link has expired.")
 
+    @app.get("/_probe/redirect-message")
+    def redirecting_a_message():
+        redirect_refusals("/login", "warning")
+        raise Refused(Message(N_("This page signs you in only during the first %(minutes)s "
+                                 "minutes after your site is ready. Please sign in with your "
+                                 "email and password."), minutes=15))
+
     @app.get("/_probe/bare")
     def bare():
         claim()
@@ -98,6 +106,15 @@ def test_a_refusal_can_be_flashed_on_the_page_a_redirect_leads_to(probe):
         response = client.get("/_probe/redirect")
         assert response.status_code == 303 and response.headers["Location"] == "/login"
         assert "This link has expired." in client.get("/login").get_data(as_text=True)
+
+
+def test_a_flashed_message_with_values_is_shown_in_the_visitors_language(probe):
+    app, _form_page, _claimed = probe
+    with app.test_client() as client:
+        client.set_cookie("lang", "nl")
+        client.get("/_probe/redirect-message")
+        page = client.get("/login").get_data(as_text=True)
+    assert "eerste 15 minuten" in page and "%(minutes)s" not in page
 
 
 def test_a_refusal_no_view_prepared_for_is_a_clear_page_with_its_status_not_a_500(probe):
