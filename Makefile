@@ -5,15 +5,15 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint clean chromium caddy bench bench-provisioning chaos
 
-# The translations (web/translations/*/LC_MESSAGES/messages.po) are compiled here; the .mo
+# The translations (translations/*/LC_MESSAGES/messages.po) are compiled here; the .mo
 # files are never committed. A catalog changed later is compiled again by the next run or test.
-MO := $(patsubst %.po,%.mo,$(wildcard web/translations/*/LC_MESSAGES/messages.po))
+MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
-	$(PY) -m babel.messages.frontend compile -d web/translations
+	$(PY) -m babel.messages.frontend compile -d translations
 	touch $(STAMP)
 
 %.mo: %.po $(STAMP)

@@ -134,7 +134,7 @@ def create_tenant(ctx: Context) -> str:
             template=signup.template, provisioning_state=ProvisioningState.PROVISIONING,
             stripe_customer_id=signup.stripe_customer_id,
             stripe_subscription_id=(mirror and mirror.id) or signup.stripe_subscription_id,
-            site_settings={},
+            site_settings={}, language=signup.site_language, languages=[signup.site_language],
         ).on_conflict_do_nothing(index_elements=["signup_id"])
     )
     tenant = ctx.tenant
@@ -152,7 +152,8 @@ def create_owner(ctx: Context) -> str:
     if owner is None:
         ctx.session.execute(
             insert(User).values(tenant_id=tenant.id, email=email,
-                                password_hash=ctx.signup.password_hash, role=Role.OWNER)
+                                password_hash=ctx.signup.password_hash, role=Role.OWNER,
+                                language=ctx.signup.language)
             .on_conflict_do_nothing(index_elements=["email"])
         )
         owner = _user_by_email(ctx.session, email)

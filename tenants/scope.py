@@ -29,7 +29,8 @@ MAX_ID = 2**31 - 1
 # Tables whose rows belong to one tenant, each with a tenant_id column and an RLS policy.
 TENANT_TABLES = ("users", "pages", "posts", "products", "media_files", "login_tokens",
                  "api_keys", "invites", "tenant_events", "mail_log", "provisioning_runs",
-                 "contact_submissions")
+                 "contact_submissions", "page_translations", "post_translations",
+                 "product_translations")
 # Tables of one Stripe customer: the policy lets a tenant see those of its stripe_customer_id.
 CUSTOMER_TABLES = ("invoices", "subscriptions")
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.languages import DEFAULT_LANGUAGE
 from db.messages import N_, Message
 from db.models import Signup, Subdomain, User
 from db.models.signups import SignupStatus
@@ -42,6 +43,8 @@ class SignupRequest:
     template: str
     plan_id: str
     interval: str
+    language: str = DEFAULT_LANGUAGE  # the form's: the welcome mail's and the owner's
+    site_language: str = DEFAULT_LANGUAGE  # the new site's starter content
 
 
 def email_taken(session: Session, email: str) -> bool:
@@ -112,6 +115,7 @@ def _resume(signup: Signup, request: SignupRequest, browser_key_hash: str | None
     """Bring the signup up to date with the form; True when it needs a new Checkout."""
     if browser_key_hash:
         signup.browser_key_hash = browser_key_hash
+    signup.language, signup.site_language = request.language, request.site_language
     choice = (request.company, request.template, request.plan_id, request.interval)
     renew = (choice != (signup.company, signup.template, signup.plan_id, signup.interval)
              or not signup.checkout_url
@@ -153,6 +157,7 @@ def create_or_resume(
         company=request.company, subdomain=request.subdomain, email=request.email,
         password_hash=password_hash, plan_id=request.plan_id,
         interval=request.interval, template=request.template,
+        language=request.language, site_language=request.site_language,
         browser_key_hash=browser_key_hash, expires_at=now + reservation,
     )
     session.add(signup)

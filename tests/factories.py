@@ -13,19 +13,23 @@ PASSWORD = "correct horse battery staple"
 
 
 def signup(session, plan="starter", interval="month", template="corporate", company=None,
-           customer_id=None):
+           customer_id=None, language="en"):
+    """A pending signup; ``language`` (the form's and the site's) is English unless given,
+    as the suite's older tests read English."""
     n = next(_numbers)
     unique = uuid.uuid4().hex[:8]
     request = SignupRequest(
         company=company or f"Acme {n}", subdomain=f"acme-{unique}", email=f"owner-{unique}@example.com",
-        password=PASSWORD, template=template, plan_id=plan, interval=interval)
+        password=PASSWORD, template=template, plan_id=plan, interval=interval,
+        language=language, site_language=language)
     row, _token = create_or_resume(session, default_catalog(), request)
     row.stripe_customer_id = customer_id or f"cus_{unique}"
     session.flush()
     return row
 
 
-def tenant(app, session, plan="starter", template=None, company=None, provision=False):
+def tenant(app, session, plan="starter", template=None, company=None, provision=False,
+           language="en"):
     """An active, live tenant with its owner (password: PASSWORD) and its template's seeded
     pages and products: the rows provisioning leaves, inserted directly (no run, no welcome
     mail, no provider calls). ``provision=True`` runs the whole provisioning instead, for tests
@@ -39,15 +43,17 @@ def tenant(app, session, plan="starter", template=None, company=None, provision=
 
     template = template or ("ecommerce" if plan != "starter" else "corporate")
     if provision:
-        return provisioned_tenant(app, session, plan=plan, template=template, company=company)
-    row = signup(session, plan=plan, template=template, company=company)
+        return provisioned_tenant(app, session, plan=plan, template=template, company=company,
+                                  language=language)
+    row = signup(session, plan=plan, template=template, company=company, language=language)
     found = Tenant(signup_id=row.id, company=row.company, subdomain=row.subdomain, plan_id=row.plan_id,
                    interval=row.interval, template=row.template, provisioning_state=ProvisioningState.ACTIVE,
-                   stripe_customer_id=row.stripe_customer_id, site_settings={})
+                   stripe_customer_id=row.stripe_customer_id, site_settings={},
+                   language=language, languages=[language])
     session.add(found)
     session.flush()
     session.add(User(tenant_id=found.id, email=row.email, password_hash=row.password_hash,
-                     role=Role.OWNER))
+                     role=Role.OWNER, language=language))
     seeding.seed_site(session, found)
     seeding.apply_settings(found)
     row.status = SignupStatus.READY
@@ -57,7 +63,7 @@ def tenant(app, session, plan="starter", template=None, company=None, provision=
     return found
 
 
-def provisioned_tenant(app, session, plan="starter", template=None, company=None):
+def provisioned_tenant(app, session, plan="starter", template=None, company=None, language="en"):
     """A tenant made by the whole provisioning run, as the worker runs it (welcome mail
     included)."""
     from sqlalchemy import select
@@ -67,7 +73,7 @@ def provisioned_tenant(app, session, plan="starter", template=None, company=None
     from worker.jobs.provisioning import provisioning_services
 
     template = template or ("ecommerce" if plan != "starter" else "corporate")
-    row = signup(session, plan=plan, template=template, company=company)
+    row = signup(session, plan=plan, template=template, company=company, language=language)
     session.commit()
     with app.app_context():
         run_provisioning(session, provisioning_services(), row.id)
@@ -82,7 +88,7 @@ def user(session, tenant, role="editor"):
 
     unique = uuid.uuid4().hex[:8]
     row = User(tenant_id=tenant.id, email=f"{role}-{unique}@example.com", role=role,
-               password_hash=hash_password(PASSWORD))
+               password_hash=hash_password(PASSWORD), language=tenant.language)
     session.add(row)
     session.commit()
     return row

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
-DUTCH = ROOT / "web/translations/nl/LC_MESSAGES/messages.po"
+DUTCH = ROOT / "translations/nl/LC_MESSAGES/messages.po"
 
 # The templates converted so far (issue 14, part 1: the storefront); later parts extend it.
 CONVERTED = [

@@ -1,4 +1,4 @@
-"""Languages: Flask-Babel's catalogs (web/translations), the active language and time zone.
+"""Languages: Flask-Babel's catalogs (translations), the active language and time zone.
 
 The storefront and the portal speak Dutch and English. The language of a request is, in
 order: the ``lang`` cookie that the language switch (``GET /language/<code>?next=<path>``)
@@ -15,10 +15,10 @@ from __future__ import annotations
 from flask import Flask, current_app, g, has_request_context, redirect, request
 from flask_babel import Babel, get_locale, gettext
 
+from db.languages import LANGUAGE_NAMES, TRANSLATIONS, UI_LANGUAGES
 from db.messages import N_, Message
 
-LANGUAGES = ("nl", "en")
-LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}  # each in its own language
+LANGUAGES = UI_LANGUAGES
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
@@ -115,11 +115,12 @@ def return_path() -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["DEFAULT_LANGUAGE"])
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", DEFAULT_TIME_ZONE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     Babel(app, locale_selector=select_language, timezone_selector=select_time_zone)
     app.add_url_rule("/language/<code>", "language", switch_language)
     app.add_template_global(translated)
     app.add_template_global(return_path)
-    app.add_template_global(LANGUAGE_NAMES, "language_names")
+    app.add_template_global({code: LANGUAGE_NAMES[code] for code in LANGUAGES}, "language_names")
 
     @app.context_processor
     def language():

@@ -9,6 +9,7 @@ from db.models.mail import MailLog
 from db.models.provisioning import ProvisioningRun, ProvisioningStep
 from db.models.signups import Signup, Subdomain
 from db.models.tenants import ApiKey, Invite, LoginToken, Tenant, TenantEvent, User
+from db.models.translations import PageTranslation, PostTranslation, ProductTranslation
 
 __all__ = [
     "ApiKey",
@@ -23,8 +24,11 @@ __all__ = [
     "MailLog",
     "MediaFile",
     "Page",
+    "PageTranslation",
     "Post",
+    "PostTranslation",
     "Product",
+    "ProductTranslation",
     "ProvisioningRun",
     "ProvisioningStep",
     "Signup",

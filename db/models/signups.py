@@ -4,10 +4,11 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, CreatedAt, one_of
+from db.languages import DEFAULT_LANGUAGE, UI_LANGUAGES, in_sql
 
 
 class SignupStatus(enum.StrEnum):
@@ -21,7 +22,11 @@ class SignupStatus(enum.StrEnum):
 
 class Signup(CreatedAt, Base):
     __tablename__ = "signups"
-    __table_args__ = (one_of("status", SignupStatus),)
+    __table_args__ = (
+        one_of("status", SignupStatus),
+        CheckConstraint(f"language IN ({in_sql(UI_LANGUAGES)}) "
+                        f"AND site_language IN ({in_sql(UI_LANGUAGES)})", name="languages"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     company: Mapped[str] = mapped_column(String(120))
@@ -31,6 +36,12 @@ class Signup(CreatedAt, Base):
     plan_id: Mapped[str] = mapped_column(String(40))
     interval: Mapped[str] = mapped_column(String(8))
     template: Mapped[str] = mapped_column(String(40))
+    # The language the signup was made in (the welcome mail's and the owner's), and the one
+    # the new site is seeded in (starter content exists in the UI languages).
+    language: Mapped[str] = mapped_column(String(8), default=DEFAULT_LANGUAGE,
+                                          server_default=DEFAULT_LANGUAGE)
+    site_language: Mapped[str] = mapped_column(String(8), default=DEFAULT_LANGUAGE,
+                                               server_default=DEFAULT_LANGUAGE)
     status: Mapped[SignupStatus] = mapped_column(String(16), default=SignupStatus.PENDING)
     # Hash of the secret in the HttpOnly cookie of the browser that sent the form: only that
     # browser may use the onboarding page's one sign-in (tenants/onboarding_link.py).

@@ -3,11 +3,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, false, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, false, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, CreatedAt, one_of
+from db.languages import DEFAULT_LANGUAGE, SITE_LANGUAGES, UI_LANGUAGES, in_sql
 
 
 class ProvisioningState(enum.StrEnum):
@@ -36,9 +37,18 @@ class Role(enum.StrEnum):
 ROLES = tuple(Role)
 
 
+def ui_language_check() -> CheckConstraint:
+    """``language`` is one the product speaks to people (``ck_<table>_language``)."""
+    return CheckConstraint(f"language IN ({in_sql(UI_LANGUAGES)})", name="language")
+
+
 class Tenant(CreatedAt, Base):
     __tablename__ = "tenants"
-    __table_args__ = (one_of("provisioning_state", ProvisioningState), one_of("billing_state", BillingState))
+    __table_args__ = (
+        one_of("provisioning_state", ProvisioningState), one_of("billing_state", BillingState),
+        CheckConstraint(f"languages <@ ARRAY[{in_sql(SITE_LANGUAGES)}]::varchar[] "
+                        "AND language = ANY(languages)", name="languages"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     signup_id: Mapped[str | None] = mapped_column(ForeignKey("signups.id"), unique=True)
@@ -56,6 +66,13 @@ class Tenant(CreatedAt, Base):
     # The site's local time, for scheduling posts and showing dates (an IANA zone name).
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam",
                                            server_default="Europe/Amsterdam")
+    # The public site's default language (served at the root, the fallback of every
+    # translation) and all its languages, the default among them (tenants/site_languages.py).
+    language: Mapped[str] = mapped_column(String(8), default=DEFAULT_LANGUAGE,
+                                          server_default=DEFAULT_LANGUAGE)
+    languages: Mapped[list[str]] = mapped_column(
+        ARRAY(String(8)), default=lambda: [DEFAULT_LANGUAGE],
+        server_default=f"{{{DEFAULT_LANGUAGE}}}")
     # Billing life cycle (see BillingState and plans/access.py)
     past_due_since: Mapped[datetime | None]
     grace_until: Mapped[datetime | None]
@@ -72,11 +89,15 @@ class User(CreatedAt, Base):
         Index("ix_users_tenant_id", "tenant_id"),
         Index("ix_users_email_lower", func.lower(Column("email"))),  # sign-in looks up lower(email)
         one_of("role", Role),
+        ui_language_check(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    # The portal's and the mails' language for this person (their profile setting).
+    language: Mapped[str] = mapped_column(String(8), default=DEFAULT_LANGUAGE,
+                                          server_default=DEFAULT_LANGUAGE)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(String(16), default=Role.EDITOR)
     # Bumped at logout and password change: every session cookie minted before is void.
@@ -123,7 +144,7 @@ class ApiKey(CreatedAt, Base):
 
 class Invite(CreatedAt, Base):
     __tablename__ = "invites"
-    __table_args__ = (one_of("role", Role),)
+    __table_args__ = (one_of("role", Role), ui_language_check())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
@@ -131,6 +152,9 @@ class Invite(CreatedAt, Base):
     role: Mapped[Role] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The invitation mail's language, and the new member's until they choose (the inviter's).
+    language: Mapped[str] = mapped_column(String(8), default=DEFAULT_LANGUAGE,
+                                          server_default=DEFAULT_LANGUAGE)
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
 

@@ -23,8 +23,11 @@ from db.models import (
     LoginToken,
     MediaFile,
     Page,
+    PageTranslation,
     Post,
+    PostTranslation,
     Product,
+    ProductTranslation,
     Subscription,
     Tenant,
     TenantEvent,
@@ -51,9 +54,13 @@ GRANTS = {
     "contact_submissions": {"SELECT", "UPDATE", "DELETE"},  # the portal's inbox
     # Claims (RLS: pending only), "Check now", removal; UPDATE by column (0012).
     "custom_domains": {"SELECT", "INSERT", "DELETE"},
+    # A multi-language site's texts in its other languages (0013).
+    "page_translations": {"SELECT", "INSERT", "UPDATE", "DELETE"},
+    "post_translations": {"SELECT", "INSERT", "UPDATE", "DELETE"},
+    "product_translations": {"SELECT", "INSERT", "UPDATE", "DELETE"},
 }
 # Of its own tenant row, the tenant may change only these.
-TENANT_COLUMNS_UPDATABLE = {"updated_at", "site_settings", "time_zone"}
+TENANT_COLUMNS_UPDATABLE = {"updated_at", "site_settings", "time_zone", "language", "languages"}
 # Tables a request never needs: reading them, let alone writing, is refused.
 NOT_THE_TENANTS_BUSINESS = ("signups", "subdomains", "stripe_events", "provisioning_runs",
                             "provisioning_steps", "mail_log", "login_tokens", "tenant_events",
@@ -88,10 +95,18 @@ def public_tables(session) -> list[str]:
 def every_kind_of_row(session, tenant):
     """A row of every tenant-owned kind, so that each table has something to hide."""
     owner = session.scalar(select(User).where(User.tenant_id == tenant.id))
+    page = session.scalar(select(Page).where(Page.tenant_id == tenant.id).limit(1))
     unique = uuid.uuid4().hex[:8]
+    post = Post(tenant_id=tenant.id, slug=f"p-{unique}", title="Theirs", body="x")
+    product = Product(tenant_id=tenant.id, slug=f"x-{unique}", name="Theirs", price_cents=100)
+    session.add_all([post, product])
+    session.flush()
     session.add_all([
-        Post(tenant_id=tenant.id, slug=f"p-{unique}", title="Theirs", body="x"),
-        Product(tenant_id=tenant.id, slug=f"x-{unique}", name="Theirs", price_cents=100),
+        PageTranslation(tenant_id=tenant.id, page_id=page.id, language="de", title="Ihre",
+                        blocks=[]),
+        PostTranslation(tenant_id=tenant.id, post_id=post.id, language="de", title="Ihre"),
+        ProductTranslation(tenant_id=tenant.id, product_id=product.id, language="de",
+                           name="Ihre"),
         MediaFile(tenant_id=tenant.id, filename="a.png", storage_name=unique,
                   content_type="image/png", size_bytes=10),
         Invite(tenant_id=tenant.id, email=f"i-{unique}@example.com", role="editor",

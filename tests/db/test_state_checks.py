@@ -17,6 +17,12 @@ from db.models import (
     Base,
     Invite,
     MailLog,
+    Page,
+    PageTranslation,
+    Post,
+    PostTranslation,
+    Product,
+    ProductTranslation,
     ProvisioningRun,
     ProvisioningStep,
     Signup,
@@ -104,4 +110,37 @@ def test_the_migrations_add_the_check_constraints_the_models_declare(session):
     in_database = set(session.scalars(text(
         "SELECT conname FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace")))
     assert declared == in_database
-    assert declared == {f"ck_{column.class_.__tablename__}_{column.key}" for column, _ in STATE_COLUMNS}
+    states = {f"ck_{column.class_.__tablename__}_{column.key}" for column, _ in STATE_COLUMNS}
+    assert declared == states | set(LANGUAGE_CHECKS)
+
+
+# Languages (migration 0013): people speak the UI's, sites and translations the sites'.
+LANGUAGE_CHECKS = {
+    "ck_users_language": "UPDATE users SET language = 'de'",
+    "ck_invites_language": "UPDATE invites SET language = 'xx'",
+    "ck_signups_languages": "UPDATE signups SET site_language = 'fr'",
+    "ck_tenants_languages": "UPDATE tenants SET languages = '{nl,xx}'",
+    "ck_page_translations_language": "UPDATE page_translations SET language = 'es'",
+    "ck_post_translations_language": "UPDATE post_translations SET language = 'es'",
+    "ck_product_translations_language": "UPDATE product_translations SET language = 'es'",
+}
+
+
+@pytest.mark.parametrize("constraint", sorted(LANGUAGE_CHECKS))
+def test_a_language_outside_the_supported_ones_is_refused_by_the_database(session, constraint):
+    one_of_each(session)
+    tenant_id = session.scalar(select(Tenant.id))
+    page = Page(tenant_id=tenant_id, slug="p", title="P", blocks=[])
+    post = Post(tenant_id=tenant_id, slug="p", title="P", body="")
+    product = Product(tenant_id=tenant_id, slug="p", name="P", price_cents=1)
+    session.add_all([page, post, product])
+    session.flush()
+    session.add_all([
+        PageTranslation(tenant_id=tenant_id, page_id=page.id, language="en", title="P", blocks=[]),
+        PostTranslation(tenant_id=tenant_id, post_id=post.id, language="en", title="P"),
+        ProductTranslation(tenant_id=tenant_id, product_id=product.id, language="en", name="P"),
+    ])
+    session.execute(update(Tenant).values(language="nl", languages=["nl", "en", "de", "fr"]))
+    with pytest.raises(IntegrityError) as refused, session.begin_nested():
+        session.execute(text(LANGUAGE_CHECKS[constraint]))
+    assert refused.value.orig.diag.constraint_name == constraint

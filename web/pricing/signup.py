@@ -15,7 +15,7 @@ from tenants.onboarding_link import browser_key_matches
 from tenants.signup_limits import SignupLimits
 from tenants.signups import SignupRequest, create_or_resume, find
 from web.extensions import db
-from web.i18n import translated
+from web.i18n import current_language, translated
 from web.onboarding import browser_key
 from web.pricing import bp
 from web.pricing.forms import SignupForm
@@ -95,6 +95,7 @@ def signup():
         company=form.company.data, subdomain=form.subdomain.data, email=form.email.data,
         password=form.password.data, template=form.template.data,
         plan_id=plan.id, interval=interval,
+        language=current_language(), site_language=current_language(),
     )
     session = db.session
     secret, secret_hash = browser_key.mint()
