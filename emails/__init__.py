@@ -1,6 +1,6 @@
 """Contyzr's mail layer: context functions (``mails``), templates, rendering and senders.
 
-A mail is sent as ``sender.send(to=..., mail=render(name, **mails.<name>(...)),
+A mail is sent as ``sender.send(to=..., mail=render(name, language, **mails.<name>(...)),
 idempotency_key=...)``, after ``MailRateLimiter.acquire()`` when sending through Resend.
 """
 

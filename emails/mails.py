@@ -1,37 +1,15 @@
 """The mails Contyzr sends: one function per mail, returning its template context.
 
 A function's name is its mail name, the folder under ``templates/`` it renders:
-``render("welcome", **welcome(...))``. ``company`` is the company's display name.
+``render("welcome", language, **welcome(...))``. ``company`` is the company's display name.
+Amounts, days and dates stay values here: the templates word and format them in the mail's
+language (``emails.render``).
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-_CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
-
-
-def format_money(amount_cents: int, currency: str) -> str:
-    """``(7900, "eur")`` → ``"€79.00"``; currencies without a symbol here: ``"CHF 79.00"``."""
-    units, cents = divmod(abs(amount_cents), 100)
-    sign = "-" if amount_cents < 0 else ""
-    code = currency.upper()
-    prefix = _CURRENCY_SYMBOLS.get(code, f"{code} ")
-    return f"{sign}{prefix}{units:,}.{cents:02d}"
-
-
-def format_date(day: date) -> str:
-    """``date(2025, 3, 7)`` → ``"7 March 2025"``."""
-    return f"{day.day} {day:%B %Y}"
-
-
-def _count(number: int, unit: str) -> str:
-    return f"{number} {unit}" if number == 1 else f"{number} {unit}s"
-
-
-def _in_days(days: int) -> str:
-    if days <= 0:
-        return "today"
-    return "tomorrow" if days == 1 else f"in {days} days"
+from emails.render import format_money  # noqa: F401  (money is formatted in the mail's language)
 
 
 def welcome(
@@ -42,12 +20,12 @@ def welcome(
         "site_url": site_url,
         "portal_url": portal_url,
         "signin_url": signin_url,
-        "expires_in": _count(expires_days, "day"),
+        "expires_days": expires_days,
     }
 
 
 def password_reset(reset_url: str, expires_minutes: int) -> dict[str, Any]:
-    return {"reset_url": reset_url, "expires_in": _count(expires_minutes, "minute")}
+    return {"reset_url": reset_url, "expires_minutes": expires_minutes}
 
 
 def dunning(
@@ -57,13 +35,18 @@ def dunning(
     hosted_invoice_url: str,
     billing_url: str,
     grace_days_left: int,
+    suspend_on: datetime | str | None = None,
 ) -> dict[str, Any]:
+    """``suspend_on``: when the grace period ends (UTC), shown as a day in the tenant's time
+    zone; mails queued before it was stored say "in N days" only."""
     return {
         "company": company,
-        "amount_due": format_money(amount_due_cents, currency),
+        "amount_due_cents": amount_due_cents,
+        "currency": currency,
         "hosted_invoice_url": hosted_invoice_url,
         "billing_url": billing_url,
-        "suspends": _in_days(grace_days_left),
+        "grace_days_left": grace_days_left,
+        "suspend_on": suspend_on,
     }
 
 
@@ -75,14 +58,11 @@ def reactivated(company: str, portal_url: str) -> dict[str, Any]:
     return {"company": company, "portal_url": portal_url}
 
 
-def closing_reminder(company: str, delete_on_date: date | str, billing_url: str) -> dict[str, Any]:
-    if isinstance(delete_on_date, str):  # as stored in the mail outbox (JSON)
-        delete_on_date = date.fromisoformat(delete_on_date)
-    return {
-        "company": company,
-        "delete_on": format_date(delete_on_date),
-        "billing_url": billing_url,
-    }
+def closing_reminder(company: str, delete_on_date: date | datetime | str,
+                     billing_url: str) -> dict[str, Any]:
+    """``delete_on_date``: a day, or the moment of deletion (UTC; ISO text as stored in the
+    outbox), shown as its day in the tenant's time zone."""
+    return {"company": company, "delete_on": delete_on_date, "billing_url": billing_url}
 
 
 def team_invite(company: str, inviter: str, accept_url: str, role: str) -> dict[str, Any]:
@@ -104,8 +84,10 @@ def domain_verified(company: str, domain: str, site_url: str, domains_url: str) 
             "domains_url": domains_url}
 
 
-def domain_lost(company: str, domain: str, served_until: str, domains_url: str) -> dict[str, Any]:
-    """A verified domain's DNS records are gone or changed; it is served until ``served_until``."""
+def domain_lost(company: str, domain: str, served_until: datetime | str,
+                domains_url: str) -> dict[str, Any]:
+    """A verified domain's DNS records are gone or changed; it is served until ``served_until``
+    (UTC; ISO text as stored in the outbox, shown in the tenant's time zone)."""
     return {"company": company, "domain": domain, "served_until": served_until,
             "domains_url": domains_url}
 

@@ -18,7 +18,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import MailLog
+from db.languages import DEFAULT_LANGUAGE
+from db.models import MailLog, Tenant, User
 from db.models.mail import MailStatus
 from emails import mails
 from emails.render import render
@@ -59,8 +60,23 @@ def deliver(session: Session, service, key: str,
         session.delete(row)
         session.flush()
         return None
+    language = found.pop("language", None) or recipient_language(session, row)
+    mail = render(row.kind, language, tenant_time_zone(session, row.tenant_id), **found)
     return service.send_once(session, key=key, kind=row.kind, to=row.to_address,
-                             mail=render(row.kind, **found), tenant_id=row.tenant_id)
+                             mail=mail, tenant_id=row.tenant_id)
+
+
+def recipient_language(session: Session, row: MailLog) -> str:
+    """The language of the user the mail is addressed to (their setting), else the default."""
+    language = session.scalar(select(User.language).where(
+        func.lower(User.email) == row.to_address.lower()))
+    return language or DEFAULT_LANGUAGE
+
+
+def tenant_time_zone(session: Session, tenant_id: int | None) -> str | None:
+    """The time zone the tenant's dates are shown in (None: the default)."""
+    return session.scalar(select(Tenant.time_zone).where(Tenant.id == tenant_id)) \
+        if tenant_id is not None else None
 
 
 def from_params(session: Session, row: MailLog) -> dict:
