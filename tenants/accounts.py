@@ -1,4 +1,4 @@
-"""Checking credentials and changing passwords."""
+"""Checking credentials, changing passwords, and each person's own language."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.languages import LANGUAGE_NAMES, UI_LANGUAGES
+from db.messages import N_, Message
 from db.models import LoginToken, User
+from db.refusals import Refused
 from tenants import signin
 from tenants.passwords import hash_password, needs_rehash, verify_password
+from tenants.scope import get_scoped
 
 # Verified against when the email is unknown, so both answers take as long.
 _DUMMY_HASH = hash_password("not-a-real-password-for-timing")
@@ -51,3 +55,19 @@ def end_sessions(session: Session, user_id: int) -> None:
     if user is not None:
         user.session_version += 1
         session.flush()
+
+
+def set_language(session: Session, tenant_id: int, user_id: int, code: str | None) -> User:
+    """The signed-in person's own language for the portal and their mails (only their own row:
+    the caller passes the session's user). Raises ``Refused`` for a language the product does
+    not speak. Flushes."""
+    if code not in UI_LANGUAGES:
+        raise Refused(Message(N_("Choose %(first)s or %(second)s."),
+                              first=LANGUAGE_NAMES[UI_LANGUAGES[0]],
+                              second=LANGUAGE_NAMES[UI_LANGUAGES[1]]), "language")
+    user = get_scoped(session, User, tenant_id, user_id)
+    if user is None:
+        raise Refused(N_("Your account could not be found. Please sign in again."), status=403)
+    user.language = code
+    session.flush()
+    return user

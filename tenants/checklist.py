@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.messages import N_
 from db.models import ContactSubmission, CustomDomain, DomainStatus, Page, Tenant
 from plans.catalog import Catalog
 from plans.entitlements import may_use, used
@@ -51,7 +52,7 @@ def _own_look(tenant: Tenant) -> bool:
     if settings.get("logo_media_id"):
         return True
     try:
-        defaults = load_site_template(tenant.template).settings
+        defaults = load_site_template(tenant.template, tenant.language).settings
     except SiteTemplateError:
         return False
     return any(isinstance(settings.get(key), str)
@@ -71,7 +72,7 @@ def _page_with_placeholder(published: list[Page]) -> Page | None:
 
 def _starter_slugs(tenant: Tenant) -> set[str]:
     try:
-        return {page.slug for page in load_site_template(tenant.template).pages}
+        return {page.slug for page in load_site_template(tenant.template, tenant.language).pages}
     except SiteTemplateError:
         return set()
 
@@ -94,19 +95,19 @@ def getting_started(session: Session, catalog: Catalog, tenant: Tenant) -> Check
     messages = session.scalar(select(ContactSubmission.id).where(
         ContactSubmission.tenant_id == tenant.id).limit(1))
     steps = [
-        Step("theme", "Choose your logo and colours", _own_look(tenant), "portal.theme"),
-        Step("placeholders", "Replace the example texts on your pages with your own",
+        Step("theme", N_("Choose your logo and colours"), _own_look(tenant), "portal.theme"),
+        Step("placeholders", N_("Replace the example texts on your pages with your own"),
              placeholder_page is None,
              *(("portal.edit_page", {"page_id": placeholder_page.id}) if placeholder_page
                else ("portal.pages", {}))),
-        Step("own_page", "Add a page of your own", own_page is not None, "portal.new_page"),
-        Step("contact_form", "Send yourself a test message through your contact form",
+        Step("own_page", N_("Add a page of your own"), own_page is not None, "portal.new_page"),
+        Step("contact_form", N_("Send yourself a test message through your contact form"),
              messages is not None, site_path=_contact_path(published)),
-        Step("colleague", "Invite a colleague", used(session, tenant, "users") > 1, "portal.team"),
+        Step("colleague", N_("Invite a colleague"), used(session, tenant, "users") > 1, "portal.team"),
     ]
     if may_use(catalog, tenant, "custom_domain"):
         verified = session.scalar(scoped(CustomDomain, tenant.id).with_only_columns(
             CustomDomain.id).where(CustomDomain.status == DomainStatus.VERIFIED).limit(1))
-        steps.append(Step("domain", "Connect your own domain", verified is not None,
+        steps.append(Step("domain", N_("Connect your own domain"), verified is not None,
                           "portal.domain"))
     return Checklist(tuple(steps))

@@ -17,6 +17,7 @@ deleted, each with a mail to that tenant's owner. Callers commit, then enqueue t
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.messages import N_, Message
 from db.models import Tenant, TenantEvent, User
 from db.models.domains import CustomDomain, DomainStatus
 from db.models.tenants import Role
@@ -47,10 +49,25 @@ EVENT_DETAIL_LENGTH = 500  # TenantEvent.detail
 SHOWN_VALUES = 3  # values quoted in a detail
 SHOWN_VALUE_LENGTH = 80
 
-TAKEN = "This domain is already connected to another site."
-VERIFIED_DETAIL = "Your domain is connected: its records are in place."
-PENDING_DETAIL = ("No records found yet. Create the records shown on this page; new records "
-                  "can take a few hours to become visible.")
+# The detail is stored in English (staff read it, and the event log keeps it); the portal
+# shows it in the reader's language: ``detail_messages`` takes a stored detail apart again
+# into these marked texts and their values (a detail it cannot read is shown as stored).
+TAKEN = N_("This domain is already connected to another site.")
+VERIFIED_DETAIL = N_("Your domain is connected: its records are in place.")
+PENDING_DETAIL = N_("No records found yet. Create the records shown on this page; new records "
+                    "can take a few hours to become visible.")
+TXT_WRONG = N_("The TXT record %(where)s was found, but it holds %(found)s instead of "
+               "“%(value)s”.")
+TXT_MISSING = N_("The TXT record %(where)s was not found; create it with the value “%(value)s”.")
+CNAME_ADDRESS = N_("%(name)s points to the address %(found)s instead of %(target)s.")
+CNAME_WRONG = N_("%(name)s points to %(found)s instead of %(target)s.")
+CNAME_MISSING = N_("%(name)s has no CNAME record yet; create one pointing to %(target)s.")
+APEX_WRONG = N_("%(name)s points to the address %(found)s, which is not ours; its A/AAAA "
+                "records must point only to %(ours)s.")
+APEX_MISSING = N_("%(name)s has no A or AAAA record yet; create records pointing to %(ours)s.")
+# The most specific first: "points to the address" before "points to".
+DETAIL_TEXTS = (TAKEN, VERIFIED_DETAIL, PENDING_DETAIL, TXT_WRONG, TXT_MISSING, CNAME_ADDRESS,
+                APEX_WRONG, CNAME_WRONG, CNAME_MISSING, APEX_MISSING)
 
 
 class CouldNotCheck(Exception):
@@ -202,33 +219,61 @@ def verdict(name: str, findings: Findings, expected: list[domains.DnsRecord],
     if ownership.value not in findings.txt:
         where = domains.display(ownership.name)
         if findings.txt:
-            problems.append(f"The TXT record {where} was found, but it holds "
-                            f"{_quoted(findings.txt)} instead of “{ownership.value}”.")
+            problems.append(TXT_WRONG % {"where": where, "found": _quoted(findings.txt),
+                                         "value": ownership.value})
         else:
-            problems.append(f"The TXT record {where} was not found; create it with the "
-                            f"value “{ownership.value}”.")
+            problems.append(TXT_MISSING % {"where": where, "value": ownership.value})
     allowed = {ipaddress.ip_address(address) for address in addresses}
     wrong = [found for found in findings.addresses if not _same_address(found, allowed)]
     cname = next((record.value for record in expected if record.type == "CNAME"), None)
     if cname is not None:  # a subdomain: a CNAME to the platform (or flattened to its addresses)
         if findings.cname is not None and findings.cname != cname:
-            problems.append(f"{shown} points to {domains.display(findings.cname)} instead of "
-                            f"{cname}.")
+            problems.append(CNAME_WRONG % {"name": shown, "target": cname,
+                                           "found": domains.display(findings.cname)})
         elif findings.cname is None and wrong:
-            problems.append(f"{shown} points to the address {_quoted(wrong)} instead of {cname}.")
+            problems.append(CNAME_ADDRESS % {"name": shown, "found": _quoted(wrong),
+                                             "target": cname})
         elif findings.cname is None and not findings.addresses:
-            problems.append(f"{shown} has no CNAME record yet; create one pointing to {cname}.")
+            problems.append(CNAME_MISSING % {"name": shown, "target": cname})
     else:  # an apex: A/AAAA to the platform's addresses only
         ours = _and([record.value for record in expected if record.type in ("A", "AAAA")])
         if wrong:
-            problems.append(f"{shown} points to the address {_quoted(wrong)}, which is not "
-                            f"ours; its A/AAAA records must point only to {ours}.")
+            problems.append(APEX_WRONG % {"name": shown, "found": _quoted(wrong), "ours": ours})
         elif not findings.addresses:
-            problems.append(f"{shown} has no A or AAAA record yet; create records pointing to "
-                            f"{ours}.")
+            problems.append(APEX_MISSING % {"name": shown, "ours": ours})
     if not problems:
         return Verdict(DomainStatus.VERIFIED, VERIFIED_DETAIL)
     return Verdict(DomainStatus.MISCONFIGURED, _fit(" ".join(problems)))
+
+
+def _pattern(text: str) -> re.Pattern:
+    """A marked detail text as a pattern that gives its values back."""
+    parts = re.split(r"%\((\w+)\)s", text)
+    pattern = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+                      for index, part in enumerate(parts))
+    return re.compile(pattern + r"(?=\s|$)")
+
+
+_DETAIL_PATTERNS = [(text, _pattern(text)) for text in DETAIL_TEXTS]
+
+
+def detail_messages(detail: str) -> list[str]:
+    """A stored detail as the marked texts it was made of (``Message``s, for the web layer to
+    translate); the detail as stored, in one piece, when it is not made of them only (cut
+    short, or from an older version)."""
+    found, position = [], 0
+    while position < len(detail):
+        for text, pattern in _DETAIL_PATTERNS:
+            match = pattern.match(detail, position)
+            if match:
+                found.append(Message(text, **match.groupdict()))
+                position = match.end()
+                while position < len(detail) and detail[position].isspace():
+                    position += 1
+                break
+        else:
+            return [detail]
+    return found
 
 
 def _fit(text: str, length: int = DETAIL_LENGTH) -> str:
@@ -315,7 +360,7 @@ def _lose(session: Session, urls: Urls, settings: CheckSettings, domain: CustomD
     until = now + settings.lost_grace
     _mail(session, effects, tenant, f"domain_lost:{domain.id}:{int(now.timestamp())}", "domain_lost",
           company=tenant.company, domain=domains.display(domain.name),
-          served_until=f"{until:%Y-%m-%d %H:%M} UTC", domains_url=urls.domains())
+          served_until=until.isoformat(), domains_url=urls.domains())  # shown in the tenant's zone
     _event(session, tenant.id, "domain_lost", f"{domain.name}: {result.detail}")
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.messages import N_, Message
 from db.models import CustomDomain, DomainStatus, Tenant
 from db.refusals import Refused
 from plans.catalog import Catalog, default_catalog
@@ -84,24 +85,25 @@ def _is_address(name: str) -> bool:
 def domain_problem(name: str, platform_domain: str) -> str | None:
     """Why ``name`` (normalised) cannot be a tenant's domain, or None when it can."""
     if not name:
-        return "Enter your domain, e.g. shop.example.com."
+        return N_("Enter your domain, e.g. shop.example.com.")
     if _is_address(name) or name.split(".")[-1].isdigit():
-        return "Enter a domain name, not an IP address."
+        return N_("Enter a domain name, not an IP address.")
     if "*" in name:
-        return ("Wildcard domains cannot be used; enter one name, e.g. shop.example.com.")
+        return N_("Wildcard domains cannot be used; enter one name, e.g. shop.example.com.")
     if len(name) > MAX_LENGTH:
-        return f"A domain has at most {MAX_LENGTH} characters."
+        return Message(N_("A domain has at most %(limit)s characters."), limit=MAX_LENGTH)
     labels = name.split(".")
     if len(labels) < 2 or not all(LABEL.fullmatch(label) for label in labels):
-        return ("Enter only the domain, e.g. shop.example.com: letters, digits and hyphens "
-                "between dots (each part at most 63), without http:// or a path.")
+        return N_("Enter only the domain, e.g. shop.example.com: letters, digits and hyphens "
+                  "between dots (each part at most 63), without http:// or a path.")
     platform = platform_domain.lower()
     if name == platform or name.endswith("." + platform):
-        return f"Addresses under {platform} are ours; enter a domain you own."
+        return Message(N_("Addresses under %(platform)s are ours; enter a domain you own."),
+                       platform=platform)
     if not _extract()(name).suffix:
-        return "This is not a domain on the internet; check its ending (.nl, .com, ...)."
+        return N_("This is not a domain on the internet; check its ending (.nl, .com, ...).")
     if not _extract()(name).domain:
-        return "Enter your own domain, not only its ending."
+        return N_("Enter your own domain, not only its ending.")
     return None
 
 
@@ -158,10 +160,10 @@ def expected_records(name: str, tenant_id: int, subdomain: str, platform_domain:
 # view commits, then calls ``tenants.domain_routing.invalidate``.
 
 CHECK_OFTEN_FOR = timedelta(hours=1)  # after adding or "Check now": checked every minute
-TAKEN = "This domain is already connected to another Contyzr site."
-NOT_FOUND = "This domain is not connected to your site."
-NOT_VERIFIED = ("Only a verified domain can be your main address. Create the DNS records "
-                "below and wait until the domain shows as verified.")
+TAKEN = N_("This domain is already connected to another Contyzr site.")
+NOT_FOUND = N_("This domain is not connected to your site.")
+NOT_VERIFIED = N_("Only a verified domain can be your main address. Create the DNS records "
+                  "below and wait until the domain shows as verified.")
 
 def _lock(session: Session, tenant: Tenant) -> None:
     """One change to a tenant's domains at a time (two "Make primary" clicks, two adds)."""

@@ -67,7 +67,8 @@ def payment_failed(session: Session, catalog: Catalog, urls: Urls, tenant: Tenan
     _mail(session, effects, tenant, f"dunning-{invoice.id}-{invoice.attempt_count}", "dunning",
           company=tenant.company, amount_due_cents=invoice.amount_due, currency=invoice.currency,
           hosted_invoice_url=invoice.hosted_invoice_url or urls.billing(),
-          billing_url=urls.billing(), grace_days_left=days_left)
+          billing_url=urls.billing(), grace_days_left=days_left,
+          suspend_on=tenant.grace_until.isoformat() if tenant.grace_until else None)
 
 
 def suspend(session: Session, urls: Urls, tenant: Tenant, reason: str, effects: Effects,
@@ -155,5 +156,5 @@ def start(session: Session, catalog: Catalog, urls: Urls, tenant: Tenant,
 def remind_before_deletion(session: Session, urls: Urls, tenant: Tenant, delete_on: datetime,
                            effects: Effects) -> None:
     _mail(session, effects, tenant, f"closing-reminder-{tenant.id}-{tenant.closed_at.isoformat()}",
-          "closing_reminder", company=tenant.company, delete_on_date=delete_on.date().isoformat(),
+          "closing_reminder", company=tenant.company, delete_on_date=delete_on.isoformat(),
           billing_url=urls.billing())

@@ -16,7 +16,9 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-HELP = "Formatting: **bold**, *italic*, ## heading, - list, [link](https://…)"
+from db.messages import N_
+
+HELP = N_("Formatting: **bold**, *italic*, ## heading, - list, [link](https://…)")
 
 TAGS = {
     "p", "h2", "h3", "h4", "strong", "em", "ul", "ol", "li", "a", "blockquote", "code", "pre",

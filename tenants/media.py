@@ -36,6 +36,7 @@ from PIL import Image, ImageOps
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
+from db.messages import N_, Message
 from db.models import MediaFile, Tenant
 from db.refusals import Refused
 from plans.catalog import Catalog
@@ -74,19 +75,20 @@ class FileType:
 
 
 FILE_TYPES = (
-    FileType("image/png", "PNG image", ("png",), lambda head: head.startswith(b"\x89PNG\r\n\x1a\n"),
+    FileType("image/png", N_("PNG image"), ("png",), lambda head: head.startswith(b"\x89PNG\r\n\x1a\n"),
              "PNG"),
-    FileType("image/jpeg", "JPEG image", ("jpg", "jpeg"), lambda head: head.startswith(b"\xff\xd8\xff"),
+    FileType("image/jpeg", N_("JPEG image"), ("jpg", "jpeg"), lambda head: head.startswith(b"\xff\xd8\xff"),
              "JPEG"),
-    FileType("image/gif", "GIF image", ("gif",), lambda head: head.startswith((b"GIF87a", b"GIF89a")),
+    FileType("image/gif", N_("GIF image"), ("gif",), lambda head: head.startswith((b"GIF87a", b"GIF89a")),
              "GIF"),
-    FileType("image/webp", "WebP image", ("webp",),
+    FileType("image/webp", N_("WebP image"), ("webp",),
              lambda head: head.startswith(b"RIFF") and head[8:12] == b"WEBP", "WEBP"),
-    FileType("application/pdf", "PDF document", ("pdf",), lambda head: head.startswith(b"%PDF-")),
+    FileType("application/pdf", N_("PDF document"), ("pdf",), lambda head: head.startswith(b"%PDF-")),
 )
 LABELS = {file_type.content_type: file_type.label for file_type in FILE_TYPES}
 SVG_EXTENSIONS = ("svg", "svgz")
 ALLOWED = "PNG, JPEG, GIF, WebP and PDF"
+ONLY_ALLOWED = N_("Only PNG, JPEG, GIF, WebP and PDF files can be uploaded.")
 
 
 def display_name(filename: str) -> str:
@@ -107,25 +109,45 @@ def file_type_of(name: str, data: bytes) -> FileType:
     if named is not None and named.sniff(data[:16]):
         return named
     if _looks_like_svg(extension, data):
-        raise Refused("SVG files are refused for safety: they can carry scripts that would run "
-                      "on your site. Upload the image as PNG or WebP instead.", "file")
+        raise Refused(N_("SVG files are refused for safety: they can carry scripts that would "
+                         "run on your site. Upload the image as PNG or WebP instead."), "file")
     if named is None:
-        raise Refused(f"Only {ALLOWED} files can be uploaded.", "file")
-    raise Refused(f"This file's name ends in .{extension}, but its contents are not a "
-                  f"{named.label}. Only {ALLOWED} files can be uploaded.", "file")
+        raise Refused(ONLY_ALLOWED, "file")
+    if named.pillow_format is None:
+        template = N_("This file's name ends in .%(extension)s, but its contents are not a "
+                      "%(format)s document. Only PNG, JPEG, GIF, WebP and PDF files can be "
+                      "uploaded.")
+    else:
+        template = N_("This file's name ends in .%(extension)s, but its contents are not a "
+                      "%(format)s image. Only PNG, JPEG, GIF, WebP and PDF files can be uploaded.")
+    raise Refused(Message(template, extension=extension, format=_format_name(named)), "file")
+
+
+def _format_name(file_type: FileType) -> str:
+    """'PNG image' -> 'PNG': the format's own name, the same in every language."""
+    return file_type.label.split()[0]
 
 
 
 def _too_many_pixels(size: tuple[int, int] | None = None) -> Refused:
-    measured = f" ({size[0]} × {size[1]} pixels)" if size else ""
-    return Refused(f"This image is too large{measured}: images can have at most "
-                   f"{MAX_PIXELS // 1_000_000} megapixels. Scale it down and upload it again.",
-                   "file")
+    if size:
+        return Refused(Message(N_("This image is too large (%(width)s × %(height)s pixels): "
+                                  "images can have at most %(megapixels)s megapixels. Scale it "
+                                  "down and upload it again."), width=size[0], height=size[1],
+                               megapixels=MAX_PIXELS // 1_000_000), "file")
+    return Refused(Message(N_("This image is too large: images can have at most %(megapixels)s "
+                              "megapixels. Scale it down and upload it again."),
+                           megapixels=MAX_PIXELS // 1_000_000), "file")
 
 
 def _unreadable(file_type: FileType) -> Refused:
-    return Refused(f"This file could not be read as a {file_type.label}: it is damaged or "
-                   "incomplete. Save or export it again and upload the new copy.", "file")
+    if file_type.pillow_format is None:
+        template = N_("This file could not be read as a %(format)s document: it is damaged or "
+                      "incomplete. Save or export it again and upload the new copy.")
+    else:
+        template = N_("This file could not be read as a %(format)s image: it is damaged or "
+                      "incomplete. Save or export it again and upload the new copy.")
+    return Refused(Message(template, format=_format_name(file_type)), "file")
 
 
 def _decoded(data: bytes, file_type: FileType) -> Image.Image:
@@ -313,9 +335,9 @@ def store(session: Session, catalog: Catalog, tenant: Tenant, storage: MediaStor
     ``removed_unless`` so that a failed commit leaves no files behind."""
     data = stream.read(MAX_FILE_BYTES + 1)
     if not data:
-        raise Refused("This file is empty.", "file")
+        raise Refused(N_("This file is empty."), "file")
     if len(data) > MAX_FILE_BYTES:
-        raise Refused(f"Files can be at most {MAX_FILE_BYTES // MB} MB.", "file")
+        raise Refused(Message(N_("Files can be at most %(size)s MB."), size=MAX_FILE_BYTES // MB), "file")
     name = display_name(filename)
     file_type = file_type_of(name, data)
     sized = _sized(data, file_type) if file_type.pillow_format else None

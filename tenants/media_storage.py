@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from db.messages import N_
 from db.refusals import Refused
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,8 @@ def key_of(tenant_id: int, storage_name: str) -> str:
 class StorageUnavailable(Refused):
     """The store could not be reached or written; whatever asked changed nothing."""
 
-    MESSAGE = ("File storage is unavailable right now; nothing was changed. "
-               "Try again in a minute.")
+    MESSAGE = N_("File storage is unavailable right now; nothing was changed. "
+                 "Try again in a minute.")
 
     def __init__(self) -> None:
         super().__init__(self.MESSAGE, status=503)

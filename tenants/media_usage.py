@@ -13,14 +13,30 @@ from collections.abc import Iterable
 from sqlalchemy import Text, cast, or_
 from sqlalchemy.orm import Session
 
+from db.messages import N_, Message
 from db.models import MediaFile, Page, Post, Product, Tenant
 from tenants.scope import get_scoped, scoped
 
-IMAGE_BLOCKS = {"image": "image block", "image_with_text": "image with text block"}
+# Each place as a whole phrase marked for translation (``db.messages``).
+IMAGE_BLOCKS = {"image": N_('page "%(title)s" (image block)'),
+                "image_with_text": N_('page "%(title)s" (image with text block)')}
+IMAGE_IN_BLOCK = {
+    "hero": N_('page "%(title)s" (image in a hero block)'),
+    "text": N_('page "%(title)s" (image in a text block)'),
+    "features": N_('page "%(title)s" (image in a features block)'),
+    "testimonials": N_('page "%(title)s" (image in a testimonials block)'),
+    "cta": N_('page "%(title)s" (image in a cta block)'),
+    "faq": N_('page "%(title)s" (image in a faq block)'),
+    "contact_form": N_('page "%(title)s" (image in a contact form block)'),
+    "products": N_('page "%(title)s" (image in a products block)'),
+    "image": N_('page "%(title)s" (image in an image block)'),
+    "image_with_text": N_('page "%(title)s" (image in an image with text block)'),
+}
+IMAGE_IN_OTHER_BLOCK = N_('page "%(title)s" (image in a block)')
 SITE_SETTINGS = {
-    "logo_media_id": "the site logo",
-    "favicon_media_id": "the site icon (favicon)",
-    "social_image_id": "the site's sharing image",
+    "logo_media_id": N_("the site logo"),
+    "favicon_media_id": N_("the site icon (favicon)"),
+    "social_image_id": N_("the site's sharing image"),
 }
 
 
@@ -56,22 +72,22 @@ def _page_usages(page: Page, media_id: int, addresses: list[str]) -> list[str]:
         if not isinstance(data, dict):
             continue
         if kind in IMAGE_BLOCKS and _same_id(data.get("media_id"), media_id):
-            found.append(f'page "{page.title}" ({IMAGE_BLOCKS[kind]})')
+            found.append(Message(IMAGE_BLOCKS[kind], title=page.title))
         elif _mentions(data, addresses):
-            found.append(f'page "{page.title}" (image in a {str(kind).replace("_", " ")} block)')
+            found.append(Message(IMAGE_IN_BLOCK.get(kind, IMAGE_IN_OTHER_BLOCK), title=page.title))
     if page.social_image_id == media_id:
-        found.append(f'page "{page.title}" (sharing image)')
+        found.append(Message(N_('page "%(title)s" (sharing image)'), title=page.title))
     return found
 
 
 def _post_usages(post: Post, media_id: int, addresses: list[str]) -> list[str]:
     found = []
     if post.cover_image_id == media_id:
-        found.append(f'post "{post.title}" (cover image)')
+        found.append(Message(N_('post "%(title)s" (cover image)'), title=post.title))
     if _mentions(post.body, addresses):
-        found.append(f'post "{post.title}" (image in the text)')
+        found.append(Message(N_('post "%(title)s" (image in the text)'), title=post.title))
     if post.social_image_id == media_id:
-        found.append(f'post "{post.title}" (sharing image)')
+        found.append(Message(N_('post "%(title)s" (sharing image)'), title=post.title))
     return found
 
 
@@ -106,7 +122,7 @@ def usages(session: Session, tenant_id: int, media_id: int) -> list[str]:
         _contains_any(cast(Product.images, Text), addresses)).order_by(Product.name, Product.id))
     for product in products:
         if _mentions(product.images, addresses):
-            found.append(f'product "{product.name}" (photo)')
+            found.append(Message(N_('product "%(name)s" (photo)'), name=product.name))
     tenant = session.get(Tenant, tenant_id)
     settings = (tenant.site_settings or {}) if tenant is not None else {}
     found += [words for key, words in SITE_SETTINGS.items() if _same_id(settings.get(key), media_id)]

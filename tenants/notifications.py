@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from db.messages import N_
 from db.models import User
 from db.refusals import Refused
 from tenants.scope import get_scoped, scoped
@@ -25,7 +26,7 @@ def set_contact_notifications(session: Session, tenant_id: int, user_id: int, on
     """Switch the signed-in member's own mails for new messages on or off. Flushes."""
     user = get_scoped(session, User, tenant_id, user_id)
     if user is None:
-        raise Refused("Your account could not be found. Please sign in again.", status=403)
+        raise Refused(N_("Your account could not be found. Please sign in again."), status=403)
     user.contact_notifications = bool(on)
     session.flush()
     return user

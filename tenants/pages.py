@@ -23,6 +23,7 @@ import unicodedata
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
+from db.messages import N_, Message
 from db.models import MediaFile, Page, Tenant
 from db.refusals import Refused
 from plans.catalog import Catalog
@@ -52,23 +53,19 @@ def slugify(text: str, max_length: int) -> str:
     return slug[:max_length].rstrip("-")
 
 
-def sentence(phrase: str) -> str:
-    """'use at most 80 characters' -> 'Use at most 80 characters.'"""
-    return phrase[:1].upper() + phrase[1:] + "."
-
-
 def _checked_slug(session: Session, tenant_id: int, title: str, slug: str,
                   page: Page | None = None) -> str:
     """The page's address: ``slug``, or one made from the title; unique within the site."""
     slug = slug or slugify(title, MAX_SLUG_LENGTH)
     problem = slug_problem(slug)
     if problem:
-        raise Refused(sentence(problem), "slug")
+        raise Refused(problem, "slug")
     query = scoped(Page, tenant_id).where(Page.slug == slug)
     if page is not None:
         query = query.where(Page.id != page.id)
     if session.scalar(query.limit(1)) is not None:
-        raise Refused(f"Another page already has the address /{slug}.", "slug")
+        raise Refused(Message(N_("Another page already has the address /%(slug)s."), slug=slug),
+                      "slug")
     return slug
 
 
@@ -105,8 +102,8 @@ def own_image(session: Session, tenant_id: int, media_id: int | None, field: str
     if 0 < media_id <= MAX_ID:
         found = session.scalar(image_query(tenant_id).where(MediaFile.id == media_id).limit(1))
     if found is None:
-        raise Refused("That image is not in your media library. Choose one of your own images.",
-                      field)
+        raise Refused(N_("That image is not in your media library. Choose one of your own "
+                         "images."), field)
     return found.id
 
 
@@ -125,11 +122,14 @@ def checked_seo(session: Session, tenant_id: int, seo_title: str, seo_descriptio
     text too long or an image that is not the tenant's."""
     seo_title, seo_description = (seo_title or "").strip(), (seo_description or "").strip()
     if len(seo_title) > MAX_SEO_TITLE:
-        raise Refused(f"Use at most {MAX_SEO_TITLE} characters for the search title (search "
-                      f"engines show about {SEO_TITLE_SHOWN}).", "seo_title")
+        raise Refused(Message(N_("Use at most %(max)s characters for the search title (search "
+                                 "engines show about %(shown)s)."),
+                              max=MAX_SEO_TITLE, shown=SEO_TITLE_SHOWN), "seo_title")
     if len(seo_description) > MAX_SEO_DESCRIPTION:
-        raise Refused(f"Use at most {MAX_SEO_DESCRIPTION} characters for the search description "
-                      f"(search engines show about {SEO_DESCRIPTION_SHOWN}).", "seo_description")
+        raise Refused(Message(N_("Use at most %(max)s characters for the search description "
+                                 "(search engines show about %(shown)s)."),
+                              max=MAX_SEO_DESCRIPTION, shown=SEO_DESCRIPTION_SHOWN),
+                      "seo_description")
     social_image_id = own_image(session, tenant_id, social_image_id, "social_image_id")
     return seo_title or None, seo_description or None, social_image_id
 
@@ -165,7 +165,8 @@ def delete_page(session: Session, page: Page) -> None:
 def new_block(block_type: str) -> dict:
     """A block of this type with empty text, one empty item, a few products, no image."""
     if block_type not in BLOCK_FIELDS:
-        raise Refused(f"Choose one of: {', '.join(BLOCK_FIELDS)}.", "type")
+        raise Refused(Message(N_("Choose one of: %(types)s."), types=", ".join(BLOCK_FIELDS)),
+                      "type")
     data = {}
     for field in BLOCK_FIELDS[block_type]:
         if field == "items":
@@ -239,12 +240,12 @@ def update_block(session: Session, catalog: Catalog, tenant: Tenant, page: Page,
     media_id = data.get("media_id")
     if block["type"] in IMAGE_BLOCKS:
         if media_id is None:
-            raise Refused("Choose an image from your media library.", "media_id")
+            raise Refused(N_("Choose an image from your media library."), "media_id")
         if isinstance(media_id, int) and not isinstance(media_id, bool):
             own_image(session, tenant.id, media_id, "media_id")
     problems = block_problems(block)
     if problems:
-        raise Refused(sentence("; ".join(problems)))
+        raise Refused(problems[0])  # a whole sentence; the next one shows once it is fixed
     page.blocks = [*page.blocks[:index], block, *page.blocks[index + 1:]]
     session.flush()
 

@@ -6,6 +6,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from werkzeug.security import check_password_hash
 
+from db.messages import N_, Message
+
 # OWASP (2025): argon2id, m=46 MiB, t=1, p=1 as the minimum configuration.
 _hasher = PasswordHasher(time_cost=1, memory_cost=47104, parallelism=1)
 
@@ -50,13 +52,13 @@ def needs_rehash(password_hash: str) -> bool:
 def password_problem(password: str, *related: str) -> str | None:
     """Why this password is too weak, in words for the person choosing it; None when fine."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return Message(N_("Use at least %(count)s characters."), count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return Message(N_("Use at most %(count)s characters."), count=MAX_LENGTH)
     lowered = password.lower()
     if lowered in COMMON or len(set(lowered)) < 4:
-        return "This password is too easy to guess. Try a short sentence."
+        return N_("This password is too easy to guess. Try a short sentence.")
     for value in related:
         if value and len(value) >= 3 and value.lower() in lowered:
-            return "Do not use your email, company or subdomain in the password."
+            return N_("Do not use your email, company or subdomain in the password.")
     return None

@@ -11,10 +11,11 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from db.messages import N_, Message
 from db.models import MediaFile, Post
 from db.refusals import Refused
 from tenants import time_zones
-from tenants.pages import sentence, slugify
+from tenants.pages import slugify
 from tenants.scope import get_scoped, scoped
 from tenants.site_content import SLUG_PATTERN
 
@@ -54,9 +55,9 @@ def publish_moment(publish: str, local: datetime | None, time_zone: str,
             return current if current is not None and current <= now else now.replace(microsecond=0)
         case Publish.SCHEDULE:
             if local is None:
-                raise Refused("Enter the date and time to publish the post on.", "publish_at")
+                raise Refused(N_("Enter the date and time to publish the post on."), "publish_at")
             return time_zones.to_utc(local, time_zone)
-    raise Refused("Choose when to publish the post.", "publish")
+    raise Refused(N_("Choose when to publish the post."), "publish")
 
 
 def image_of(session: Session, tenant_id: int, media_id: int | None, field: str) -> int | None:
@@ -65,15 +66,16 @@ def image_of(session: Session, tenant_id: int, media_id: int | None, field: str)
         return None
     row = get_scoped(session, MediaFile, tenant_id, media_id)
     if row is None or not row.content_type.startswith("image/"):
-        raise Refused("Choose an image from your media library.", field)
+        raise Refused(N_("Choose an image from your media library."), field)
     return row.id
 
 
 def _apply(session: Session, post: Post, fields: PostFields, published_at: datetime | None) -> None:
     if len(fields.seo_title) > MAX_SEO_TITLE:
-        raise Refused(f"Use at most {MAX_SEO_TITLE} characters.", "seo_title")
+        raise Refused(Message(N_("Use at most %(max)s characters."), max=MAX_SEO_TITLE), "seo_title")
     if len(fields.seo_description) > MAX_SEO_DESCRIPTION:
-        raise Refused(f"Use at most {MAX_SEO_DESCRIPTION} characters.", "seo_description")
+        raise Refused(Message(N_("Use at most %(max)s characters."), max=MAX_SEO_DESCRIPTION),
+                      "seo_description")
     cover = image_of(session, post.tenant_id, fields.cover_image_id, "cover_image_id")
     social = image_of(session, post.tenant_id, fields.social_image_id, "social_image_id")
     post.slug = _checked_slug(session, post.tenant_id, fields.title, fields.slug,
@@ -101,16 +103,18 @@ def _checked_slug(session: Session, tenant_id: int, title: str, slug: str, post:
     """A given address must be valid and free; one made from the title gets -2, -3… if taken."""
     if slug:
         if not SLUG_PATTERN.match(slug):
-            raise Refused(sentence("use lowercase letters, digits and single hyphens"), "slug")
+            raise Refused(N_("Use lowercase letters, digits and single hyphens."), "slug")
         if len(slug) > MAX_SLUG_LENGTH:
-            raise Refused(sentence(f"use at most {MAX_SLUG_LENGTH} characters"), "slug")
+            raise Refused(Message(N_("Use at most %(max)s characters."), max=MAX_SLUG_LENGTH),
+                          "slug")
         if _taken(session, tenant_id, slug, post):
-            raise Refused(f"Another post already has the address /blog/{slug}.", "slug")
+            raise Refused(Message(N_("Another post already has the address /blog/%(slug)s."),
+                                  slug=slug), "slug")
         return slug
     base = slugify(title, MAX_SLUG_LENGTH)
     if not base:
-        raise Refused("The title has no letters or digits to make an address from; "
-                      "enter one.", "slug")
+        raise Refused(N_("The title has no letters or digits to make an address from; "
+                         "enter one."), "slug")
     candidate, number = base, 2
     while _taken(session, tenant_id, candidate, post):
         suffix = f"-{number}"

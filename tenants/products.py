@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from db.messages import N_, Message
 from db.models import MediaFile, Product, Tenant
 from db.refusals import Refused
 from plans.catalog import Catalog
@@ -41,18 +42,18 @@ def price_cents(text: str) -> int:
     """'19.90' (or '19,90') in euros → 1990. Raises ValueError saying what is wrong."""
     text = (text or "").strip().removeprefix("€").strip()
     if not text:
-        raise ValueError("Enter a price, e.g. 19.90.")
+        raise ValueError(N_("Enter a price, e.g. 19.90."))
     if text.startswith("-") and PRICE_PATTERN.fullmatch(text[1:]):
-        raise ValueError("The price cannot be negative.")
+        raise ValueError(N_("The price cannot be negative."))
     match = PRICE_PATTERN.fullmatch(text)
     if match is None:
-        raise ValueError("Enter the price in euros, e.g. 19.90.")
+        raise ValueError(N_("Enter the price in euros, e.g. 19.90."))
     whole, cents = match.group(1), match.group(2) or ""
     if len(cents) > 2:
-        raise ValueError("Use at most two decimals: a price is in whole cents.")
+        raise ValueError(N_("Use at most two decimals: a price is in whole cents."))
     amount = int(whole) * 100 + int(cents.ljust(2, "0"))
     if amount > MAX_PRICE_CENTS:
-        raise ValueError(f"Enter at most {euros(MAX_PRICE_CENTS)}.")
+        raise ValueError(Message(N_("Enter at most %(amount)s."), amount=euros(MAX_PRICE_CENTS)))
     return amount
 
 
@@ -67,21 +68,21 @@ def stock_count(text: str) -> int | None:
     if not text:
         return None
     if not STOCK_PATTERN.fullmatch(text):
-        raise ValueError("Enter the stock as a whole number, e.g. 12, or leave it empty.")
+        raise ValueError(N_("Enter the stock as a whole number, e.g. 12, or leave it empty."))
     count = int(text)
     if count < 0:
-        raise ValueError("The stock cannot be negative; enter 0 when sold out.")
+        raise ValueError(N_("The stock cannot be negative; enter 0 when sold out."))
     if count > MAX_STOCK:
-        raise ValueError(f"Enter at most {MAX_STOCK:,}.")
+        raise ValueError(Message(N_("Enter at most %(amount)s."), amount=f"{MAX_STOCK:,}"))
     return count
 
 
 def slug_problem(slug: str) -> str | None:
     """Why this cannot be a product's address (/shop/<slug>), or None when it can."""
     if not SLUG_PATTERN.fullmatch(slug):
-        return "Use lowercase letters, digits and single hyphens, e.g. blue-mug."
+        return N_("Use lowercase letters, digits and single hyphens, e.g. blue-mug.")
     if len(slug) > MAX_SLUG_LENGTH:
-        return f"Use at most {MAX_SLUG_LENGTH} characters."
+        return Message(N_("Use at most %(max)s characters."), max=MAX_SLUG_LENGTH)
     return None
 
 
@@ -122,7 +123,7 @@ def _image_paths(session: Session, tenant_id: int, image_ids: list[int]) -> list
     found = {m.id: m for m in session.scalars(_images(tenant_id)
                                                .where(MediaFile.id.in_(wanted)))}
     if len(found) != len(wanted):
-        raise Refused("Choose images from your media library.", "images")
+        raise Refused(N_("Choose images from your media library."), "images")
     return [media_path(found[i]) for i in wanted]
 
 
@@ -133,7 +134,7 @@ def _slug(session: Session, tenant_id: int, values: ProductValues, product_id: i
         others = others.where(Product.id != product_id)
     if values.slug:
         if session.scalar(others.where(Product.slug == values.slug)) is not None:
-            raise Refused("Another product already uses this address.", "slug")
+            raise Refused(N_("Another product already uses this address."), "slug")
         return values.slug
     base = slugify(values.name)
     taken = {p.slug for p in session.scalars(others.where(Product.slug.startswith(base)))}

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.messages import N_
 from db.models import LoginToken, User
 from db.refusals import Refused
 from tenants.tokens import new_token, token_hash
@@ -45,12 +46,12 @@ def redeem(session: Session, token: str, purposes: tuple[str, ...]) -> User:
                                  LoginToken.purpose.in_(purposes)).with_for_update()
     )
     if row is None:
-        raise Refused("This link is not valid. Please sign in with your email and password.")
+        raise Refused(N_("This link is not valid. Please sign in with your email and password."))
     if row.used_at is not None:
-        raise Refused("This link was already used. Please sign in with your email and "
-                      "password.")
+        raise Refused(N_("This link was already used. Please sign in with your email and "
+                         "password."))
     if row.expires_at <= utcnow():
-        raise Refused("This link has expired. Please sign in or reset your password.")
+        raise Refused(N_("This link has expired. Please sign in or reset your password."))
     row.used_at = utcnow()
     session.flush()
     return session.get(User, row.user_id)

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from db.messages import N_
 from db.models import Subdomain, Tenant
 
 PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
@@ -25,11 +26,11 @@ class SubdomainTaken(Exception):
 
 def subdomain_problem(name: str) -> str | None:
     if not 3 <= len(name) <= 40:
-        return "Use 3 to 40 characters."
+        return N_("Use 3 to 40 characters.")
     if not PATTERN.match(name) or "--" in name:
-        return "Use lowercase letters, digits and single hyphens, not at the start or end."
+        return N_("Use lowercase letters, digits and single hyphens, not at the start or end.")
     if name in RESERVED:
-        return "This name is reserved. Please choose another."
+        return N_("This name is reserved. Please choose another.")
     return None
 
 

@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.languages import ui_language
+from db.messages import N_, Message
 from db.models import Invite, Tenant, User
 from db.models.tenants import ROLES, Role
 from db.refusals import Refused
@@ -54,25 +56,29 @@ def assignable_roles(actor: User) -> tuple[str, ...]:
 
 def _known_role(role: str) -> None:
     if role not in ROLES:
-        raise Refused("Choose owner, admin or editor.", "role")
+        raise Refused(N_("Choose owner, admin or editor."), "role")
 
 
 def invite(session: Session, catalog: Catalog, tenant: Tenant, actor: User, email: str, role: str,
-           secret: str) -> Invite:
-    """Invite ``email`` with ``role``. Raises ``Refused`` or ``LimitReached``. Flushes."""
+           secret: str, language: str | None = None) -> Invite:
+    """Invite ``email`` with ``role``, the mail (and the new member, until they choose) in
+    ``language`` (the inviter's current one; unknown: the default). Raises ``Refused`` or
+    ``LimitReached``. Flushes."""
     email = email.strip().lower()
     _known_role(role)
     if role not in assignable_roles(actor):
-        raise Refused("Only owners can invite an owner.", "role")
+        raise Refused(N_("Only owners can invite an owner."), "role")
     if session.scalar(scoped(User, tenant.id).where(func.lower(User.email) == email)):
-        raise Refused(f"{email} is already on your team.", "email")
+        raise Refused(Message(N_("%(email)s is already on your team."), email=email), "email")
     if session.scalar(scoped(Invite, tenant.id).where(
             func.lower(Invite.email) == email, Invite.accepted_at.is_(None),
             Invite.expires_at > utcnow())):
-        raise Refused(f"{email} is already invited. Revoke that invitation to send a new one.", "email")
+        raise Refused(Message(N_("%(email)s is already invited. Revoke that invitation to send a "
+                                 "new one."), email=email), "email")
     reserve(session, catalog, tenant, "users")
     invite_id = session.scalar(select(func.nextval(func.pg_get_serial_sequence("invites", "id"))))
     row = Invite(id=invite_id, tenant_id=tenant.id, email=email, role=role,
+                 language=ui_language(language),
                  token_hash=token_hash(invite_token(secret, invite_id)), invited_by=actor.id,
                  expires_at=utcnow() + INVITE_TTL)
     session.add(row)
@@ -96,8 +102,9 @@ def invite_mail(session: Session, urls: Urls, secret: str, tenant_id: int,
         return None
     company = session.get(Tenant, tenant_id).company
     inviter = get_scoped(session, User, tenant_id, row.invited_by)
-    return mails.team_invite(company=company, inviter=inviter.email if inviter else company,
-                             role=row.role, accept_url=urls.invite(invite_token(secret, row.id)))
+    return {**mails.team_invite(company=company, inviter=inviter.email if inviter else company,
+                                role=row.role, accept_url=urls.invite(invite_token(secret, row.id))),
+            "language": row.language}  # the mail's language: the one it was sent in
 
 
 def revoke_invite(session: Session, row: Invite) -> None:
@@ -122,14 +129,15 @@ def change_role(session: Session, catalog: Catalog, actor: User, member: User, r
     try:
         require_kept(session, catalog, session.get(Tenant, member.tenant_id), "users", member.id)
     except OverLimit as exc:
-        raise Refused(f"{member.email} is over your plan's limit of {exc.usage.limit:,} team "
-                      "members: upgrade to change their role, or remove members you no "
-                      "longer need. Nothing was changed.") from None
+        raise Refused(Message(N_(
+            "%(email)s is over your plan's limit of %(limit)s team members: upgrade to change "
+            "their role, or remove members you no longer need. Nothing was changed."),
+            email=member.email, limit=exc.usage.limit)) from None
     if actor.role != Role.OWNER and Role.OWNER in (role, member.role):
-        raise Refused("Only owners can change who is an owner.")
+        raise Refused(N_("Only owners can change who is an owner."))
     if member.role == Role.OWNER and not _another_owner(session, member):
-        raise Refused(f"{member.email} is the only owner and stays one. "
-                      "Make someone else an owner first.")
+        raise Refused(Message(N_("%(email)s is the only owner and stays one. Make someone else "
+                                 "an owner first."), email=member.email))
     member.role = role
     session.flush()
 
@@ -138,13 +146,13 @@ def remove(session: Session, actor: User, member: User, confirmed: bool) -> None
     """Remove ``member``; their sessions end with their account. Removing yourself needs
     ``confirmed``. Raises ``Refused`` when the rules forbid it. Flushes."""
     if member.id == actor.id and not confirmed:
-        raise Refused("To remove yourself from the team, tick “Yes, remove me” and try again.")
+        raise Refused(N_("To remove yourself from the team, tick “Yes, remove me” and try again."))
     if member.role == Role.OWNER:
         if actor.role != Role.OWNER:
-            raise Refused("Only owners can remove an owner.")
+            raise Refused(N_("Only owners can remove an owner."))
         if not _another_owner(session, member):
-            raise Refused(f"{member.email} is the only owner and cannot be removed. "
-                          "Make someone else an owner first.")
+            raise Refused(Message(N_("%(email)s is the only owner and cannot be removed. Make "
+                                     "someone else an owner first."), email=member.email))
     session.delete(member)
     session.flush()
 
@@ -154,21 +162,24 @@ def open_invite(session: Session, token: str, lock: bool = False) -> tuple[Invit
     query = select(Invite).where(Invite.token_hash == token_hash(token))
     row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
-        raise Refused("This invitation link is not valid; it may have been revoked. "
-                      "Ask for a new invitation.", status=404)
+        raise Refused(N_("This invitation link is not valid; it may have been revoked. Ask for "
+                         "a new invitation."), status=404)
     if row.accepted_at is not None:
-        raise Refused("This invitation was already accepted. Sign in with your email and "
-                      "password.", status=410)
+        raise Refused(N_("This invitation was already accepted. Sign in with your email and "
+                         "password."), status=410)
     tenant = session.get(Tenant, row.tenant_id)
     if row.expires_at <= utcnow():
-        raise Refused(f"This invitation has expired. Ask {tenant.company} for a new one.", status=410)
+        raise Refused(Message(N_("This invitation has expired. Ask %(company)s for a new one."),
+                              company=tenant.company), status=410)
     if find_user(session, row.email) is not None:
-        raise Refused(f"{row.email} already has a Contyzr account, and an account belongs to "
-                      f"one company. Sign in with it, or ask {tenant.company} to invite "
-                      "another address.", status=409)
+        raise Refused(Message(N_(
+            "%(email)s already has a Contyzr account, and an account belongs to one company. "
+            "Sign in with it, or ask %(company)s to invite another address."),
+            email=row.email, company=tenant.company), status=409)
     if not access_for(tenant).may_change_content:
-        raise Refused(f"The account of {tenant.company} is on hold, so invitations cannot be "
-                      "accepted right now. Please try again later.", status=409)
+        raise Refused(Message(N_(
+            "The account of %(company)s is on hold, so invitations cannot be accepted right "
+            "now. Please try again later."), company=tenant.company), status=409)
     return row, tenant
 
 
@@ -178,9 +189,10 @@ def accept(session: Session, catalog: Catalog, token: str, password: str) -> Use
     try:
         reserve(session, catalog, tenant, "users", amount=0)  # the open invitation holds the seat
     except LimitReached:
-        raise Refused(f"The team of {tenant.company} is full on its current plan. Please "
-                      "ask the person who invited you.", status=409) from None
-    user = User(tenant_id=tenant.id, email=row.email, role=row.role,
+        raise Refused(Message(N_("The team of %(company)s is full on its current plan. Please "
+                                 "ask the person who invited you."), company=tenant.company),
+                      status=409) from None
+    user = User(tenant_id=tenant.id, email=row.email, role=row.role, language=row.language,
                 password_hash=hash_password(password), last_login_at=utcnow())
     row.accepted_at = utcnow()
     session.add(user)

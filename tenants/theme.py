@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from db.messages import N_, Message
 from db.models import MediaFile, Tenant
 from db.refusals import Refused
 from tenants.scope import get_scoped
@@ -28,11 +29,23 @@ COLOR_KEYS = ("primary_color", "accent_color", "background_color")
 IMAGE_KEYS = ("logo_media_id", "favicon_media_id")
 # What "reset to the template's defaults" gives back; the logo and favicon are the owner's own.
 TEMPLATE_KEYS = (*COLOR_KEYS, "font", "tagline")
-# Each colour text sits on: (the text, the colour), in words for the refusal's message.
+# Each colour text sits on, in words: (the pair, as the portal lists its contrast; the refusal
+# when no text is readable on it).
 SURFACES = {
-    "background_color": ("Body text", "background colour"),
-    "primary_color": ("Button text", "primary colour"),
-    "accent_color": ("Button text", "accent colour"),
+    "background_color": (
+        N_("Body text on the background colour"),
+        N_("Body text on the background colour would have a contrast of only %(ratio)s; it "
+           "needs at least %(minimum)s:1 to be readable. Choose a lighter or darker background "
+           "colour.")),
+    "primary_color": (
+        N_("Button text on the primary colour"),
+        N_("Button text on the primary colour would have a contrast of only %(ratio)s; it "
+           "needs at least %(minimum)s:1 to be readable. Choose a lighter or darker primary "
+           "colour.")),
+    "accent_color": (
+        N_("Button text on the accent colour"),
+        N_("Button text on the accent colour would have a contrast of only %(ratio)s; it needs "
+           "at least %(minimum)s:1 to be readable. Choose a lighter or darker accent colour.")),
 }
 
 
@@ -77,7 +90,7 @@ class ThemeChoice:
 def _color(value: str, field: str) -> str:
     value = (value or "").strip()
     if not COLOR_PATTERN.match(value):
-        raise Refused("Enter a colour as # and six hexadecimal digits, like #1f3a5f.", field)
+        raise Refused(N_("Enter a colour as # and six hexadecimal digits, like #1f3a5f."), field)
     return value.lower()
 
 
@@ -87,15 +100,16 @@ def _image_id(session: Session, tenant: Tenant, value: str, field: str) -> int |
         return None
     row = get_scoped(session, MediaFile, tenant.id, value) if value.isdigit() else None
     if row is None or not row.content_type.startswith("image/"):
-        raise Refused("Choose one of the images in your media library, or none.", field)
+        raise Refused(N_("Choose one of the images in your media library, or none."), field)
     return row.id
 
 
 def _tagline(value: str) -> str:
     value = " ".join((value or "").split())  # one line: no control characters or line breaks
     if len(value) > MAX_TAGLINE_LENGTH:
-        raise Refused(f"Keep the tagline to {MAX_TAGLINE_LENGTH} characters at most "
-                      f"(it has {len(value)}).", "tagline")
+        raise Refused(Message(N_("Keep the tagline to %(limit)s characters at most (it has "
+                                 "%(length)s)."), limit=MAX_TAGLINE_LENGTH, length=len(value)),
+                      "tagline")
     return value
 
 
@@ -115,15 +129,13 @@ def current_colors(tenant: Tenant) -> dict[str, str]:
 def contrast_problem(colors: dict[str, str], kept: dict[str, str] | None = None) -> Refused | None:
     """The first colour that no text can be read on, as a refusal naming the pair and ratio;
     a colour equal to its value in ``kept`` (what the site shows now) is not checked."""
-    for key, (text, surface) in SURFACES.items():
+    for key, (_pair, refusal) in SURFACES.items():
         if kept and colors[key].lower() == kept[key].lower():
             continue
         ratio = contrast(colors[key], readable_on(colors[key]))
         if ratio < MIN_TEXT_CONTRAST:
-            return Refused(
-                f"{text} on the {surface} would have a contrast of only {ratio_label(ratio)}; "
-                f"it needs at least {MIN_TEXT_CONTRAST}:1 to be readable. Choose a lighter or "
-                f"darker {surface}.", key)
+            return Refused(Message(refusal, ratio=ratio_label(ratio),
+                                   minimum=MIN_TEXT_CONTRAST), key)
     return None
 
 
@@ -133,7 +145,8 @@ def save_theme(session: Session, tenant: Tenant, choice: ThemeChoice) -> None:
     that is not one of the tenant's own, or an unreadable combination of colours. Flushes."""
     colors = {key: _color(getattr(choice, key), key) for key in COLOR_KEYS}
     if choice.font not in FONTS:
-        raise Refused(f"Choose one of the font pairings ({', '.join(FONTS)}).", "font")
+        raise Refused(Message(N_("Choose one of the font pairings (%(fonts)s)."),
+                              fonts=", ".join(FONTS)), "font")
     tagline = _tagline(choice.tagline)
     images = {key: _image_id(session, tenant, getattr(choice, key), key) for key in IMAGE_KEYS}
     problem = contrast_problem(colors, kept=current_colors(tenant))
@@ -152,7 +165,7 @@ def save_theme(session: Session, tenant: Tenant, choice: ThemeChoice) -> None:
 
 def reset_theme(session: Session, tenant: Tenant) -> None:
     """Colours, font and tagline back to the site template's; the logo and favicon stay."""
-    defaults = load_site_template(tenant.template).settings.as_dict(tenant.company)
+    defaults = load_site_template(tenant.template, tenant.language).settings.as_dict(tenant.company)
     settings = dict(tenant.site_settings or {})
     settings.update({key: defaults[key] for key in TEMPLATE_KEYS})
     tenant.site_settings = settings

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy.orm import Session
 
+from db.messages import N_, Message
 from db.models import Tenant
 from db.refusals import Refused
 
@@ -41,10 +42,11 @@ def checked(name: str) -> str:
     """The IANA name as given (spaces around it removed); raises ``Refused`` for anything else."""
     name = (name or "").strip()
     if not name:
-        raise Refused("Choose a time zone.", "time_zone")
+        raise Refused(N_("Choose a time zone."), "time_zone")
     if len(name) > MAX_LENGTH or name not in available_timezones():
-        raise Refused(f"\u201c{name[:MAX_LENGTH]}\u201d is not a time zone we know. Use a name "
-                      "like Europe/Amsterdam or America/New_York.", "time_zone")
+        raise Refused(Message(N_("\u201c%(name)s\u201d is not a time zone we know. Use a name like "
+                                 "Europe/Amsterdam or America/New_York."), name=name[:MAX_LENGTH]),
+                      "time_zone")
     return name
 
 
@@ -63,8 +65,10 @@ def to_utc(local: datetime, name: str) -> datetime:
     first = local.replace(tzinfo=zone_info, fold=0)
     moment = first.astimezone(UTC)
     if moment.astimezone(zone_info).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise Refused(f"{local:%-d %B %Y, %H:%M} does not exist in {zone_info.key}: the clocks "
-                      "are put forward then. Choose another time.", "publish_at")
+        raise Refused(Message(N_("%(moment)s does not exist in %(zone)s: the clocks are put "
+                                 "forward then. Choose another time."),
+                              moment=f"{local:%-d %B %Y, %H:%M}", zone=zone_info.key),
+                      "publish_at")
     return moment
 
 

@@ -1,10 +1,12 @@
 """Languages: Flask-Babel's catalogs (translations), the active language and time zone.
 
 The storefront and the portal speak Dutch and English. The language of a request is, in
-order: the ``lang`` cookie that the language switch (``GET /language/<code>?next=<path>``)
-sets; else the best match of the browser's ``Accept-Language`` among ``LANGUAGES``; else the
-``DEFAULT_LANGUAGE`` setting. An unknown code (in the switch's URL or in the cookie) is
-ignored: the next rule decides, never an error page.
+order: a signed-in person's own setting (their profile, ``users.language``; the switch below
+used while signed in saves it there too); else the ``lang`` cookie that the language switch
+(``GET /language/<code>?next=<path>``) sets; else the best match of the browser's
+``Accept-Language`` among ``LANGUAGES``; else the ``DEFAULT_LANGUAGE`` setting. An unknown
+code (in the switch's URL, the cookie or a profile) is ignored: the next rule decides, never
+an error page.
 
 Texts from the layers below (``tenants/``) arrive in English, marked with ``db.messages.N_``;
 ``translated`` turns them into the active language where they are shown.
@@ -12,10 +14,11 @@ Texts from the layers below (``tenants/``) arrive in English, marked with ``db.m
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, has_request_context, redirect, request
+from flask import Flask, current_app, g, has_request_context, redirect, request, session
 from flask_babel import Babel, get_locale, gettext
+from flask_login import current_user
 
-from db.languages import LANGUAGE_NAMES, TRANSLATIONS, UI_LANGUAGES
+from db.languages import LANGUAGE_NAMES, TRANSLATIONS, UI_LANGUAGES, format_locale
 from db.messages import N_, Message
 
 LANGUAGES = UI_LANGUAGES
@@ -24,8 +27,8 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 
 # Texts shown on the error page that come from outside our code (werkzeug's standard names
-# and descriptions) or are passed to error.html as values (web/errors.py, web/refusals.py):
-# marked here so that the extractor finds them; error.html translates what it is given.
+# and descriptions): marked here so that the extractor finds them; error.html translates what
+# it is given.
 STANDARD_MESSAGES = (
     N_("Bad Request"),
     N_("The browser (or proxy) sent a request that this server could not understand."),
@@ -39,11 +42,6 @@ STANDARD_MESSAGES = (
     N_("The method is not allowed for the requested URL."),
     N_("Too Many Requests"),
     N_("Internal Server Error"),
-    N_("Something went wrong on our side. Please try again."),
-    N_("Form expired"),
-    N_("This form has expired or was not sent by this site. Go back, reload the page and try "
-       "again."),
-    N_("Not possible"),
 )
 
 
@@ -59,16 +57,46 @@ def _tenant_site_host() -> bool:
 
 
 def select_language() -> str:
+    """Flask-Babel's locale: the request's language, with its formats' territory (en_GB);
+    the catalogs are found by the language alone."""
+    return format_locale(request_language())
+
+
+def request_language() -> str:
     if not has_request_context():
         return default_language()
     if _tenant_site_host():
-        # Tenant sites' own chrome is still English; it gets the site's own language(s) in a
-        # later part of issue 14 (never the visitor's browser alone).
-        return "en"
+        # A tenant site speaks the language its site decides (web.tenant_sites sets it from
+        # the path and the site's languages), never the visitor's browser.
+        return g.get("site_language") or default_language()
+    own = signed_in_language()
+    if own is not None:
+        return own
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES) or default_language()
+
+
+def signed_in_language() -> str | None:
+    """The signed-in person's own setting (their profile), on every page they see; None for a
+    visitor. Visitors cost no database query, and a failing database leaves the next rule to
+    decide (the error page must render)."""
+    if not session.get("_user_id"):
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.models import User
+    from web.extensions import db
+
+    try:
+        if not current_user.is_authenticated:
+            return None
+        user = db.session.get(User, current_user.user_id)  # the sign-in's row: no new query
+        code = user.language if user is not None else None
+    except SQLAlchemyError:
+        return None
+    return code if code in LANGUAGES else None
 
 
 def select_time_zone() -> str:
@@ -77,7 +105,9 @@ def select_time_zone() -> str:
 
 
 def current_language() -> str:
-    return str(get_locale() or default_language())
+    """The request's language code ("nl", "en"), without a territory."""
+    locale = get_locale()
+    return locale.language if locale is not None else default_language()
 
 
 def translated(message):
@@ -98,9 +128,20 @@ def switch_language(code: str):
 
     response = redirect(safe_next(request.args.get("next"), "pricing.pricing"), code=303)
     if code in LANGUAGES:
-        response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+        remember_language(response, code)
+        if current_user.is_authenticated:  # the switch and the profile setting agree
+            from tenants.accounts import set_language
+            from web.extensions import db
+
+            set_language(db.session, current_user.tenant_id, current_user.user_id, code)
+            db.session.commit()
     return response
+
+
+def remember_language(response, code: str) -> None:
+    """The ``lang`` cookie, for a year: the language after signing out too."""
+    response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
 
 
 def return_path() -> str:

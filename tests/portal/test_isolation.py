@@ -14,7 +14,7 @@ from support import csrf_token, url_for_rule
 
 # Routes whose arguments are not ids of tenant-owned rows (tokens, files, the index of a block
 # inside a page that the page id already scopes).
-NOT_IDS = {"token", "filename", "index", "direction"}
+NOT_IDS = {"token", "filename", "index", "direction", "lang"}  # (lang: a language code)
 
 
 def id_routes(app, prefixes):
@@ -66,7 +66,8 @@ def suspend(db_session, tenant):
     db_session.commit()
 
 
-ALLOWED_WHEN_SUSPENDED = {"portal.billing_portal", "portal.resubscribe"}
+# Paying again, and one's own language (the page that says how to pay must be readable).
+ALLOWED_WHEN_SUSPENDED = {"portal.billing_portal", "portal.resubscribe", "portal.save_profile"}
 
 
 @pytest.mark.parametrize("plan", ["professional"])
@@ -96,5 +97,7 @@ def test_suspended_portal_refuses_every_state_changing_route(app, db_session, cl
         pages_before
     page = client.get("/portal/billing", follow_redirects=True).get_data(as_text=True)
     assert "Your account is suspended" in page
-    # Reading still works.
+    # Reading still works, and so does choosing the language to read it in.
     assert client.get("/portal/pages").status_code == 200
+    client.post("/portal/profile", data={"csrf_token": token, "language": "nl"})
+    assert "Je account is geblokkeerd" in client.get("/portal/billing").get_data(as_text=True)

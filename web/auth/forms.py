@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from tenants.passwords import password_problem
+from web.i18n import translated
 
 
 class LoginForm(FlaskForm):
@@ -29,4 +29,4 @@ class NewPasswordForm(FlaskForm):
     def validate_password(self, field):
         problem = password_problem(field.data or "")
         if problem:
-            raise ValidationError(gettext(problem))
+            raise ValidationError(translated(problem))

@@ -15,6 +15,7 @@ from tenants.passwords import password_problem
 from web.auth import bp
 from web.auth.session_user import sign_in
 from web.extensions import db
+from web.i18n import translated
 from web.refusals import render_refusals
 from worker.services import services
 
@@ -30,7 +31,7 @@ class AcceptForm(FlaskForm):
     def validate_password(self, field):
         problem = password_problem(field.data or "", *self.related)
         if problem:
-            raise ValidationError(gettext(problem))
+            raise ValidationError(translated(problem))
 
 
 @bp.route("/invites/<token>", methods=["GET", "POST"])

@@ -4,6 +4,8 @@ the POST that created it; it is never put in the session, a flash message or a U
 from __future__ import annotations
 
 from flask import abort, flash, g, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -22,8 +24,9 @@ def _strip(value):
 
 
 class ApiKeyForm(FlaskForm):
-    name = StringField("Name", filters=[_strip], validators=[
-        DataRequired("Name the key after what uses it, e.g. Website sync."), Length(max=80)])
+    name = StringField(_l("Name"), filters=[_strip], validators=[
+        DataRequired(_l("Name the key after what uses it, e.g. Website sync.")),
+        Length(max=80, message=_l("Use at most %(max)d characters."))])
 
 
 def _page(form: ApiKeyForm, new_key: str | None = None, status: int = 200):
@@ -55,8 +58,9 @@ def create_api_key():
 def revoke_api_key(key_id: int):
     row = get_scoped(db.session, ApiKey, g.tenant.id, key_id)
     if row is None:
-        abort(404, description="There is no such API key.")
+        abort(404, description=_("There is no such API key."))
     key_rules.revoke(row)
     db.session.commit()
-    flash(f"The key {row.name} is revoked; requests with it are refused from now on.", "info")
+    flash(_("The key %(name)s is revoked; requests with it are refused from now on.",
+            name=row.name), "info")
     return redirect(url_for("portal.api_keys"), code=303)

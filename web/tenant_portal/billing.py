@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import stripe
 from flask import current_app, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from db.models import Invoice, Subscription
@@ -12,6 +14,17 @@ from web.tenant_portal import bp
 from web.tenant_portal.context import catalog
 from web.urls import external_url
 from worker.services import services
+
+# Stripe's states, in words (an unknown one is shown as Stripe names it).
+INVOICE_STATUSES = {
+    "draft": _l("draft"), "open": _l("open"), "paid": _l("paid"),
+    "uncollectible": _l("uncollectible"), "void": _l("void"),
+}
+SUBSCRIPTION_STATUSES = {
+    "incomplete": _l("incomplete"), "incomplete_expired": _l("incomplete, expired"),
+    "trialing": _l("trial"), "active": _l("active"), "past_due": _l("past due"),
+    "canceled": _l("cancelled"), "unpaid": _l("unpaid"), "paused": _l("paused"),
+}
 
 
 @bp.get("/billing")
@@ -23,7 +36,9 @@ def billing():
     subscription = db.session.scalar(
         select(Subscription).where(Subscription.id == tenant.stripe_subscription_id))
     return render_template("portal/billing.html", tenant=tenant, invoices=invoices,
-                           subscription=subscription, plan=catalog().plan(tenant.plan_id))
+                           subscription=subscription, plan=catalog().plan(tenant.plan_id),
+                           invoice_statuses=INVOICE_STATUSES,
+                           subscription_statuses=SUBSCRIPTION_STATUSES)
 
 
 @bp.post("/billing/portal")
@@ -35,6 +50,7 @@ def billing_portal():
             "return_url": external_url("portal.billing")})
     except stripe.StripeError:
         current_app.logger.exception("billing portal session for tenant %s", g.tenant.id)
-        flash("Our payment provider could not be reached. Please try again in a minute.", "error")
+        flash(_("Our payment provider could not be reached. Please try again in a minute."),
+              "error")
         return redirect(url_for("portal.billing"), code=303)
     return redirect(session.url, code=303)

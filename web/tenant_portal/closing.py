@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import stripe
 from flask import Response, current_app, flash, g, redirect, url_for
+from flask_babel import gettext as _
 
 from billing.checkout import start_resubscription
 from plans.access import Access
 from tenants.retention import export_archive
 from web.extensions import db
+from web.i18n import current_language
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog
 from web.urls import external_url
@@ -29,9 +31,10 @@ def resubscribe():
         return redirect(url_for("portal.billing"), code=303)
     try:
         checkout_url = start_resubscription(services().stripe, catalog(), g.tenant,
-                                            external_url("portal.billing"))
+                                            external_url("portal.billing"), current_language())
     except stripe.StripeError:
         current_app.logger.exception("resubscribe checkout for tenant %s", g.tenant.id)
-        flash("Our payment provider could not be reached. Please try again in a minute.", "error")
+        flash(_("Our payment provider could not be reached. Please try again in a minute."),
+              "error")
         return redirect(url_for("portal.billing"), code=303)
     return redirect(checkout_url, code=303)

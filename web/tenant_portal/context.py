@@ -7,19 +7,27 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from db.messages import N_
 from db.models import Tenant
 from plans.access import Access, access_for
-from plans.entitlements import FeatureNotInPlan, LimitReached, OverLimit, require_feature
+from plans.entitlements import FeatureNotInPlan, LimitReached, OverLimit, Usage, require_feature
 from tenants.scope import use_tenant
 from web.extensions import db
+from web.i18n import translated
 from web.tenant_portal import bp
 from web.tenant_portal.roles import REFUSED_MESSAGE, may_open
 from worker.services import services
 
+# roles.REFUSED_MESSAGE, marked here for translation (forbidden.html shows it translated).
+MARKED = (N_("Only owners and admins can do this. Ask one of them if you need it."),)
+
 # Endpoints a suspended or closed tenant may still post to: paying and subscribing again.
-ALWAYS_ALLOWED = {"portal.billing_portal", "portal.resubscribe"}
+# (and one's own language: a person on hold must still be able to read the portal)
+ALWAYS_ALLOWED = {"portal.billing_portal", "portal.resubscribe", "portal.save_profile"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -42,11 +50,11 @@ def load_tenant():
     if request.method not in SAFE_METHODS and not g.access.may_change_content \
             and request.endpoint not in ALWAYS_ALLOWED:
         if may_open(current_user.role, "portal.billing"):
-            flash("Your account is read-only until the open invoice is paid. "
-                  "Nothing was changed; update your payment details in billing.", "error")
+            flash(_("Your account is read-only until the open invoice is paid. "
+                    "Nothing was changed; update your payment details in billing."), "error")
             return redirect(url_for("portal.billing")), 303
-        flash("Your account is read-only until the open invoice is paid. Nothing was changed; "
-              "an owner or admin can update the payment details.", "error")
+        flash(_("Your account is read-only until the open invoice is paid. Nothing was changed; "
+                "an owner or admin can update the payment details."), "error")
         return redirect(url_for("portal.dashboard")), 303
     return None
 
@@ -62,6 +70,65 @@ def requires_feature(feature: str):
     return decorate
 
 
+def limit_reached_message(usage: Usage) -> str:
+    """plans.entitlements.LimitReached in words, in the active language."""
+    num, count = format_decimal(usage.limit or 0), usage.limit or 0
+    if usage.name == "pages":
+        return ngettext(
+            "You have reached your plan's limit of %(limit)s page. Nothing was created. Upgrade "
+            "your plan in billing to get more.",
+            "You have reached your plan's limit of %(limit)s pages. Nothing was created. Upgrade "
+            "your plan in billing to get more.", count, limit=num)
+    if usage.name == "products":
+        return ngettext(
+            "You have reached your plan's limit of %(limit)s product. Nothing was created. "
+            "Upgrade your plan in billing to get more.",
+            "You have reached your plan's limit of %(limit)s products. Nothing was created. "
+            "Upgrade your plan in billing to get more.", count, limit=num)
+    if usage.name == "users":
+        return ngettext(
+            "You have reached your plan's limit of %(limit)s team member. Nothing was created. "
+            "Upgrade your plan in billing to get more.",
+            "You have reached your plan's limit of %(limit)s team members. Nothing was created. "
+            "Upgrade your plan in billing to get more.", count, limit=num)
+    if usage.name == "media_mb":
+        return _("You have reached your plan's limit of %(limit)s MB of media storage. Nothing was "
+                 "created. Upgrade your plan in billing to get more.", limit=num)
+    return _("You have reached your plan's limit for %(label)s (%(limit)s). Nothing was created. "
+             "Upgrade your plan in billing to get more.", label=translated(usage.label), limit=num)
+
+
+def over_limit_message(usage: Usage) -> str:
+    """plans.entitlements.OverLimit in words, in the active language."""
+    num, count = format_decimal(usage.limit or 0), usage.limit or 0
+    if usage.name == "pages":
+        return ngettext(
+            "This is over your plan's limit of %(limit)s page: upgrade to edit or publish it, or "
+            "delete pages you no longer need. Nothing was changed.",
+            "This is over your plan's limit of %(limit)s pages: upgrade to edit or publish it, or "
+            "delete pages you no longer need. Nothing was changed.", count, limit=num)
+    if usage.name == "products":
+        return ngettext(
+            "This is over your plan's limit of %(limit)s product: upgrade to edit it or show it in "
+            "your shop, or delete products you no longer need. Nothing was changed.",
+            "This is over your plan's limit of %(limit)s products: upgrade to edit it or show it "
+            "in your shop, or delete products you no longer need. Nothing was changed.",
+            count, limit=num)
+    if usage.name == "users":
+        return ngettext(
+            "This is over your plan's limit of %(limit)s team member: upgrade to change their "
+            "role, or remove members you no longer need. Nothing was changed.",
+            "This is over your plan's limit of %(limit)s team members: upgrade to change their "
+            "role, or remove members you no longer need. Nothing was changed.", count, limit=num)
+    if usage.name == "media_mb":
+        return _("This is over your plan's limit of %(limit)s MB of media storage: upgrade to show "
+                 "it on your site, or delete files you no longer need. Nothing was changed.",
+                 limit=num)
+    return _("This is over your plan's limit for %(label)s (%(limit)s): upgrade to change it, or "
+             "delete what you no longer need. Nothing was changed.",
+             label=translated(usage.label), limit=num)
+
+
 @bp.errorhandler(FeatureNotInPlan)
 def feature_not_in_plan(exc: FeatureNotInPlan):
     return render_template("portal/upgrade.html", exc=exc), 403
@@ -70,7 +137,7 @@ def feature_not_in_plan(exc: FeatureNotInPlan):
 @bp.errorhandler(LimitReached)
 def limit_reached(exc: LimitReached):
     db.session.rollback()
-    flash(f"{exc} Nothing was created. Upgrade your plan in billing to get more.", "error")
+    flash(limit_reached_message(exc.usage), "error")
     return redirect(request.referrer if request.referrer and
                     request.referrer.startswith(request.host_url) else url_for("portal.dashboard"),
                     code=303)
@@ -80,7 +147,7 @@ def limit_reached(exc: LimitReached):
 def over_limit(exc: OverLimit):
     """A change to an item kept beyond the plan's limit after a downgrade (read-only)."""
     db.session.rollback()
-    flash(str(exc), "error")
+    flash(over_limit_message(exc.usage), "error")
     return redirect(request.referrer if request.referrer and
                     request.referrer.startswith(request.host_url) else url_for("portal.dashboard"),
                     code=303)

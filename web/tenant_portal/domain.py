@@ -4,18 +4,21 @@ each one's state and the DNS records to create, check now, choose the main addre
 from __future__ import annotations
 
 import importlib.util
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from redis.exceptions import RedisError
 from wtforms import StringField
 
 from db.models import DomainStatus
+from tenants import domain_checks
 from tenants import domains as domain_rules
 from tenants.domain_routing import invalidate
 from web.extensions import db
+from web.i18n import translated
 from web.refusals import show_refusals
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog, requires_feature
@@ -24,21 +27,22 @@ from worker.services import services
 
 CHECK_JOB = "worker.jobs.domains.check_domain"
 STATUS_WORDS = {
-    DomainStatus.PENDING: "Waiting for the DNS records",
-    DomainStatus.VERIFIED: "Verified: your site answers here",
-    DomainStatus.MISCONFIGURED: "The DNS records are not right yet",
-    DomainStatus.LOST: "The DNS records have disappeared",
+    DomainStatus.PENDING: _l("Waiting for the DNS records"),
+    DomainStatus.VERIFIED: _l("Verified: your site answers here"),
+    DomainStatus.MISCONFIGURED: _l("The DNS records are not right yet"),
+    DomainStatus.LOST: _l("The DNS records have disappeared"),
 }
 
 
 class DomainForm(FlaskForm):
-    domain = StringField("Your domain")
+    domain = StringField(_l("Your domain"))
 
 
-def _local(moment: datetime | None, zone: str) -> str | None:
-    if moment is None:
+def _detail(detail: str | None) -> str | None:
+    """The stored (English) detail of the last check, in the reader's language."""
+    if not detail:
         return None
-    return moment.astimezone(ZoneInfo(zone)).strftime("%d %b %Y %H:%M")
+    return " ".join(translated(part) for part in domain_checks.detail_messages(detail))
 
 
 def _page(form: DomainForm | None = None):
@@ -48,7 +52,9 @@ def _page(form: DomainForm | None = None):
         "row": row,
         "shown": domain_rules.display(row.name),
         "status": STATUS_WORDS[DomainStatus(row.status)],
-        "checked": _local(row.last_checked_at, tenant.time_zone),
+        # In the request's time zone: the tenant's (web/i18n.py).
+        "checked": format_datetime(row.last_checked_at, "short") if row.last_checked_at else None,
+        "detail": _detail(row.detail),
         "records": [(record, domain_rules.display(record.name))
                     for record in domain_rules.expected_records(
                         row.name, tenant.id, tenant.subdomain, config["PLATFORM_DOMAIN"],
@@ -98,9 +104,14 @@ def add_domain():
     db.session.commit()
     invalidate(services().redis)
     _check_soon([row.id for row in rows])
-    names = " and ".join(domain_rules.display(row.name) for row in rows)
-    flash(f"{names} added. Create the DNS records shown below; we check them every minute "
-          "for the next hour, then less often.", "info")
+    shown = [domain_rules.display(row.name) for row in rows]
+    if len(shown) == 2:
+        flash(_("%(first)s and %(second)s added. Create the DNS records shown below; we check "
+                "them every minute for the next hour, then less often.",
+                first=shown[0], second=shown[1]), "info")
+    else:
+        flash(_("%(name)s added. Create the DNS records shown below; we check them every "
+                "minute for the next hour, then less often.", name=", ".join(shown)), "info")
     return _back()
 
 
@@ -111,8 +122,8 @@ def check_domain():
     row = domain_rules.check_now(db.session, g.tenant, request.form.get("domain_id"))
     db.session.commit()
     _check_soon([row.id])
-    flash(f"We are checking {domain_rules.display(row.name)} now, and every minute for the "
-          "next hour.", "info")
+    flash(_("We are checking %(name)s now, and every minute for the next hour.",
+            name=domain_rules.display(row.name)), "info")
     return _back()
 
 
@@ -125,10 +136,10 @@ def set_primary_domain():
     db.session.commit()
     invalidate(services().redis)
     if row is None:
-        flash("Your Contyzr address is your site's main address again.", "info")
+        flash(_("Your Contyzr address is your site's main address again."), "info")
     else:
-        flash(f"{domain_rules.display(row.name)} is now your site's main address; your other "
-              "addresses send visitors there.", "info")
+        flash(_("%(name)s is now your site's main address; your other addresses send visitors "
+                "there.", name=domain_rules.display(row.name)), "info")
     return _back()
 
 
@@ -139,6 +150,6 @@ def remove_domain():
     name = domain_rules.remove_domain(db.session, g.tenant, request.form.get("domain_id"))
     db.session.commit()
     invalidate(services().redis)
-    flash(f"{domain_rules.display(name)} is removed: your site no longer answers there. "
-          "Other domains you added stay until you remove them too.", "info")
+    flash(_("%(name)s is removed: your site no longer answers there. Other domains you added "
+            "stay until you remove them too.", name=domain_rules.display(name)), "info")
     return _back()

@@ -5,6 +5,8 @@ member switches here whether new messages are mailed to them (only their own set
 from __future__ import annotations
 
 from flask import abort, flash, g, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from redis.exceptions import RedisError
@@ -22,7 +24,7 @@ from worker.services import services
 def _message(submission_id: int) -> ContactSubmission:
     row = get_scoped(db.session, ContactSubmission, g.tenant.id, submission_id)
     if row is None:
-        abort(404, description="There is no such message.")
+        abort(404, description=_("There is no such message."))
     return row
 
 
@@ -40,7 +42,7 @@ def _spam_blocked() -> int | None:
 
 
 class NotificationsForm(FlaskForm):
-    contact_notifications = BooleanField("Mail me new messages from the contact form")
+    contact_notifications = BooleanField(_l("Mail me new messages from the contact form"))
 
 
 def _me() -> User | None:
@@ -72,10 +74,10 @@ def save_notifications():
     notifications.set_contact_notifications(db.session, g.tenant.id, current_user.user_id,
                                             form.contact_notifications.data)
     db.session.commit()
-    flash("New messages from the contact form are now mailed to you."
+    flash(_("New messages from the contact form are now mailed to you.")
           if form.contact_notifications.data else
-          "New messages from the contact form are no longer mailed to you. They still show "
-          "up here.", "info")
+          _("New messages from the contact form are no longer mailed to you. They still show "
+            "up here."), "info")
     return redirect(url_for("portal.inbox"), code=303)
 
 
@@ -90,7 +92,7 @@ def mark_message_handled(submission_id: int):
     row = _message(submission_id)
     contact.mark_handled(row)
     db.session.commit()
-    flash(f"The message from {row.name} is marked handled.", "info")
+    flash(_("The message from %(name)s is marked handled.", name=row.name), "info")
     return redirect(url_for("portal.inbox"), code=303)
 
 
@@ -100,7 +102,7 @@ def delete_message(submission_id: int):
     name = row.name
     db.session.delete(row)
     db.session.commit()
-    flash(f"The message from {name} is deleted.", "info")
+    flash(_("The message from %(name)s is deleted.", name=name), "info")
     return redirect(url_for("portal.inbox"), code=303)
 
 

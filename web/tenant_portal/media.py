@@ -9,6 +9,9 @@ from __future__ import annotations
 import io
 
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
@@ -26,20 +29,22 @@ THUMBNAIL_WIDTH = 96  # pixels, in the library's list
 
 
 class UploadForm(FlaskForm):
-    file = FileField("File", validators=[FileRequired("Choose a file to upload.")], description=(
-        f"{media.ALLOWED} files of at most {media.MAX_FILE_BYTES // MB} MB; images of at most "
-        f"{media.MAX_PIXELS // 1_000_000} megapixels. SVG files are refused for safety: they "
-        "can carry scripts. Smaller copies of each image are made for phones and tablets; "
-        "they do not count against your plan's storage."))
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))],
+                     description=_l(
+        "PNG, JPEG, GIF, WebP and PDF files of at most %(size)s MB; images of at most "
+        "%(megapixels)s megapixels. SVG files are refused for safety: they can carry scripts. "
+        "Smaller copies of each image are made for phones and tablets; they do not count "
+        "against your plan's storage.", size=media.MAX_FILE_BYTES // MB,
+        megapixels=media.MAX_PIXELS // 1_000_000))
 
 
 def size_label(size: int) -> str:
-    """1536 -> '1.5 KB'."""
+    """1536 -> '1.5 KB' (English), '1,5 KB' (Dutch)."""
     if size < 1024:
-        return f"{size} bytes"
+        return ngettext("%(num)s byte", "%(num)s bytes", size)
     if size < MB:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / MB:.1f} MB"
+        return _("%(amount)s KB", amount=format_decimal(size / 1024, "0.0"))
+    return _("%(amount)s MB", amount=format_decimal(size / MB, "0.0"))
 
 
 def thumbnail(row: MediaFile) -> dict | None:
@@ -85,7 +90,8 @@ def upload_media():
                           upload.filename or "", upload.stream)
         with media.removed_unless(services().media, row):
             db.session.commit()
-        flash(f"\u201c{row.filename}\u201d is uploaded ({size_label(row.size_bytes)}).", "info")
+        flash(_("“%(name)s” is uploaded (%(size)s).", name=row.filename,
+                size=size_label(row.size_bytes)), "info")
         return redirect(url_for("portal.media"), code=303)
     return _library(form)
 
@@ -97,8 +103,9 @@ def media_file(media_id: int):
     width = request.args.get("width", type=int)
     data = media.read(services().media, row, width)
     if data is None:
-        abort(404, description="This file is missing from storage. Delete it and upload it again."
-              if width is None else "There is no copy of this image in that width.")
+        abort(404, description=_("This file is missing from storage. Delete it and upload it "
+                                 "again.") if width is None
+              else _("There is no copy of this image in that width."))
     response = send_file(io.BytesIO(data), mimetype=row.content_type,
                          download_name=row.filename, conditional=True,
                          etag=f"{row.storage_name}-{width or 'original'}",
@@ -119,5 +126,5 @@ def delete_media(media_id: int):
     name = row.filename
     media.delete(db.session, services().media, row)
     db.session.commit()
-    flash(f"\u201c{name}\u201d is deleted.", "info")
+    flash(_("“%(name)s” is deleted.", name=name), "info")
     return redirect(url_for("portal.media"), code=303)

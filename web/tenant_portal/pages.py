@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 
 from flask import abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -43,16 +45,26 @@ from web.tenant_portal.context import catalog
 from web.tenant_portal.media import thumbnail
 
 LONG_TEXT = {"body", "answer", "quote", "subheading"}
-LABELS = {"limit": "Number of products to show", "submit_label": "Button label",
-          "button_link": "Button link", "button_label": "Button label", "alt": "Alt text",
-          "link": "Link (optional)", "caption": "Caption (optional)"}
-BLOCK_LABELS = {"cta": "Call to action", "faq": "FAQ", "contact_form": "Contact form",
-                "image_with_text": "Image with text"}
+# The label of every field of BLOCK_FIELDS and ITEM_FIELDS (tenants/site_content.py).
+LABELS = {"heading": _l("Heading"), "subheading": _l("Subheading"), "body": _l("Text"),
+          "items": _l("Items"), "title": _l("Title"), "quote": _l("Quote"),
+          "author": _l("Author"), "role": _l("Role"), "question": _l("Question"),
+          "answer": _l("Answer"), "limit": _l("Number of products to show"),
+          "submit_label": _l("Button label"), "button_link": _l("Button link"),
+          "button_label": _l("Button label"), "alt": _l("Alt text"),
+          "link": _l("Link (optional)"), "caption": _l("Caption (optional)"),
+          "media_id": _l("Image"), "image_side": _l("Image side")}
+BLOCK_LABELS = {"hero": _l("Hero"), "text": _l("Text"), "features": _l("Features"),
+                "testimonials": _l("Testimonials"), "cta": _l("Call to action"),
+                "faq": _l("FAQ"), "contact_form": _l("Contact form"),
+                "products": _l("Products"), "image": _l("Image"),
+                "image_with_text": _l("Image with text")}
+IMAGE_SIDE_LABELS = {"left": _l("Image on the left"), "right": _l("Image on the right")}
 HINTS = {
-    "alt": "Describe what the image shows, for people who cannot see it and for search engines.",
-    "link": "Where the image leads when clicked, like /contact. Leave it empty for no link.",
+    "alt": _l("Describe what the image shows, for people who cannot see it and for search "
+              "engines."),
+    "link": _l("Where the image leads when clicked, like /contact. Leave it empty for no link."),
 }
-NEEDS_IMAGE = "needs a new image: its file was deleted or is beyond your plan's storage"
 MAX_ITEMS = 50
 MAX_SHORT_TEXT, MAX_LONG_TEXT = 200, 10_000
 
@@ -65,14 +77,15 @@ def strip_lower(value):
     return value.strip().lower() if isinstance(value, str) else value
 
 
-def block_label(block_type: str) -> str:
+def block_label(block_type: str):
+    """The block type's name in the active language (lazy: forms are built once)."""
     return BLOCK_LABELS.get(block_type, block_type.capitalize())
 
 
 class NewPageForm(FlaskForm):
-    title = StringField("Title", filters=[strip], validators=[
-        DataRequired("Give the page a title."), Length(max=200)])
-    slug = StringField("Address", filters=[strip_lower], description=(
+    title = StringField(_l("Title"), filters=[strip], validators=[
+        DataRequired(_l("Give the page a title.")), Length(max=200)])
+    slug = StringField(_l("Address"), filters=[strip_lower], description=_l(
         "The page's address on your site, like about-us for /about-us. Leave it empty to make "
         "one from the title."))
 
@@ -86,26 +99,32 @@ def media_choice(value):
 
 
 class PageSettingsForm(NewPageForm):
-    in_navigation = BooleanField("Show in the site's navigation")
-    seo_title = StringField("Search title", filters=[strip], validators=[Length(
-        max=pages.MAX_SEO_TITLE, message=f"Use at most {pages.MAX_SEO_TITLE} characters for the "
-        f"search title (search engines show about {pages.SEO_TITLE_SHOWN}).")], description=(
-        f"The title in search results and when the page is shared. Search engines show about "
-        f"{pages.SEO_TITLE_SHOWN} characters. Leave it empty to use the page title and your "
-        "company name."))
-    seo_description = TextAreaField("Search description", filters=[strip], validators=[Length(
-        max=pages.MAX_SEO_DESCRIPTION, message=f"Use at most {pages.MAX_SEO_DESCRIPTION} "
-        f"characters for the search description (search engines show about "
-        f"{pages.SEO_DESCRIPTION_SHOWN}).")], description=(
-        f"A sentence or two under the title in search results. Search engines show about "
-        f"{pages.SEO_DESCRIPTION_SHOWN} characters. Leave it empty to use your site's tagline."))
-    social_image_id = SelectField("Image when shared", coerce=media_choice, validate_choice=False,
-                                  description="Shown when the page is shared on social media. "
-                                  "Without one, your site's own image or logo is used.")
+    in_navigation = BooleanField(_l("Show in the site's navigation"))
+    seo_title = StringField(_l("Search title"), filters=[strip], validators=[Length(
+        max=pages.MAX_SEO_TITLE, message=_l(
+            "Use at most %(max)s characters for the search title (search engines show about "
+            "%(shown)s).", max=pages.MAX_SEO_TITLE, shown=pages.SEO_TITLE_SHOWN))],
+        description=_l(
+            "The title in search results and when the page is shared. Search engines show about "
+            "%(shown)s characters. Leave it empty to use the page title and your company name.",
+            shown=pages.SEO_TITLE_SHOWN))
+    seo_description = TextAreaField(_l("Search description"), filters=[strip], validators=[Length(
+        max=pages.MAX_SEO_DESCRIPTION, message=_l(
+            "Use at most %(max)s characters for the search description (search engines show "
+            "about %(shown)s).", max=pages.MAX_SEO_DESCRIPTION,
+            shown=pages.SEO_DESCRIPTION_SHOWN))],
+        description=_l(
+            "A sentence or two under the title in search results. Search engines show about "
+            "%(shown)s characters. Leave it empty to use your site's tagline.",
+            shown=pages.SEO_DESCRIPTION_SHOWN))
+    social_image_id = SelectField(_l("Image when shared"), coerce=media_choice,
+                                  validate_choice=False, description=_l(
+                                      "Shown when the page is shared on social media. Without "
+                                      "one, your site's own image or logo is used."))
 
 
 class AddBlockForm(FlaskForm):
-    type = SelectField("Block type", choices=[
+    type = SelectField(_l("Block type"), choices=[
         SelectChoice(name, block_label(name)) for name in BLOCK_FIELDS])
 
 
@@ -119,24 +138,26 @@ def _usable_images(blocks: list[dict]) -> set[int]:
 
 def _validate_alt(form, field):
     if form.media_id.data is not None and not form.decorative.data and not field.data:
-        raise ValidationError("Describe the image in a few words, or tick that it is decorative.")
+        raise ValidationError(_("Describe the image in a few words, or tick that it is "
+                                "decorative."))
 
 
 def _validate_decorative(form, field):
     if field.data and "link" in form and form.link.data:
-        raise ValidationError("A linked image needs alt text that says where the link goes.")
+        raise ValidationError(_("A linked image needs alt text that says where the link goes."))
 
 
 def _safe_link(form, field):
     if not is_safe_link(field.data or ""):
-        raise ValidationError(f"Start the link with {', '.join(LINK_PREFIXES)} (like /contact).")
+        raise ValidationError(_("Start the link with %(prefixes)s (like /contact).",
+                                prefixes=", ".join(LINK_PREFIXES)))
 
 
 def _text_field(name: str):
     label = LABELS.get(name, name.replace("_", " ").capitalize())
     if name in LONG_TEXT:
         return TextAreaField(label, filters=[strip], validators=[Length(max=MAX_LONG_TEXT)],
-                             description=markdown.HELP if name == "body" else None)
+                             description=_l(markdown.HELP) if name == "body" else None)
     validators = [Length(max=MAX_SHORT_TEXT)] + ([_safe_link] if name in LINK_FIELDS else [])
     return StringField(label, filters=[strip], validators=validators, description=HINTS.get(name))
 
@@ -147,7 +168,7 @@ def _filled(item: dict) -> bool:
 
 def _validate_items(form, field):
     if not any(_filled(entry.data) for entry in field):
-        raise ValidationError("Add at least one item.")
+        raise ValidationError(_("Add at least one item."))
 
 
 @cache
@@ -158,23 +179,25 @@ def block_form(block_type: str) -> type[FlaskForm]:
         if name == "items":
             item_form = type(f"{block_type}_item", (Form,),
                              {item: _text_field(item) for item in ITEM_FIELDS[block_type]})
-            fields[name] = FieldList(FormField(item_form), "Items", max_entries=MAX_ITEMS)
+            fields[name] = FieldList(FormField(item_form), LABELS["items"], max_entries=MAX_ITEMS)
             fields["validate_items"] = _validate_items
         elif name == "limit":
             fields[name] = IntegerField(LABELS[name], validators=[
-                InputRequired("Say how many products to show."),
-                NumberRange(1, MAX_PRODUCTS_SHOWN, f"Show from 1 to {MAX_PRODUCTS_SHOWN} products.")])
+                InputRequired(_l("Say how many products to show.")),
+                NumberRange(1, MAX_PRODUCTS_SHOWN, _l("Show from 1 to %(max)s products.",
+                                                      max=MAX_PRODUCTS_SHOWN))])
         elif name == "media_id":  # choices: the tenant's images, set per request
-            fields[name] = RadioField("Image", coerce=media_choice, validate_choice=False)
+            fields[name] = RadioField(LABELS["media_id"], coerce=media_choice,
+                                      validate_choice=False)
         elif name == "image_side":
-            fields[name] = RadioField("Image side", choices=[
-                SelectChoice(side, f"Image on the {side}") for side in IMAGE_SIDES],
-                validators=[InputRequired("Choose the side of the image.")])
+            fields[name] = RadioField(LABELS["image_side"], choices=[
+                SelectChoice(side, IMAGE_SIDE_LABELS[side]) for side in IMAGE_SIDES],
+                validators=[InputRequired(_l("Choose the side of the image."))])
         else:
             fields[name] = _text_field(name)
         if name == "alt":
-            fields["decorative"] = BooleanField(
-                "This image is decorative: it adds nothing to the words, so it needs no alt text")
+            fields["decorative"] = BooleanField(_l(
+                "This image is decorative: it adds nothing to the words, so it needs no alt text"))
             fields["validate_alt"] = _validate_alt
             fields["validate_decorative"] = _validate_decorative
     return type(f"{block_type}_block_form", (FlaskForm,), fields)
@@ -208,13 +231,13 @@ def _summary(block: dict, usable: set[int]) -> str:
     site can show."""
     data = block["data"]
     if pages.is_empty_block(block):
-        return "empty, not shown on your site until you fill it in"
+        return _("empty, not shown on your site until you fill it in")
     if block["type"] in IMAGE_BLOCKS and data.get("media_id") not in usable:
-        return NEEDS_IMAGE
+        return _("needs a new image: its file was deleted or is beyond your plan's storage")
     if data.get("heading"):
         return data["heading"]
     if block["type"] in IMAGE_BLOCKS:
-        return data.get("caption") or data.get("alt") or "decorative image"
+        return data.get("caption") or data.get("alt") or _("decorative image")
     items = data.get("items") or [{}]
     return next((value for value in items[0].values() if value), "")
 
@@ -235,7 +258,7 @@ def _over_limit(page: Page) -> bool:
 
 
 def _with_images(form: PageSettingsForm, library: list[MediaFile]) -> PageSettingsForm:
-    form.social_image_id.choices = [SelectChoice("", "None: use the site's own image")] + [
+    form.social_image_id.choices = [SelectChoice("", _("None: use the site's own image"))] + [
         SelectChoice(row.id, row.filename) for row in library]
     return form
 
@@ -270,8 +293,8 @@ def new_page():
     if form.validate_on_submit():
         show_refusals(form, lambda: render_template("portal/pages/new.html", form=form))
         page = pages.create_page(db.session, catalog(), g.tenant, form.title.data, form.slug.data)
-        return _done(f"Page “{page.title}” is created as a draft. Add blocks, then "
-                     "publish it.", page)
+        return _done(_("Page “%(title)s” is created as a draft. Add blocks, then publish it.",
+                       title=page.title), page)
     return render_template("portal/pages/new.html", form=form), 422 if form.errors else 200
 
 
@@ -284,7 +307,7 @@ def edit_page(page_id: int):
         pages.update_page(db.session, catalog(), g.tenant, page, form.title.data,
                           form.slug.data, form.in_navigation.data, form.seo_title.data,
                           form.seo_description.data, form.social_image_id.data)
-        return _done("Page settings saved.", page)
+        return _done(_("Page settings saved."), page)
     return _editor(page, form, AddBlockForm(formdata=None))
 
 
@@ -306,14 +329,15 @@ def preview_page(page_id: int):
 def publish_page(page_id: int):
     page = _page_or_404(page_id)
     pages.set_published(db.session, catalog(), g.tenant, page, True)
-    return _done(f"“{page.title}” is published on your site.", page)
+    return _done(_("“%(title)s” is published on your site.", title=page.title), page)
 
 
 @bp.post("/pages/<int:page_id>/unpublish")
 def unpublish_page(page_id: int):
     page = _page_or_404(page_id)
     pages.set_published(db.session, catalog(), g.tenant, page, False)
-    return _done(f"“{page.title}” is a draft again; it is no longer on your site.", page)
+    return _done(_("“%(title)s” is a draft again; it is no longer on your site.",
+                   title=page.title), page)
 
 
 @bp.post("/pages/<int:page_id>/delete")
@@ -321,7 +345,7 @@ def delete_page(page_id: int):
     page = _page_or_404(page_id)
     pages.delete_page(db.session, page)
     db.session.commit()
-    flash(f"Page “{page.title}” is deleted.", "info")
+    flash(_("Page “%(title)s” is deleted.", title=page.title), "info")
     return redirect(url_for("portal.pages"), code=303)
 
 
@@ -334,7 +358,8 @@ def add_block(page_id: int):
                                           _image_library()), add_form)
     index = pages.add_block(db.session, catalog(), g.tenant, page, add_form.type.data)
     db.session.commit()
-    flash(f"{block_label(add_form.type.data)} block added at the end of the page. Fill it in.", "info")
+    flash(_("%(block)s block added at the end of the page. Fill it in.",
+            block=block_label(add_form.type.data)), "info")
     return redirect(url_for("portal.edit_block", page_id=page.id, index=index), code=303)
 
 
@@ -361,7 +386,7 @@ def edit_block(page_id: int, index: int):
         show_refusals(form, block_page)
         pages.update_block(db.session, catalog(), g.tenant, page, index,
                            _block_data(form, block["type"]))
-        return _done(f"{block_label(block['type'])} block saved.", page)
+        return _done(_("%(block)s block saved.", block=block_label(block["type"])), page)
     return block_page()
 
 
@@ -370,7 +395,7 @@ def move_block(page_id: int, index: int, direction: str):
     page = _page_or_404(page_id)
     _block_or_404(page, index)
     pages.move_block(db.session, catalog(), g.tenant, page, index, -1 if direction == "up" else 1)
-    return _done(f"Block moved {direction}.", page)
+    return _done(_("Block moved up.") if direction == "up" else _("Block moved down."), page)
 
 
 @bp.post("/pages/<int:page_id>/blocks/<int:index>/delete")
@@ -378,4 +403,4 @@ def delete_block(page_id: int, index: int):
     page = _page_or_404(page_id)
     block = _block_or_404(page, index)
     pages.delete_block(db.session, catalog(), g.tenant, page, index)
-    return _done(f"{block_label(block['type'])} block deleted.", page)
+    return _done(_("%(block)s block deleted.", block=block_label(block["type"])), page)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date, format_time, get_timezone
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -27,29 +30,34 @@ def optional_id(value) -> int | None:
 
 
 class PostForm(FlaskForm):
-    title = StringField("Title", filters=[strip], validators=[
-        DataRequired("Give the post a title."), Length(max=200)])
-    slug = StringField("Address", filters=[strip_lower], description=(
+    title = StringField(_l("Title"), filters=[strip], validators=[
+        DataRequired(_l("Give the post a title.")), Length(max=200)])
+    slug = StringField(_l("Address"), filters=[strip_lower], description=_l(
         "The post's address under /blog/. Leave it empty to make one from the title."))
-    body = TextAreaField("Text", filters=[strip], validators=[Length(max=100_000)],
-                         description=markdown.HELP)
-    cover_image_id = SelectField("Cover image", coerce=optional_id, validate_choice=False,
-                                 description="Shown above the post and in the list of posts.")
-    publish = RadioField("Publishing", default=Publish.DRAFT, choices=[
-        SelectChoice(Publish.NOW, "Publish now"), SelectChoice(Publish.SCHEDULE, "Schedule for"),
-        SelectChoice(Publish.DRAFT, "Save as draft")])
+    body = TextAreaField(_l("Text"), filters=[strip], validators=[Length(max=100_000)],
+                         description=_l(markdown.HELP))
+    cover_image_id = SelectField(_l("Cover image"), coerce=optional_id, validate_choice=False,
+                                 description=_l("Shown above the post and in the list of posts."))
+    publish = RadioField(_l("Publishing"), default=Publish.DRAFT, choices=[
+        SelectChoice(Publish.NOW, _l("Publish now")),
+        SelectChoice(Publish.SCHEDULE, _l("Schedule for")),
+        SelectChoice(Publish.DRAFT, _l("Save as draft"))])
     publish_at = DateTimeLocalField(
-        "Date and time", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        validators=[Optional()], invalid_value_message="Enter a date and time like 2025-03-07 09:30.")
-    seo_title = StringField("Title for search engines", filters=[strip], validators=[
-        Length(max=posts.MAX_SEO_TITLE)], description=(
-        f"At most {posts.MAX_SEO_TITLE} characters. Empty uses the post's title."))
-    seo_description = TextAreaField("Description for search engines", filters=[strip], validators=[
-        Length(max=posts.MAX_SEO_DESCRIPTION)], description=(
-        f"At most {posts.MAX_SEO_DESCRIPTION} characters, shown under the title in search results."))
-    social_image_id = SelectField("Image when shared", coerce=optional_id, validate_choice=False,
-                                  description="Shown when the post is shared on social media. "
-                                  "Empty uses the cover image.")
+        _l("Date and time"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        validators=[Optional()],
+        invalid_value_message=_l("Enter a date and time like 2025-03-07 09:30."))
+    seo_title = StringField(_l("Title for search engines"), filters=[strip], validators=[
+        Length(max=posts.MAX_SEO_TITLE)], description=_l(
+        "At most %(max)s characters. Empty uses the post's title.", max=posts.MAX_SEO_TITLE))
+    seo_description = TextAreaField(_l("Description for search engines"), filters=[strip],
+                                    validators=[Length(max=posts.MAX_SEO_DESCRIPTION)],
+                                    description=_l(
+        "At most %(max)s characters, shown under the title in search results.",
+        max=posts.MAX_SEO_DESCRIPTION))
+    social_image_id = SelectField(_l("Image when shared"), coerce=optional_id,
+                                  validate_choice=False, description=_l(
+                                      "Shown when the post is shared on social media. Empty "
+                                      "uses the cover image."))
 
     def fields(self) -> PostFields:
         return PostFields(
@@ -67,14 +75,15 @@ def _images() -> list[MediaFile]:
 def _form(post: Post | None) -> PostForm:
     """The form, filled from the post on a GET: its publish moment in the site's time zone."""
     form = PostForm(obj=post)
-    images = [SelectChoice("", "No image")] + [
+    images = [SelectChoice("", _("No image"))] + [
         SelectChoice(str(row.id), row.filename) for row in _images()]
     form.cover_image_id.choices = form.social_image_id.choices = images
     if post is not None and post.published_at is not None:
         live = posts.state(post, utcnow()) == "published"
-        moment = time_zones.long_moment(post.published_at, g.tenant.time_zone)
+        moment = _moment(post)
         if live:
-            form.publish.choices[0] = SelectChoice(Publish.NOW, f"Keep published, since {moment}")
+            form.publish.choices = [SelectChoice(Publish.NOW, _(
+                "Keep published, since %(moment)s", moment=moment)), *form.publish.choices[1:]]
         if request.method == "GET":
             form.publish.data = Publish.NOW if live else Publish.SCHEDULE
             form.publish_at.data = time_zones.to_local(post.published_at, g.tenant.time_zone)
@@ -113,15 +122,24 @@ def _save(form: PostForm, post: Post | None):
         post = posts.create_post(db.session, g.tenant.id, form.fields(), _published_at(form, None))
     else:
         posts.update_post(db.session, post, form.fields(), _published_at(form, post))
-    return _saved(f"Post \u201c{post.title}\u201d is saved.")
+    return _saved(_("Post “%(title)s” is saved.", title=post.title))
 
 
-def status(post: Post, state: str, time_zone: str) -> str:
+def _moment(post: Post) -> str:
+    """When the post is (to be) published, in the active language and the site's time zone
+    (the request's, ``web.i18n.select_time_zone``): '3 March 2027, 09:00 (Europe/Amsterdam)'."""
+    return _("%(date)s, %(time)s (%(zone)s)", date=format_date(post.published_at, "d MMMM y"),
+             time=format_time(post.published_at, "HH:mm"), zone=str(get_timezone()))
+
+
+def status(post: Post, state: str) -> str:
     """'Draft', 'Scheduled for 3 March 2027, 09:00 (Europe/Amsterdam)', 'Published …'."""
     if state == "draft":
-        return "Draft"
-    moment = time_zones.long_moment(post.published_at, time_zone)
-    return f"Scheduled for {moment}" if state == "scheduled" else f"Published {moment}"
+        return _("Draft")
+    moment = _moment(post)
+    if state == "scheduled":
+        return _("Scheduled for %(moment)s", moment=moment)
+    return _("Published %(moment)s", moment=moment)
 
 
 @bp.get("/posts", endpoint="posts")
@@ -131,7 +149,7 @@ def post_list():
         Post.published_at.desc().nulls_first(), Post.id.desc())).all()
     now = utcnow()
     return render_template("portal/posts/index.html", posts=[
-        (post, status(post, posts.state(post, now), g.tenant.time_zone)) for post in rows])
+        (post, status(post, posts.state(post, now))) for post in rows])
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -153,4 +171,4 @@ def delete_post(post_id: int):
     post = _post_or_404(post_id)
     title = post.title
     posts.delete_post(db.session, post)
-    return _saved(f"Post \u201c{title}\u201d is deleted.")
+    return _saved(_("Post “%(title)s” is deleted.", title=title))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -37,7 +39,7 @@ class ParsedField(StringField):
         return "" if self.data is None else self.show(self.data)
 
 
-NOT_OUR_IMAGE = "Choose images from your media library."
+NOT_OUR_IMAGE = _l("Choose images from your media library.")
 
 
 def _strip(value):
@@ -46,17 +48,19 @@ def _strip(value):
 
 
 class ProductForm(FlaskForm):
-    name = StringField("Name", filters=[_strip], validators=[
-        DataRequired("Give the product a name."), Length(max=200)])
-    slug = StringField("Address in the shop", filters=[_strip], validators=[
+    name = StringField(_l("Name"), filters=[_strip], validators=[
+        DataRequired(_l("Give the product a name.")), Length(max=200)])
+    slug = StringField(_l("Address in the shop"), filters=[_strip], validators=[
         Length(max=product_rules.MAX_SLUG_LENGTH)])
-    description = TextAreaField("Description", filters=[_strip], validators=[Length(max=10_000)])
-    price = ParsedField("Price in euros", parse=product_rules.price_cents, show=product_rules.euros)
-    stock = ParsedField("Stock", parse=product_rules.stock_count, show=str)  # empty: not tracked
-    images = SelectMultipleField("Images", coerce=int, widget=ListWidget(prefix_label=False),
+    description = TextAreaField(_l("Description"), filters=[_strip],
+                                validators=[Length(max=10_000)])
+    price = ParsedField(_l("Price in euros"), parse=product_rules.price_cents,
+                        show=product_rules.euros)
+    stock = ParsedField(_l("Stock"), parse=product_rules.stock_count, show=str)  # empty: untracked
+    images = SelectMultipleField(_l("Images"), coerce=int, widget=ListWidget(prefix_label=False),
                                  option_widget=CheckboxInput(), invalid_value_message=NOT_OUR_IMAGE,
                                  invalid_choice_message=NOT_OUR_IMAGE)
-    active = BooleanField("Show in the shop", default=True)
+    active = BooleanField(_l("Show in the shop"), default=True)
 
     def validate_slug(self, field):
         problem = product_rules.slug_problem(field.data) if field.data else None
@@ -85,7 +89,7 @@ def _form(product: Product | None = None) -> ProductForm:
 def _product(product_id: int) -> Product:
     product = get_scoped(db.session, Product, g.tenant.id, product_id)
     if product is None:
-        abort(404, description="There is no such product.")
+        abort(404, description=_("There is no such product."))
     return product
 
 
@@ -106,7 +110,7 @@ def _edit(product: Product | None):
         else:
             product_rules.update(db.session, catalog(), g.tenant, product, form.values())
         db.session.commit()
-        flash(f"{product.name} is saved.", "info")
+        flash(_("%(name)s is saved.", name=product.name), "info")
         return redirect(url_for("portal.products"), code=303)
     return form_page()
 
@@ -139,5 +143,5 @@ def delete_product(product_id: int):
     product = _product(product_id)
     product_rules.delete(db.session, product)
     db.session.commit()
-    flash(f"{product.name} is deleted.", "info")
+    flash(_("%(name)s is deleted.", name=product.name), "info")
     return redirect(url_for("portal.products"), code=303)

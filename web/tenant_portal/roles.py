@@ -30,7 +30,11 @@ _EVERYONE = {
     "portal.domain",  # the domains, their state and DNS records; changing them is for managers
     "portal.inbox", "portal.inbox_message", "portal.mark_message_handled",  # the contact form's
     "portal.save_notifications",  # one's own mails for new messages, never someone else's
+    "portal.profile", "portal.save_profile",  # one's own language, never someone else's
     "portal.theme", "portal.save_theme", "portal.reset_theme", "portal.theme_preview_css",
+    "portal.languages",  # the site's languages; changing them is for managers
+    "portal.translations", "portal.translate_page", "portal.translate_post",
+    "portal.translate_product",
 }
 _MANAGERS = {
     "portal.billing", "portal.billing_portal", "portal.resubscribe", "portal.export",
@@ -40,6 +44,7 @@ _MANAGERS = {
     "portal.remove_domain",
     "portal.delete_message", "portal.export_inbox",  # gone for good; every address at once
     "portal.settings",  # the site's time zone
+    "portal.save_languages",  # the site's languages and default (plan feature multi_language)
 }
 
 PORTAL_ROLES: dict[str, frozenset[str]] = {

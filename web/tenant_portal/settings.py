@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 
@@ -14,9 +16,9 @@ from web.tenant_portal.pages import strip
 
 
 class SettingsForm(FlaskForm):
-    common_time_zone = SelectField("Time zone", validate_choice=False, description=(
+    common_time_zone = SelectField(_l("Time zone"), validate_choice=False, description=_l(
         "Posts are scheduled and dates on your site are shown in this time zone."))
-    time_zone = StringField("Another time zone", filters=[strip], description=(
+    time_zone = StringField(_l("Another time zone"), filters=[strip], description=_l(
         "Not in the list? Enter its name, like America/Argentina/Buenos_Aires. "
         "This replaces the choice above."))
 
@@ -41,5 +43,5 @@ def site_settings():
     show_refusals(form, lambda: _page(form))
     time_zones.set_time_zone(db.session, g.tenant, form.chosen())
     db.session.commit()
-    flash(f"The time zone is now {g.tenant.time_zone}.", "info")
+    flash(_("The time zone is now %(zone)s.", zone=g.tenant.time_zone), "info")
     return redirect(url_for("portal.settings"), code=303)

@@ -9,6 +9,8 @@ so the page works without JavaScript too.
 from __future__ import annotations
 
 from flask import flash, g, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
@@ -16,16 +18,25 @@ from db.models import MediaFile
 from tenants import theme as theme_rules
 from tenants.scope import scoped
 from web.extensions import db
+from web.i18n import translated
 from web.public_site.theme import FONT_PAIRINGS, Theme, site_theme
 from web.refusals import show_refusals
 from web.tenant_portal import bp
 
-COLOR_LABELS = {"primary_color": "Primary colour", "accent_color": "Accent colour",
-                "background_color": "Background colour"}
+COLOR_LABELS = {"primary_color": _l("Primary colour"), "accent_color": _l("Accent colour"),
+                "background_color": _l("Background colour")}
 COLOR_HINTS = {
-    "primary_color": "Header band, footer, buttons and links.",
-    "accent_color": "Highlights and the second kind of button.",
-    "background_color": "Behind the text of every page.",
+    "primary_color": _l("Header band, footer, buttons and links."),
+    "accent_color": _l("Highlights and the second kind of button."),
+    "background_color": _l("Behind the text of every page."),
+}
+# The font pairings' names as the portal offers them (web/public_site/theme.py names them in
+# English for the site's own use).
+FONT_LABELS = {
+    "sans": _l("Sans: clean and plain"),
+    "serif": _l("Serif: classic, like a book"),
+    "modern": _l("Modern: serif headings, sans body text"),
+    "friendly": _l("Friendly: rounded letters"),
 }
 
 
@@ -36,14 +47,14 @@ class ThemeForm(FlaskForm):
     accent_color_picker = StringField()
     background_color = StringField(COLOR_LABELS["background_color"])
     background_color_picker = StringField()
-    font = StringField("Fonts")
-    tagline = StringField("Tagline", description=(
-        f"One line under your name in the footer and in search results; at most "
-        f"{theme_rules.MAX_TAGLINE_LENGTH} characters."))
-    logo_media_id = StringField("Logo", description=(
+    font = StringField(_l("Fonts"))
+    tagline = StringField(_l("Tagline"), description=_l(
+        "One line under your name in the footer and in search results; at most "
+        "%(limit)s characters.", limit=theme_rules.MAX_TAGLINE_LENGTH))
+    logo_media_id = StringField(_l("Logo"), description=_l(
         "Shown in your site's header instead of your name (your name stays its text for "
         "screen readers). Upload it in Media first."))
-    favicon_media_id = StringField("Favicon", description=(
+    favicon_media_id = StringField(_l("Favicon"), description=_l(
         "The small icon in the browser's tab; a square image of at least 48 × 48 pixels."))
 
     def color(self, key: str, saved: str) -> str:
@@ -79,13 +90,14 @@ def _page(form: ThemeForm, status: int = 200):
                                 .where(MediaFile.content_type.startswith("image/"))
                                 .order_by(MediaFile.id.desc())).all()
     checks = []
-    for key, (text, surface) in theme_rules.SURFACES.items():
+    for key, (pair, _refusal) in theme_rules.SURFACES.items():
         color = getattr(saved, key)
         ratio = theme_rules.contrast(color, theme_rules.readable_on(color))
-        checks.append((key, text, surface, theme_rules.ratio_label(ratio),
+        checks.append((key, translated(pair), theme_rules.ratio_label(ratio),
                        ratio >= theme_rules.MIN_TEXT_CONTRAST))
     return render_template(
         "portal/theme/index.html", form=form, saved=saved, images=images, fonts=FONT_PAIRINGS,
+        font_labels=FONT_LABELS,
         color_keys=theme_rules.COLOR_KEYS, color_hints=COLOR_HINTS, checks=checks,
         logo=next((row for row in images if str(row.id) == form.logo_media_id.data), None),
         min_contrast=theme_rules.MIN_TEXT_CONTRAST), status
@@ -105,7 +117,7 @@ def save_theme():
     show_refusals(form, lambda: _page(form, 422))
     theme_rules.save_theme(db.session, g.tenant, choice)
     db.session.commit()
-    flash("Your site's look is saved. Visitors see it on their next page.", "info")
+    flash(_("Your site's look is saved. Visitors see it on their next page."), "info")
     return redirect(url_for("portal.theme"), code=303)
 
 
@@ -113,8 +125,8 @@ def save_theme():
 def reset_theme():
     theme_rules.reset_theme(db.session, g.tenant)
     db.session.commit()
-    flash("Colours, fonts and tagline are back to your template's. Your logo and favicon stay.",
-          "info")
+    flash(_("Colours, fonts and tagline are back to your template's. Your logo and favicon "
+            "stay."), "info")
     return redirect(url_for("portal.theme"), code=303)
 
 
