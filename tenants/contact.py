@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.messages import N_, Message
 from db.models import ContactSubmission, Tenant
 from db.refusals import Refused
 from emails.outbox import queue_mail
@@ -58,34 +59,36 @@ def _read_token(secret_key: str, tenant_id: int, token: str) -> tuple[str, float
         payload, signed_at = _serializer(secret_key).loads(
             token or "", max_age=MAX_AGE_SECONDS, return_timestamp=True)
     except SignatureExpired:
-        raise Refused("This form has expired. Please reload the page and try again.",
+        raise Refused(N_("This form has expired. Please reload the page and try again."),
                       status=400) from None
     except BadSignature:
-        raise Refused("This form could not be checked. Please reload the page and try again.",
-                      status=400) from None
+        raise Refused(N_("This form could not be checked. Please reload the page and try "
+                         "again."), status=400) from None
     if not isinstance(payload, dict) or payload.get("t") != tenant_id \
             or not isinstance(payload.get("n"), str):
-        raise Refused("This form could not be checked. Please reload the page and try again.",
-                      status=400)
+        raise Refused(N_("This form could not be checked. Please reload the page and try "
+                         "again."), status=400)
     return payload["n"], time.time() - signed_at.timestamp()
 
 
 def _clean(name: str, email: str, message: str) -> tuple[str, str, str]:
     name, email, message = (name or "").strip(), (email or "").strip(), (message or "").strip()
     if any("\x00" in value for value in (name, email, message)):
-        raise Refused("The form contains characters that cannot be sent.", status=400)
+        raise Refused(N_("The form contains characters that cannot be sent."), status=400)
     if not name:
-        raise Refused("Please fill in your name.", field="name")
+        raise Refused(N_("Please fill in your name."), field="name")
     if len(name) > NAME_MAX:
-        raise Refused(f"Your name can be at most {NAME_MAX} characters.", field="name")
+        raise Refused(Message(N_("Your name can be at most %(count)s characters."),
+                              count=NAME_MAX), field="name")
     try:
         email = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError:
-        raise Refused("Please give a valid email address.", field="email") from None
+        raise Refused(N_("Please give a valid email address."), field="email") from None
     if not message:
-        raise Refused("Please write a message.", field="message")
+        raise Refused(N_("Please write a message."), field="message")
     if len(message) > MESSAGE_MAX:
-        raise Refused(f"Your message can be at most {MESSAGE_MAX} characters.", field="message")
+        raise Refused(Message(N_("Your message can be at most %(count)s characters."),
+                              count=MESSAGE_MAX), field="message")
     return name, email, message
 
 
@@ -114,10 +117,10 @@ def submit(session: Session, redis: Redis, secret_key: str, tenant: Tenant, *, f
     name, email, message = _clean(form.get("name", ""), form.get("email", ""),
                                   form.get("message", ""))
     if not redis.set(f"{USED_PREFIX}{token_id}", 1, nx=True, ex=MAX_AGE_SECONDS):
-        raise Refused("This form was sent already. Please reload the page to send another "
-                      "message.", status=409)
+        raise Refused(N_("This form was sent already. Please reload the page to send another "
+                         "message."), status=409)
     if not _within_limits(redis, tenant.id, address):
-        raise Refused("Too many messages were sent just now. Please try again later.",
+        raise Refused(N_("Too many messages were sent just now. Please try again later."),
                       status=429)
     page_slug = (form.get("page") or "")[:80].replace("\x00", "")
     row = ContactSubmission(tenant_id=tenant.id, name=name, email=email, message=message,

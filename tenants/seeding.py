@@ -1,4 +1,5 @@
-"""Seed a new tenant's site from its template (one copy, however often it runs)."""
+"""Seed a new tenant's site from its template, in the site's language (one copy, however often
+it runs)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tenants.site_content import load_site_template
 def seed_site(session: Session, tenant: Tenant) -> str:
     if session.scalar(select(Page.id).where(Page.tenant_id == tenant.id).limit(1)):
         return "already seeded"
-    content = load_site_template(tenant.template)
+    content = load_site_template(tenant.template, tenant.language)
     for page in content.pages:
         session.add(Page(tenant_id=tenant.id, **page.as_row(tenant.company)))
     for product in content.products:
@@ -22,7 +23,8 @@ def seed_site(session: Session, tenant: Tenant) -> str:
 
 
 def apply_settings(tenant: Tenant) -> str:
-    settings = load_site_template(tenant.template).settings.as_dict(tenant.company)
+    settings = load_site_template(tenant.template, tenant.language).settings.as_dict(
+        tenant.company)
     settings.update(tenant.site_settings or {})
     settings["site_name"] = tenant.company
     tenant.site_settings = settings

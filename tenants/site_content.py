@@ -1,4 +1,5 @@
-"""Starter content for each site template, read from ``site_templates/<id>.json`` and validated.
+"""Starter content for each site template, read from ``site_templates/<language>/<id>.json``
+and validated.
 
 ``BLOCK_FIELDS`` is the one definition of what each page block holds: the template files are
 checked against it here, and the portal's page editor checks edits with ``validate_blocks``.
@@ -13,11 +14,17 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from db.languages import SITE_LANGUAGES
+from db.messages import N_, Message
+
 TEMPLATE_DIR = Path(__file__).with_name("site_templates")
 TEMPLATE_IDS = ("corporate", "portfolio", "blog", "ecommerce", "b2b")
 COMPANY_PLACEHOLDER = "{company}"
 HOME_SLUG = "home"
 RESERVED_SLUGS = frozenset({"shop", "blog", "media"})  # listings and uploaded files
+RESERVED_SLUG_PROBLEMS = {"shop": N_("'/shop' is kept for the site's shop."),
+                          "blog": N_("'/blog' is kept for the site's blog."),
+                          "media": N_("'/media' is kept for the site's media.")}
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG_LENGTH = 80  # Page.slug
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -82,30 +89,33 @@ def is_safe_link(link: str) -> bool:
 def _field_problem(block_type: str, field: str, value) -> str | None:
     if field == "items":
         if not isinstance(value, list) or not value:
-            return "'items' must be a non-empty list"
+            return N_("'items' must be a non-empty list.")
         for number, item in enumerate(value, start=1):
             if not isinstance(item, dict):
-                return f"item {number} must be an object"
+                return Message(N_("Item %(number)s must be an object."), number=number)
             for name in ITEM_FIELDS[block_type]:
                 if not isinstance(item.get(name), str):
-                    return f"item {number} is missing the text field '{name}'"
+                    return Message(N_("Item %(number)s is missing the text field '%(name)s'."),
+                                   number=number, name=name)
         return None
     if field == "limit":
         whole = isinstance(value, int) and not isinstance(value, bool)
         if not whole or not 0 < value <= MAX_PRODUCTS_SHOWN:
-            return f"'limit' must be a whole number from 1 to {MAX_PRODUCTS_SHOWN}"
+            return Message(N_("'limit' must be a whole number from 1 to %(max)s."),
+                           max=MAX_PRODUCTS_SHOWN)
         return None
     if field == "media_id":
         whole = isinstance(value, int) and not isinstance(value, bool)
         if value is not None and not (whole and 0 < value <= MAX_ID):
-            return "'media_id' must be the number of one of your images"
+            return N_("'media_id' must be the number of one of your images.")
         return None
     if not isinstance(value, str):
-        return f"'{field}' must be text"
+        return Message(N_("'%(field)s' must be text."), field=field)
     if field in LINK_FIELDS and not is_safe_link(value):
-        return f"'{field}' must start with {', '.join(LINK_PREFIXES)}"
+        return Message(N_("'%(field)s' must start with %(prefixes)s."), field=field,
+                       prefixes=", ".join(LINK_PREFIXES))
     if field == "image_side" and value not in IMAGE_SIDES:
-        return f"'image_side' must be one of {', '.join(IMAGE_SIDES)}"
+        return Message(N_("'image_side' must be one of %(sides)s."), sides=", ".join(IMAGE_SIDES))
     return None
 
 
@@ -113,32 +123,34 @@ def _image_problems(data: dict) -> list[str]:
     """An image block's description: required for a chosen image unless it is decorative."""
     decorative = data.get("decorative", False)
     if not isinstance(decorative, bool):
-        return ["'decorative' must be true or false"]
+        return [N_("'decorative' must be true or false.")]
     alt = data.get("alt")
     if decorative and alt:
-        return ["a decorative image has no alt text"]
+        return [N_("A decorative image has no alt text.")]
     if decorative and data.get("link"):
-        return ["a linked image needs alt text that says where the link goes"]
+        return [N_("A linked image needs alt text that says where the link goes.")]
     if data.get("media_id") is not None and not decorative and isinstance(alt, str) \
             and not alt.strip():
-        return ["add alt text that describes the image, or mark it as decorative"]
+        return [N_("Add alt text that describes the image, or mark it as decorative.")]
     return []
 
 
 def block_problems(block) -> list[str]:
-    """What is wrong with one block, as short phrases; empty when the block can be shown."""
+    """What is wrong with one block, as sentences marked for translation (``db.messages``);
+    empty when the block can be shown."""
     if not isinstance(block, dict) or not isinstance(block.get("data"), dict):
-        return ["must be an object with a 'type' and a 'data' object"]
+        return [N_("Must be an object with a 'type' and a 'data' object.")]
     block_type = block.get("type")
     if block_type not in BLOCK_FIELDS:
-        return [f"unknown block type {block_type!r} (expected one of {', '.join(BLOCK_FIELDS)})"]
+        return [Message(N_("Unknown block type %(type)s (expected one of %(types)s)."),
+                        type=repr(block_type), types=", ".join(BLOCK_FIELDS))]
     data = block["data"]
     problems = []
     if not isinstance(block.get("placeholder", False), bool):
-        problems.append("'placeholder' must be true or false")
+        problems.append(N_("'placeholder' must be true or false."))
     for field in BLOCK_FIELDS[block_type]:
         if field not in data:
-            problems.append(f"missing field '{field}'")
+            problems.append(Message(N_("Missing field '%(field)s'."), field=field))
         else:
             problem = _field_problem(block_type, field, data[field])
             if problem:
@@ -151,25 +163,28 @@ def block_problems(block) -> list[str]:
 def validate_blocks(blocks) -> list[str]:
     """Every problem in a page's blocks, in words for the person editing the page."""
     if not isinstance(blocks, list):
-        return ["The blocks must be a list."]
+        return [N_("The blocks must be a list.")]
     problems = []
     for number, block in enumerate(blocks, start=1):
         block_type = block.get("type") if isinstance(block, dict) else None
         label = f"Block {number}"
         if isinstance(block_type, str):
             label += f" ({block_type})"
-        problems.extend(f"{label}: {problem}." for problem in block_problems(block))
+        problems.extend(f"{label}: {problem[:1].lower()}{problem[1:].removesuffix('.')}."
+                        for problem in block_problems(block))
     return problems
 
 
 def slug_problem(slug) -> str | None:
-    """Why this cannot be a page's address, or None when it can."""
+    """Why this cannot be a page's address (a sentence marked for translation), or None."""
     if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
-        return "use lowercase letters, digits and single hyphens"
+        return N_("Use lowercase letters, digits and single hyphens.")
     if len(slug) > MAX_SLUG_LENGTH:
-        return f"use at most {MAX_SLUG_LENGTH} characters"
+        return Message(N_("Use at most %(max)s characters."), max=MAX_SLUG_LENGTH)
     if slug in RESERVED_SLUGS:
-        return f"'/{slug}' is kept for the site's {slug}"
+        return RESERVED_SLUG_PROBLEMS[slug]
+    if slug in SITE_LANGUAGES:
+        return Message(N_("'/%(slug)s' is kept for the site in that language."), slug=slug)
     return None
 
 
@@ -252,6 +267,7 @@ class SiteTemplateContent:
     settings: SiteSettings
     pages: tuple[PageContent, ...]
     products: tuple[ProductContent, ...]
+    language: str = "en"
 
 
 _KIND_NAMES = {str: "text", int: "a whole number", bool: "true or false", list: "a list",
@@ -344,9 +360,9 @@ def _check_links(pages: tuple[PageContent, ...], has_products: bool, where: str)
                     raise SiteTemplateError(f"{at}: '{link}' is not a page of this template")
 
 
-def parse_site_template(template_id: str, raw: dict) -> SiteTemplateContent:
-    """Build and check a template's content from its parsed JSON."""
-    where = f"{TEMPLATE_DIR.name}/{template_id}.json"
+def parse_site_template(template_id: str, raw: dict, language: str = "en") -> SiteTemplateContent:
+    """Build and check a template's content in one language from its parsed JSON."""
+    where = f"{TEMPLATE_DIR.name}/{language}/{template_id}.json"
     pages_raw = _require(raw, "pages", list, where)
     pages = tuple(
         _parse_page(page, position, f"{where}: page") for position, page in enumerate(pages_raw)
@@ -366,20 +382,41 @@ def parse_site_template(template_id: str, raw: dict) -> SiteTemplateContent:
         settings=_parse_settings(_require(raw, "settings", dict, where), where),
         pages=pages,
         products=products,
+        language=language,
     )
 
 
+# The languages the starter content is written in: one complete file per language and template
+# (``site_templates/<language>/<id>.json``), each checked on its own because slugs and the links
+# between pages differ per language ("/over-ons", "/about"). tests/tenants/test_site_content.py
+# keeps every language's file the same shape as the English one.
+STARTER_LANGUAGES = ("nl", "en")
+STARTER_FALLBACK = "en"  # for a site language without starter text of its own (de, fr)
+
+
+def starter_language(language: str | None) -> str:
+    """The language a site in ``language`` gets its starter content in."""
+    return language if language in STARTER_LANGUAGES else STARTER_FALLBACK
+
+
+def template_path(template_id: str, language: str) -> Path:
+    return TEMPLATE_DIR / language / f"{template_id}.json"
+
+
 @cache
-def load_site_template(template_id: str) -> SiteTemplateContent:
+def load_site_template(template_id: str, language: str | None = STARTER_FALLBACK
+                       ) -> SiteTemplateContent:
+    """A template's starter content in ``language`` (English where there is none in it)."""
     if template_id not in TEMPLATE_IDS:
         raise SiteTemplateError(
             f"unknown site template '{template_id}' (expected one of {', '.join(TEMPLATE_IDS)})"
         )
-    path = TEMPLATE_DIR / f"{template_id}.json"
+    language = starter_language(language)
+    path = template_path(template_id, language)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SiteTemplateError(f"cannot read site template {path}: {exc.strerror}") from exc
     except json.JSONDecodeError as exc:
         raise SiteTemplateError(f"site template {path} is not valid JSON: {exc}") from exc
-    return parse_site_template(template_id, raw)
+    return parse_site_template(template_id, raw, language)

@@ -9,13 +9,18 @@ its subdomain or another of its domains, machine paths included (robots.txt, sit
 /media/, theme.css), gets a 301 to the same path and query there. While the subdomain is the
 main address, the tenant's domains are served as they are (no redirect), so a domain works the
 moment it is verified.
+
+The site decides the language of every request for it, never the visitor's browser: the
+language of the path's prefix when the site serves it, else its default language
+(``web.public_site.languages``); its status pages, 404 and contact form answers included.
 """
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Flask, abort, current_app, redirect, render_template, request
+from flask import Flask, abort, current_app, g, redirect, render_template, request
+from flask_babel import gettext, refresh
 from sqlalchemy import select
 
 from db.models import Tenant
@@ -37,6 +42,7 @@ def _on_primary(host: str):
 
 def init_app(app: Flask) -> None:
     from web.public_site import bp, contact, render_site
+    from web.public_site.languages import place
     from web.public_site.seo import robots
 
     app.register_blueprint(bp)
@@ -57,19 +63,22 @@ def init_app(app: Flask) -> None:
         access = access_for(tenant) if tenant is not None else Access.NONE
         if access is Access.NONE:
             domain = site.domain or f"{name}.{current_app.config['PLATFORM_DOMAIN']}"
-            abort(404, description=f"There is no site at {domain}.")
+            abort(404, description=gettext("There is no site at %(domain)s.", domain=domain))
         primary = primary_domain(name) if may_use(services().catalog, tenant, "custom_domain") \
             else None
         if primary is not None and primary != site.domain:
             return _on_primary(primary)
+        where = place(tenant, request.path)
+        g.site_language = where.language  # web.i18n.select_language: this request's language
+        refresh()
         if request.path == "/robots.txt" and not access.site_is_public:
             return robots(None)  # suspended or closed: nothing on it is to be indexed
         if access is Access.READ_ONLY:
-            return render_template("site_status/suspended.html"), 503, {"Retry-After": "3600"}
+            return render_template("site/suspended.html"), 503, {"Retry-After": "3600"}
         if access is Access.CLOSED:
-            return render_template("site_status/closed.html"), 410
-        if request.method == "POST" and request.path == contact.PATH:
-            return contact.submit(db.session, tenant)
+            return render_template("site/closed.html"), 410
+        if request.method == "POST" and where.path == contact.PATH:
+            return contact.submit(db.session, tenant, where.language)
         if request.method not in ("GET", "HEAD"):
             abort(405)
         return render_site(db.session, tenant, request.path)

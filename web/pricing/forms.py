@@ -3,11 +3,13 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
+from db.languages import LANGUAGE_NAMES, UI_LANGUAGES
 from tenants.passwords import password_problem
 from tenants.subdomains import subdomain_problem
+from web.i18n import current_language, translated
 
 
 def _strip(value):
@@ -29,6 +31,11 @@ class SignupForm(FlaskForm):
         Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Choose a password."))])
     template = RadioField(_l("Site template"), validators=[DataRequired(_l("Pick a template."))])
+    # The language of the new site's starter content and its default language; each option is
+    # named in its own language. Left out of the post: the language the visitor is using.
+    site_language = RadioField(
+        _l("Language of your site"), default=current_language, validate_choice=False,
+        choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in UI_LANGUAGES])
     # signup.html renders this label with links to /terms and /privacy.
     terms = BooleanField(
         _l("I accept the terms of service and have read the privacy statement"),
@@ -37,10 +44,16 @@ class SignupForm(FlaskForm):
     def validate_subdomain(self, field):
         problem = subdomain_problem(field.data or "")
         if problem:
-            raise ValidationError(gettext(problem))
+            raise ValidationError(translated(problem))
+
+    def validate_site_language(self, field):
+        if field.data not in UI_LANGUAGES:
+            raise ValidationError(gettext("Choose the language of your site: %(choices)s.",
+                                          choices=", ".join(LANGUAGE_NAMES[code]
+                                                            for code in UI_LANGUAGES)))
 
     def validate_password(self, field):
         problem = password_problem(field.data or "", self.email.data, self.company.data,
                                    self.subdomain.data)
         if problem:
-            raise ValidationError(gettext(problem))
+            raise ValidationError(translated(problem))

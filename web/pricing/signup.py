@@ -58,6 +58,7 @@ def _prefill_from_cancelled_checkout(form: SignupForm) -> None:
         return
     form.company.data, form.subdomain.data = signup.company, signup.subdomain
     form.email.data, form.template.data = signup.email, signup.template
+    form.site_language.data = signup.site_language
     flash(gettext("Your payment was cancelled and nothing was charged. Your details are kept: "
                   "enter your password again to continue."), "info")
 
@@ -95,7 +96,7 @@ def signup():
         company=form.company.data, subdomain=form.subdomain.data, email=form.email.data,
         password=form.password.data, template=form.template.data,
         plan_id=plan.id, interval=interval,
-        language=current_language(), site_language=current_language(),
+        language=current_language(), site_language=form.site_language.data,
     )
     session = db.session
     secret, secret_hash = browser_key.mint()

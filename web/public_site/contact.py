@@ -9,18 +9,20 @@ one); the form's own signed, one-use token (``tenants.contact``) stands in for i
 from __future__ import annotations
 
 from flask import Response, current_app, request
+from flask_babel import gettext
 from markupsafe import Markup
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from db.models import Tenant
 from tenants import contact
+from web.i18n import translated
 from web.public_site.render import render_site_page
 from web.refusals import render_refusals
 from worker.jobs.mail import deliver_soon
 from worker.services import services
 
-PATH = "/contact"
+PATH = "/contact"  # under the page's language prefix on a site in several languages
 
 
 def form_token(tenant_id: int) -> Markup:
@@ -28,11 +30,12 @@ def form_token(tenant_id: int) -> Markup:
     return Markup.escape(contact.issue_token(current_app.config["SECRET_KEY"], tenant_id))
 
 
-def submit(session: Session, tenant: Tenant) -> Response:
+def submit(session: Session, tenant: Tenant, language: str | None = None) -> Response:
+    """Send the form; the answer is a page of the site in ``language`` (the form's page's)."""
     the = services()
     render_refusals(lambda refused: render_site_page(
-        session, tenant, "contact_refused.html", refused.status, title="Message not sent",
-        problem=refused.message))
+        session, tenant, "contact_refused.html", refused.status, language,
+        title=gettext("Message not sent"), problem=translated(refused.message)))
     try:
         keys = contact.submit(session, the.redis, current_app.config["SECRET_KEY"], tenant,
                               form=request.form.to_dict(), address=request.remote_addr or "",
@@ -40,11 +43,12 @@ def submit(session: Session, tenant: Tenant) -> Response:
     except RedisError:  # the checks need Redis: better no message than an unchecked one
         session.rollback()
         current_app.logger.exception("contact form of tenant %s", tenant.id)
-        return render_site_page(session, tenant, "contact_refused.html", 503,
-                                title="Message not sent",
-                                problem="The form cannot be sent right now. Please try again "
-                                        "in a few minutes.")
+        return render_site_page(session, tenant, "contact_refused.html", 503, language,
+                                title=gettext("Message not sent"),
+                                problem=gettext("The form cannot be sent right now. Please "
+                                                "try again in a few minutes."))
     session.commit()
     for key in keys or ():
         deliver_soon(the.queues, key)
-    return render_site_page(session, tenant, "contact_sent.html", title="Thank you")
+    return render_site_page(session, tenant, "contact_sent.html", language=language,
+                            title=gettext("Thank you"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from flask_babel import format_date
+
 from db.models import Product
 from tenants import time_zones
 
@@ -24,9 +26,9 @@ def local_date(moment: datetime, time_zone: str | None = None) -> date:
 
 
 def long_date(moment: datetime, time_zone: str | None = None) -> str:
-    """'7 March 2025', the day in the site's time zone when one is given."""
-    day = local_date(moment, time_zone)
-    return f"{day.day} {day:%B %Y}"
+    """The day of ``moment`` in the page's language (Babel's long format: '7 maart 2025',
+    'March 7, 2025', '7. März 2025'), in the site's time zone when one is given."""
+    return format_date(local_date(moment, time_zone), "long")
 
 
 def product_image(product: Product) -> str | None:

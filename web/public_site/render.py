@@ -3,16 +3,25 @@
 The plan decides what is on it: the shop only with the webshop feature, and no more pages,
 products and stored media than the plan's limits (the oldest ones; see
 ``plans.entitlements.kept``). What a downgrade left beyond them answers 404 here.
+
+Languages (``web.public_site.languages``): the default language at the root, each other
+language the site serves under its prefix (``/en/over-ons``), the content read in it through
+``tenants.translations.localised`` with the default language's texts as fallback, every link
+inside the site kept in the page's language (``Site.link``). The chrome's language is the
+request's (``web.tenant_sites`` sets it from the same path).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from urllib.parse import quote
 
-from flask import Response, make_response, redirect, render_template, send_file
+from flask import Response, make_response, redirect, render_template, request, send_file
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
+from db.languages import LANGUAGE_NAMES
 from db.models import MediaFile, Page, Tenant
 from plans.catalog import Plan
 from plans.entitlements import kept
@@ -20,9 +29,11 @@ from tenants import markdown, media
 from tenants.pages import image_ids, is_empty_block
 from tenants.scope import scoped
 from tenants.site_content import HOME_SLUG, IMAGE_BLOCKS, RESERVED_SLUGS, block_problems
+from tenants.translations import localised
 from web.hosts import site_url
 from web.public_site import queries, seo
 from web.public_site.formatting import long_date, paragraphs, product_image
+from web.public_site.languages import Place, localise_path, place, served
 from web.public_site.theme import Theme, site_theme
 from worker.services import services
 
@@ -33,7 +44,8 @@ class NavLink:
     url: str
 
     def is_current(self, path: str) -> bool:
-        return path == self.url or (self.url != "/" and path.startswith(self.url + "/"))
+        # A home page ("/", "/en/") is current only itself; a page also for what lies below it.
+        return path == self.url or (not self.url.endswith("/") and path.startswith(self.url + "/"))
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,22 @@ class Site:
     navigation: list[NavLink]
     platform_url: str | None
     time_zone: str = "Europe/Amsterdam"  # IANA name; dates on the site are shown in it
+    language: str = "nl"  # the language of this page of the site
+    default_language: str = "nl"  # served at the root
+    languages: tuple[str, ...] = ("nl",)  # every language the site serves now
+
+    @property
+    def multilingual(self) -> bool:
+        """Whether the site is served in more than one language (alternates, a switcher)."""
+        return len(self.languages) > 1
+
+    def link(self, path: str) -> str:
+        """A path of the site in this page's language: ``/shop`` -> ``/en/shop``."""
+        return localise_path(path, self.language, self.default_language)
+
+    def link_in(self, language: str, path: str) -> str:
+        """A path of the site in ``language``: ``('en', '/')`` -> ``/en/``."""
+        return localise_path(path, language, self.default_language)
 
 
 def page_url(page: Page) -> str:
@@ -60,25 +88,38 @@ def _limit(plan: Plan | None, name: str) -> int | None:
     return plan.limit(name) if plan is not None else 0
 
 
-def _navigation(session: Session, tenant_id: int, webshop: bool, page_limit: int | None,
-                product_limit: int | None, now: datetime) -> list[NavLink]:
+def _in_language(session: Session, site: Site, items: list) -> list:
+    """``items`` read in the page's language, with the default language's texts where a
+    translation is missing (the rows themselves on the default language's pages)."""
+    if site.language == site.default_language or not items:
+        return items
+    return localised(session, items, site.language, site.default_language)
+
+
+def _navigation(session: Session, site: Site, now: datetime) -> list[NavLink]:
     """Navigation pages in order; Shop and Blog, when they have something to show, after Home."""
-    pages = queries.navigation_pages(session, tenant_id, page_limit)
-    links = [NavLink(page.title, page_url(page)) for page in pages]
+    tenant_id = site.tenant_id
+    pages = _in_language(session, site,
+                         queries.navigation_pages(session, tenant_id, site.page_limit))
+    links = [NavLink(page.title, site.link(page_url(page))) for page in pages]
     listings = []
-    if webshop and queries.active_products(session, tenant_id, product_limit, limit=1):
-        listings.append(NavLink("Shop", "/shop"))
+    if site.webshop and queries.active_products(session, tenant_id, site.product_limit, limit=1):
+        listings.append(NavLink(gettext("Shop"), site.link("/shop")))
     if queries.published_posts(session, tenant_id, now, limit=1):
-        listings.append(NavLink("Blog", "/blog"))
-    after = 1 if links and links[0].url == "/" else 0
+        listings.append(NavLink(gettext("Blog"), site.link("/blog")))
+    after = 1 if links and links[0].url == site.link("/") else 0
     return links[:after] + listings + links[after:]
 
 
-def _site(session: Session, tenant: Tenant, now: datetime) -> Site:
+def _site(session: Session, tenant: Tenant, now: datetime, language: str | None = None,
+          languages: tuple[str, ...] | None = None) -> Site:
+    """The site as a page in ``language`` shows it (the default language when None or when
+    the site does not serve it)."""
     plan = services().catalog.plan(tenant.plan_id)
     webshop = plan is not None and plan.has("webshop")
     page_limit, product_limit = _limit(plan, "pages"), _limit(plan, "products")
-    return Site(
+    languages = served(tenant) if languages is None else languages
+    site = Site(
         tenant_id=tenant.id,
         company=tenant.company,
         url=site_url(tenant.subdomain),  # its main address: a domain of its own, or the subdomain
@@ -87,10 +128,14 @@ def _site(session: Session, tenant: Tenant, now: datetime) -> Site:
         page_limit=page_limit,
         product_limit=product_limit,
         media_limit=_limit(plan, "media_mb"),
-        navigation=_navigation(session, tenant.id, webshop, page_limit, product_limit, now),
+        navigation=[],
         platform_url=services().urls.public_url,
         time_zone=tenant.time_zone,
+        language=language if language in languages else tenant.language,
+        default_language=tenant.language,
+        languages=languages,
     )
+    return replace(site, navigation=_navigation(session, site, now))
 
 
 def _pictures(session: Session, site: Site, ids: set[int]) -> dict[int, media.Picture]:
@@ -116,8 +161,8 @@ def _page_view(session: Session, site: Site, page: Page) -> tuple[str, dict]:
     blocks = [block for block in blocks
               if block["type"] not in IMAGE_BLOCKS or block["data"]["media_id"] in pictures]
     limits = [block["data"]["limit"] for block in blocks if block["type"] == "products"]
-    products = (queries.active_products(session, site.tenant_id, site.product_limit, max(limits))
-                if limits else [])
+    products = _in_language(session, site, queries.active_products(
+        session, site.tenant_id, site.product_limit, max(limits))) if limits else []
     title = None if page.slug == HOME_SLUG else page.title
     return "page.html", {"title": title, "page": page, "blocks": blocks, "products": products,
                          "pictures": pictures}
@@ -132,30 +177,37 @@ def _resolve(
         case []:
             page = queries.home_page(session, tenant_id, site.page_limit)
             if page is not None:
-                return _page_view(session, site, page)
+                return _page_view(session, site, _one(session, site, page))
         case ["shop"] if site.webshop:
             products = queries.active_products(session, tenant_id, site.product_limit)
-            return "products.html", {"title": "Shop", "products": products}
+            return "products.html", {"title": gettext("Shop"),
+                                     "products": _in_language(session, site, products)}
         case ["shop", slug] if site.webshop:
             product = queries.active_product(session, tenant_id, slug, site.product_limit)
             if product is not None:
+                product = _one(session, site, product)
                 return "product.html", {"title": product.name, "product": product}
         case ["blog"]:
-            posts = queries.published_posts(session, tenant_id, now)
+            posts = _in_language(session, site, queries.published_posts(session, tenant_id, now))
             covers = {post.cover_image_id for post in posts if post.cover_image_id}
-            return "posts.html", {"title": "Blog", "posts": posts,
+            return "posts.html", {"title": gettext("Blog"), "posts": posts,
                                   "pictures": _pictures(session, site, covers)}
         case ["blog", slug]:
             post = queries.published_post(session, tenant_id, slug, now)
             if post is not None:
+                post = _one(session, site, post)
                 covers = {post.cover_image_id} if post.cover_image_id else set()
                 return "post.html", {"title": post.title, "post": post,
                                      "pictures": _pictures(session, site, covers)}
         case [slug] if slug not in RESERVED_SLUGS:
             page = queries.published_page(session, tenant_id, slug, site.page_limit)
             if page is not None:
-                return _page_view(session, site, page)
+                return _page_view(session, site, _one(session, site, page))
     return None
+
+
+def _one(session: Session, site: Site, item):
+    return _in_language(session, site, [item])[0]
 
 
 def _media_file(session: Session, tenant: Tenant, storage_name: str) -> Response:
@@ -186,48 +238,28 @@ def _stylesheet(theme: Theme) -> Response:
     return response
 
 
-def _seo(session: Session, tenant: Tenant, site: Site, context: dict, current: str) -> dict:
+def _seo(session: Session, tenant: Tenant, site: Site, context: dict, path: str) -> dict:
     """The canonical address of what is shown (a page by its own slug, also when it stands in
-    for the home page), its structured data (the organisation on the home page, the post on a
-    post's page), and the rest of the ``<head>``: title, description, sharing (``seo.head``)."""
+    for the home page) in this page's language, its addresses in the site's other languages
+    (``alternates``, hreflang), its structured data (the organisation on the home page, the
+    post on a post's page), and the rest of the ``<head>``: title, description, sharing
+    (``seo.head``). ``path`` is the path without its language prefix."""
     page = context.get("page")
-    canonical = seo.absolute(site.url, page_url(page) if page is not None else current)
+    own = page_url(page) if page is not None else path
+    canonical = seo.absolute(site.url, site.link(own))
     head = seo.head(session, site, tenant.site_settings, context.get("title"),
                     page or context.get("post"), canonical)
     structured_data = None
     if "post" in context:
         structured_data = seo.blog_posting(site, context["post"], canonical, head.image)
-    elif current == "/":
+    elif path == "/":
         structured_data = seo.organization(site)
-    return {"canonical": canonical, "structured_data": structured_data, "head": head}
+    return {"canonical": canonical, "alternates": seo.alternates(site, own),
+            "structured_data": structured_data, "head": head, "here": own}
 
 
-def render_site(session: Session, tenant: Tenant, path: str) -> Response:
-    """The response to a GET of ``path`` on the tenant's site; a styled 404 when nothing is there.
-
-    Also serves the tenant's colours and font as ``/theme.css`` (see ``theme.py``).
-    """
-    segments = [segment for segment in path.split("/") if segment]
-    if segments == ["theme.css"]:
-        return _stylesheet(site_theme(tenant, session))
-    if segments == ["robots.txt"]:
-        return seo.robots(site_url(tenant.subdomain))
-    if len(segments) == 2 and segments[0] == "media":
-        return _media_file(session, tenant, segments[1])
-    if segments == [HOME_SLUG]:
-        return redirect("/", code=301)
-    now = datetime.now(UTC)
-    site = _site(session, tenant, now)
-    if segments == ["sitemap.xml"]:
-        return seo.sitemap(session, site, now)
-    view = _resolve(session, site, segments, now)
-    status = 200
-    if view is None:
-        view, status = ("not_found.html", {"title": "Page not found"}), 404
-    template, context = view
-    current = "/" + "/".join(segments)
-    if status == 200:
-        context = {**context, **_seo(session, tenant, site, context, current)}
+def _render(session: Session, site: Site, template: str, status: int, now: datetime,
+            current: str, **context) -> Response:
     html = render_template(
         f"site/{template}",
         site=site,
@@ -237,25 +269,62 @@ def render_site(session: Session, tenant: Tenant, path: str) -> Response:
         markdown=markdown.render,
         long_date=long_date,
         product_image=product_image,
+        site_language_names=LANGUAGE_NAMES,
         **context,
     )
     return make_response(html, status)
+
+
+def _moved(path: str) -> Response:
+    """The same path at the root, with its query: for a language prefix the site does not
+    serve (see ``web.public_site.languages``)."""
+    query = request.query_string.decode("latin-1")
+    location = quote(path, safe="/%:@!$&'()*+,;=-._~") + (f"?{query}" if query else "")
+    return redirect(location, code=302)
+
+
+def render_site(session: Session, tenant: Tenant, path: str) -> Response:
+    """The response to a GET of ``path`` on the tenant's site; a styled 404 when nothing is there.
+
+    A path under a language prefix the site serves (``/en/over-ons``) is shown in that
+    language. Also serves the tenant's colours and font as ``/theme.css`` (see ``theme.py``).
+    """
+    segments = [segment for segment in path.split("/") if segment]
+    if segments == ["theme.css"]:
+        return _stylesheet(site_theme(tenant, session))
+    if segments == ["robots.txt"]:
+        return seo.robots(site_url(tenant.subdomain))
+    if len(segments) == 2 and segments[0] == "media":
+        return _media_file(session, tenant, segments[1])
+    languages = served(tenant)
+    where = place(tenant, path, languages)
+    if where.segments == [HOME_SLUG]:
+        return redirect(localise_path("/", where.language, tenant.language), code=301)
+    now = datetime.now(UTC)
+    site = _site(session, tenant, now, where.language, languages)
+    if segments == ["sitemap.xml"]:
+        return seo.sitemap(session, site, now)
+    if where.moved_to is not None:
+        view = _resolve(session, site, segments, now)  # a page whose slug is a language code
+        if view is None:
+            return _moved(where.moved_to)
+        where = Place(tenant.language, segments)
+    else:
+        view = _resolve(session, site, where.segments, now)
+    status = 200
+    if view is None:
+        view, status = ("not_found.html", {"title": gettext("Page not found")}), 404
+    template, context = view
+    if status == 200:
+        context = {**context, **_seo(session, tenant, site, context, where.path)}
+    return _render(session, site, template, status, now, site.link(where.path), **context)
 
 
 def render_site_page(session: Session, tenant: Tenant, template: str, status: int = 200,
-                     **context) -> Response:
-    """Any template of the site (``site/<template>``) in the site's look: its layout,
-    navigation and theme (the contact form's answers)."""
+                     language: str | None = None, **context) -> Response:
+    """Any template of the site (``site/<template>``) in the site's look and in ``language``
+    (the default language when None or not served): its layout, navigation and theme (the
+    contact form's answers)."""
     now = datetime.now(UTC)
-    html = render_template(
-        f"site/{template}",
-        site=_site(session, tenant, now),
-        current="",
-        year=now.year,
-        paragraphs=paragraphs,
-        markdown=markdown.render,
-        long_date=long_date,
-        product_image=product_image,
-        **context,
-    )
-    return make_response(html, status)
+    return _render(session, _site(session, tenant, now, language), template, status, now, "",
+                   **context)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from web.public_site.render import Site
 
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"  # the sitemap's language alternates
 ROBOTS_OPEN = "User-agent: *\nAllow: /\n"
 ROBOTS_CLOSED = "User-agent: *\nDisallow: /\n"
 MAX_MEDIA_ID = 2**31 - 1  # media_files.id is a PostgreSQL integer
@@ -71,13 +72,32 @@ def _page_path(page: Page) -> str:
     return "/" if page.slug == HOME_SLUG else f"/{page.slug}"
 
 
+def alternates(site: Site, path: str) -> list[tuple[str, str]]:
+    """(hreflang, absolute address) of ``path`` (unprefixed) in every language the site serves,
+    and ``x-default`` (the default language, at the root); none for a site in one language."""
+    if not site.multilingual:
+        return []
+    found = [(code, absolute(site.url, site.link_in(code, path))) for code in site.languages]
+    return [*found, ("x-default", absolute(site.url, path))]
+
+
 def sitemap(session: Session, site: Site, now: datetime) -> Response:
-    urlset = ElementTree.Element("urlset", xmlns=SITEMAP_NAMESPACE)
+    """Every address the site shows, in each of its languages; on a site in several languages
+    each entry names its alternates (``xhtml:link``, as search engines read them)."""
+    attributes = {"xmlns": SITEMAP_NAMESPACE}
+    if site.multilingual:
+        attributes["xmlns:xhtml"] = XHTML_NAMESPACE
+    urlset = ElementTree.Element("urlset", attributes)
     for path, lastmod in sitemap_entries(session, site, now):
-        url = ElementTree.SubElement(urlset, "url")
-        ElementTree.SubElement(url, "loc").text = absolute(site.url, path)
-        if lastmod is not None:
-            ElementTree.SubElement(url, "lastmod").text = lastmod
+        others = alternates(site, path)
+        for code in site.languages:
+            url = ElementTree.SubElement(urlset, "url")
+            ElementTree.SubElement(url, "loc").text = absolute(site.url, site.link_in(code, path))
+            if lastmod is not None:
+                ElementTree.SubElement(url, "lastmod").text = lastmod
+            for hreflang, href in others:
+                ElementTree.SubElement(url, "xhtml:link", rel="alternate", hreflang=hreflang,
+                                       href=href)
     body = ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True)
     response = make_response(body)
     response.mimetype = "application/xml"
@@ -182,7 +202,7 @@ def head(session: Session, site: Site, settings: dict | None, title: str | None,
         title=seo_title or (f"{title} · {site.company}" if title else site.company),
         description=seo_description or site.theme.tagline or "",
         og_title=seo_title or title or site.company,
-        og_type="article" if isinstance(item, Post) else "website",
+        og_type="article" if isinstance(getattr(item, "row", item), Post) else "website",
         url=canonical,
         site_name=site.company,
         image=social_image(session, site, candidates),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from db.messages import N_
 from db.models import MediaFile, Tenant
 from plans.entitlements import kept
 from tenants.scope import scoped
@@ -42,17 +43,17 @@ ROUNDED = ('ui-rounded, "SF Pro Rounded", "Hiragino Maru Gothic ProN", Quicksand
 
 @dataclass(frozen=True)
 class FontPairing:
-    label: str
+    label: str  # English, marked: shown with ``web.i18n.translated``
     heading: str  # a font stack of the visitor's own fonts: the CSP allows no other host
     body: str
 
 
 # Keyed by tenants.site_content.FONTS, in the order the portal offers them.
 FONT_PAIRINGS = {
-    "sans": FontPairing("Sans: clean and plain", SANS, SANS),
-    "serif": FontPairing("Serif: classic, like a book", SERIF, SERIF),
-    "modern": FontPairing("Modern: serif headings, sans body text", SERIF, SANS),
-    "friendly": FontPairing("Friendly: rounded letters", ROUNDED, ROUNDED),
+    "sans": FontPairing(N_("Sans: clean and plain"), SANS, SANS),
+    "serif": FontPairing(N_("Serif: classic, like a book"), SERIF, SERIF),
+    "modern": FontPairing(N_("Modern: serif headings, sans body text"), SERIF, SANS),
+    "friendly": FontPairing(N_("Friendly: rounded letters"), ROUNDED, ROUNDED),
 }
 assert tuple(FONT_PAIRINGS) == FONTS, "every font id needs its pairing, in the same order"
 FONT_STACKS = {font: pairing.body for font, pairing in FONT_PAIRINGS.items()}
@@ -129,7 +130,7 @@ def _images(session: Session, tenant: Tenant, chosen: dict) -> dict[str, SiteIma
 def site_theme(tenant: Tenant, session: Session) -> Theme:
     """The look of the tenant's site; its logo and favicon are looked up in ``session``."""
     name = tenant.template if tenant.template in TEMPLATE_IDS else TEMPLATE_IDS[0]
-    defaults = load_site_template(name).settings
+    defaults = load_site_template(name, tenant.language).settings  # the default language's
     chosen = tenant.site_settings if isinstance(tenant.site_settings, dict) else {}
     tagline = chosen.get("tagline")
     if not isinstance(tagline, str):
