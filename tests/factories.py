@@ -121,4 +121,5 @@ def one_of_each(session, tenant):
     page = session.scalar(select(Page).where(Page.tenant_id == tenant.id).order_by(Page.id))
     return {"page_id": page.id, "post_id": post.id, "media_id": media.id,
             "product_id": product.id, "invite_id": invite.id, "member_id": member.id,
-            "key_id": key.id, "submission_id": submission.id, "index": 0, "direction": "up"}
+            "key_id": key.id, "submission_id": submission.id, "index": 0, "direction": "up",
+            "lang": "en"}

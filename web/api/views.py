@@ -2,7 +2,13 @@
 of the key's tenant, rate limited per plan.
 
 The API only reads. Each page and product says whether it is beyond the plan's limit
-(``over_plan_limit``: kept after a downgrade, read-only and not on the public site)."""
+(``over_plan_limit``: kept after a downgrade, read-only and not on the public site).
+
+Pages and products come in the language asked for with ``?lang=`` (one the site serves:
+tenants/site_languages.py), else in the site's default language; an unknown code is never an
+error. Each item says its ``language``, whether a text it needs is shown in the default
+language instead (``fallback``) and which texts are (``missing``); the answer's ``language``
+is the one served and ``languages`` the ones on offer."""
 
 from __future__ import annotations
 
@@ -13,8 +19,9 @@ from db.base import utcnow
 from db.models import ContactSubmission, Page, Product, Tenant
 from plans.access import access_for
 from plans.entitlements import may_use, over_limit_ids, plan_of
-from tenants import api_keys, contact
+from tenants import api_keys, contact, site_languages
 from tenants.scope import get_scoped, scoped, use_tenant
+from tenants.translations import localised
 from web.api import bp
 from web.api.ratelimit import hit
 from web.extensions import csrf, db
@@ -65,30 +72,52 @@ def _over_limit(name: str) -> set[int]:
     return over_limit_ids(db.session, services().catalog, g.tenant, name)
 
 
-def _page(page: Page, over_limit: set[int]) -> dict:
+def _language() -> str:
+    """The language asked for with ``?lang=`` if the site serves it, else its default."""
+    return site_languages.resolve(services().catalog, g.tenant, request.args.get("lang"))
+
+
+def _in_language(rows: list) -> list:
+    return localised(db.session, rows, _language(), g.tenant.language)
+
+
+def _languages(payload: dict) -> dict:
+    return {**payload, "language": _language(),
+            "languages": site_languages.offered(services().catalog, g.tenant)}
+
+
+def _translation(item) -> dict:
+    return {"language": item.language, "fallback": item.fallback, "missing": list(item.missing)}
+
+
+def _page(page, over_limit: set[int]) -> dict:
     return {"id": page.id, "slug": page.slug, "title": page.title, "published": page.published,
             "position": page.position, "blocks": page.blocks,
-            "updated_at": page.updated_at.isoformat(), "over_plan_limit": page.id in over_limit}
+            "updated_at": page.updated_at.isoformat(), "over_plan_limit": page.id in over_limit,
+            **_translation(page)}
 
 
-def _product(product: Product, over_limit: set[int]) -> dict:
+def _product(product, over_limit: set[int]) -> dict:
     return {"id": product.id, "slug": product.slug, "name": product.name,
             "description": product.description, "price_cents": product.price_cents,
             "currency": product.currency, "stock": product.stock, "active": product.active,
-            "images": product.images, "over_plan_limit": product.id in over_limit}
+            "images": product.images, "over_plan_limit": product.id in over_limit,
+            **_translation(product)}
 
 
 @bp.get("/pages")
 def pages():
     rows = db.session.scalars(scoped(Page, g.tenant.id).order_by(Page.position, Page.id)).all()
     over_limit = _over_limit("pages")
-    return jsonify(data=[_page(p, over_limit) for p in rows])
+    return jsonify(**_languages({"data": [_page(p, over_limit) for p in _in_language(rows)]}))
 
 
 @bp.get("/pages/<page_id>")
 def page(page_id):
     row = get_scoped(db.session, Page, g.tenant.id, page_id)
-    return jsonify(data=_page(row, _over_limit("pages"))) if row else _error(404, "No such page.")
+    if row is None:
+        return _error(404, "No such page.")
+    return jsonify(**_languages({"data": _page(_in_language([row])[0], _over_limit("pages"))}))
 
 
 def _webshop_refusal():
@@ -104,7 +133,8 @@ def products():
         return refused
     rows = db.session.scalars(scoped(Product, g.tenant.id).order_by(Product.id)).all()
     over_limit = _over_limit("products")
-    return jsonify(data=[_product(p, over_limit) for p in rows])
+    return jsonify(**_languages({"data": [_product(p, over_limit)
+                                          for p in _in_language(rows)]}))
 
 
 @bp.get("/products/<product_id>")
@@ -113,8 +143,10 @@ def product(product_id):
     if refused:
         return refused
     row = get_scoped(db.session, Product, g.tenant.id, product_id)
-    return jsonify(data=_product(row, _over_limit("products"))) if row \
-        else _error(404, "No such product.")
+    if row is None:
+        return _error(404, "No such product.")
+    return jsonify(**_languages({"data": _product(_in_language([row])[0],
+                                                  _over_limit("products"))}))
 
 
 def _submission(row: ContactSubmission) -> dict:
