@@ -30,6 +30,8 @@ def ensure_customer(client: stripe.StripeClient, signup: Signup) -> str:
         params={
             "email": signup.email,
             "name": signup.company,
+            # Stripe's own mails, receipts and invoice PDFs in the language of the signup.
+            "preferred_locales": [signup.language],
             "metadata": {"signup_id": signup.id, "subdomain": signup.subdomain},
         },
         options={"idempotency_key": f"signup-{signup.id}-customer"},
@@ -120,6 +122,7 @@ def start_checkout(
         "success_url": urls.success,
         "cancel_url": urls.cancel,
         "expires_at": _expires_at(signup),
+        "locale": signup.language,  # Checkout's page in the language the form was sent in
     }
     checkout = client.v1.checkout.sessions.create(
         params=params, options={"idempotency_key": _idempotency_key(signup, params)})
@@ -129,13 +132,15 @@ def start_checkout(
     return checkout.url
 
 
-def start_resubscription(client: stripe.StripeClient, catalog: Catalog, tenant, return_url: str) -> str:
-    """A Checkout Session for a closed tenant's plan again; its payment restores the tenant."""
+def start_resubscription(client: stripe.StripeClient, catalog: Catalog, tenant, return_url: str,
+                         locale: str = "auto") -> str:
+    """A Checkout Session for a closed tenant's plan again; its payment restores the tenant.
+    ``locale``: Checkout's language (the person's who asks)."""
     lookup_key = catalog.plan(tenant.plan_id).prices[tenant.interval].lookup_key
     metadata = {"tenant_id": str(tenant.id)}
     checkout = client.v1.checkout.sessions.create(params={
         "mode": "subscription", "customer": tenant.stripe_customer_id,
         "line_items": [{"price": price_id(client, lookup_key), "quantity": 1}],
         "metadata": metadata, "subscription_data": {"metadata": metadata},
-        "success_url": return_url, "cancel_url": return_url})
+        "success_url": return_url, "cancel_url": return_url, "locale": locale})
     return checkout.url

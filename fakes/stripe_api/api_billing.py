@@ -32,6 +32,14 @@ SUBSCRIPTION_STATUSES = (
 )
 
 
+# Checkout's languages (https://docs.stripe.com/api/checkout/sessions/create#locale), of which
+# the app sends its own two.
+CHECKOUT_LOCALES = ("auto", "bg", "cs", "da", "de", "el", "en", "en-GB", "es", "es-419", "et",
+                    "fi", "fil", "fr", "fr-CA", "hr", "hu", "id", "it", "ja", "ko", "lt", "lv",
+                    "ms", "mt", "nb", "nl", "pl", "pt", "pt-BR", "ro", "ru", "sk", "sl", "sv",
+                    "th", "tr", "vi", "zh", "zh-HK", "zh-TW")
+
+
 @billing_api.post("/checkout/sessions")
 @api_call
 def create_checkout_session() -> Response:
@@ -66,6 +74,8 @@ def create_checkout_session() -> Response:
             base_url=base_url(),
             created=store.now(),
             expires_at=_expires_at(params),
+            locale=params.choice("locale", CHECKOUT_LOCALES, default=None) if "locale" in params
+            else None,
         )
     )
     store.internal[session["id"]].update(

@@ -192,6 +192,7 @@ def create_customer() -> Response:
             description=params.text("description"),
             phone=params.text("phone"),
             created=store.now(),
+            preferred_locales=params.strings("preferred_locales"),
         )
     )
     fake().webhooks.emit(customer, "created", store.now())

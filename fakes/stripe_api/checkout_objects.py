@@ -23,6 +23,7 @@ def checkout_session(
     base_url: str,
     created: int,
     expires_at: int | None = None,
+    locale: str | None = None,
 ) -> dict[str, Any]:
     session_id = new_id("cs_test_", 58)
     return {
@@ -60,7 +61,7 @@ def checkout_session(
         "invoice": None,
         "invoice_creation": None,
         "livemode": False,
-        "locale": None,
+        "locale": locale,
         "metadata": metadata,
         "mode": mode,
         "origin_context": None,

@@ -48,6 +48,7 @@ def customer(
     created: int,
     description: str | None = None,
     phone: str | None = None,
+    preferred_locales: list[str] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": new_id("cus_", 14),
@@ -73,7 +74,7 @@ def customer(
         "name": name,
         "next_invoice_sequence": 1,
         "phone": phone,
-        "preferred_locales": [],
+        "preferred_locales": preferred_locales or [],
         "shipping": None,
         "tax_exempt": "none",
         "test_clock": None,

@@ -73,6 +73,21 @@ def test_paid_checkout_becomes_a_live_tenant(app, client, db_session, forwarder,
     assert len(mails.emails) == 1
 
 
+def test_checkout_and_stripes_own_mails_speak_the_language_of_the_signup(app, client, db_session):
+    from worker.services import services
+
+    client.set_cookie("lang", "nl")
+    dutch = sign_up(client, db_session, "flow-dutch")
+    client.set_cookie("lang", "en")
+    english = sign_up(client, db_session, "flow-english")
+    stripe = services(app).stripe
+    for signup, language in ((dutch, "nl"), (english, "en")):
+        assert signup.language == language
+        assert stripe.v1.checkout.sessions.retrieve(signup.checkout_session_id).locale == language
+        customer = stripe.v1.customers.retrieve(signup.stripe_customer_id)
+        assert customer.preferred_locales == [language]
+
+
 def test_declined_card_changes_nothing(client, db_session, forwarder):
     signup = sign_up(client, db_session, "flow-declined")
     declined = pay_on_hosted_page(signup, CARD_DECLINED)
