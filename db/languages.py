@@ -16,6 +16,15 @@ DEFAULT_LANGUAGE = "nl"
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English", "de": "Deutsch", "fr": "Français"}
 
 
+# The Babel locale of each language's formats, where the bare language would not do: English
+# as written in Europe ("16 January 2026", "€24.17"), not the United States' "January 16".
+FORMAT_LOCALES = {"en": "en_GB"}
+
+
+def format_locale(code: str) -> str:
+    return FORMAT_LOCALES.get(code, code)
+
+
 def ui_language(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
     """``code`` if the product speaks it, else ``default``: an unknown code is never an error."""
     return code if code in UI_LANGUAGES else default

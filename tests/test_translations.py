@@ -1,5 +1,5 @@
 """The translation checks: every message in the code has a Dutch translation, and the
-converted templates show no English outside a translation call."""
+templates show no English outside a translation call."""
 
 from __future__ import annotations
 
@@ -15,14 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
 DUTCH = ROOT / "translations/nl/LC_MESSAGES/messages.po"
 
-# The templates converted so far (issue 14, part 1: the storefront); later parts extend it.
-CONVERTED = [
-    "web/templates/base.html",
-    "web/templates/error.html",
-    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "web/pricing/templates/pricing").glob("*.html")),
-    "web/onboarding/templates/onboarding/progress.html",
-    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "web/auth/templates/auth").glob("*.html")),
-]
+# Every template a person reads: the web's (storefront, portal, tenant sites) and the mails'.
+TEMPLATES = sorted(str(path.relative_to(ROOT)) for path in (
+    *ROOT.glob("web/**/templates/**/*.html"), *ROOT.glob("emails/templates/**/*.*")))
 ALLOWED = {"Contyzr", "Stripe", "Nederlands", "English"}  # brands; each language's own name
 
 
@@ -54,7 +49,37 @@ def untranslated(messages: dict[str, str], po_path: Path) -> list[str]:
 def test_every_message_has_a_dutch_translation():
     messages = extracted_messages()
     assert "Choose %(plan)s" in messages  # the extractor does see the templates
+    assert "Reset your Contyzr password" in messages  # and the mails: subject.txt,
+    assert "Please pay the open invoice here:" in messages  # body.txt,
+    assert "Open the inbox" in messages  # body.html
+    assert "Best regards," in messages  # and their layout's words (emails/render.py)
     assert untranslated(messages, DUTCH) == []
+
+
+# Tenant sites also speak German and French (SITE_LANGUAGES): their chrome, and the contact
+# form's refusals, need those translations too.
+SITE_SOURCES = ("web/public_site/", "tenants/contact.py")
+
+
+def site_messages() -> dict[str, str]:
+    """msgid -> "file:line" of every message extracted from the tenant sites' code."""
+    with open(ROOT / "babel.cfg") as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    found = {}
+    for filename, line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=KEYWORDS):
+        if filename.replace("\\", "/").startswith(SITE_SOURCES):
+            found.setdefault(message[0] if isinstance(message, tuple) else message,
+                             f"{filename}:{line}")
+    return found
+
+
+def test_every_message_of_the_sites_has_a_german_and_a_french_translation():
+    messages = site_messages()
+    assert "In stock" in messages and "Please fill in your name." in messages
+    for language in ("de", "fr"):
+        assert untranslated(messages, ROOT / f"translations/{language}/LC_MESSAGES/messages.po") \
+            == [], language
 
 
 def test_the_catalogs_words_are_marked_for_translation():
@@ -116,8 +141,9 @@ def visible_english(source: str) -> list[tuple[int, str]]:
     return found
 
 
-def test_converted_templates_show_no_english_outside_translation_calls():
-    problems = [f"{path}:{line}: {text}" for path in CONVERTED
+def test_templates_show_no_english_outside_translation_calls():
+    assert len(TEMPLATES) > 80  # the glob does find them
+    problems = [f"{path}:{line}: {text}" for path in TEMPLATES
                 for line, text in visible_english((ROOT / path).read_text())]
     assert problems == []
 

@@ -7,6 +7,8 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from db.messages import N_, Message
+
 
 def wants_json() -> bool:
     return request.path.startswith(("/api/", "/webhooks/", "/healthz"))
@@ -25,15 +27,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return render_error(
-            400, "Form expired", "This form has expired or was not sent by this site. "
-            "Go back, reload the page and try again."
+            400, N_("Form expired"), N_("This form has expired or was not sent by this site. "
+                                        "Go back, reload the page and try again.")
         )
 
     @app.errorhandler(413)
     def too_large(exc):
         limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return render_error(413, "Too large", f"This request is larger than {limit} MB. "
-                            "Files can be at most 10 MB each.")
+        return render_error(413, N_("Too large"), Message(N_(
+            "This request is larger than %(limit)s MB. Files can be at most 10 MB each."),
+            limit=limit))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -43,4 +46,5 @@ def init_app(app: Flask) -> None:
     def unexpected_error(exc: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         error = InternalServerError()
-        return render_error(500, error.name, "Something went wrong on our side. Please try again.")
+        return render_error(500, error.name,
+                            N_("Something went wrong on our side. Please try again."))

@@ -19,6 +19,7 @@ from flask import Flask, flash, g, make_response, redirect
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
+from db.messages import N_
 from db.refusals import Refused
 from web.errors import render_error
 from web.extensions import db
@@ -60,5 +61,5 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         answer = g.pop("refusal_answer", None)
         if answer is None:
-            return render_error(exc.status, "Not possible", exc.message)
+            return render_error(exc.status, N_("Not possible"), exc.message)
         return answer(exc)

@@ -57,7 +57,7 @@ def live_values(app, db_session, tenant) -> dict:
     return {"page_id": page.id, "index": 0, "direction": "down", "post_id": post.id,
             "product_id": product.id, "media_id": media.id, "invite_id": invite.id,
             "member_id": member.id, "signup_id": tenant.signup_id, "key_id": key.id,
-            "submission_id": submission.id, "tokens": tokens}
+            "submission_id": submission.id, "lang": "en", "tokens": tokens}
 
 
 def state_changing_rules(app):

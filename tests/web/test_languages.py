@@ -101,6 +101,10 @@ def test_error_pages_are_dutch(dutch):
     assert "Niet gevonden" in page and "Terug naar de abonnementen" in page
     missing = text_of(dutch.get("/pricing?plan=gold"))
     assert "Er is geen abonnement &#39;gold&#39;." in missing
+    too_large = dutch.post("/signup?plan=starter", data={"x": "y" * (12 * 2**20)})
+    page = text_of(too_large)
+    assert too_large.status_code == 413 and "Te groot" in page
+    assert "groter dan 11 MB" in page and "%(limit)s" not in page
 
 
 def test_login_page_is_dutch(dutch):
@@ -123,7 +127,7 @@ def test_dates_and_numbers_follow_the_language_and_the_tenants_time_zone(make_ap
     with app.test_request_context("/pricing", headers={"Accept-Language": "en"}):
         g.tenant = SimpleNamespace(time_zone="America/New_York")  # still 2 January there
         assert render_template_string(template, when=late_evening) == \
-            "January 2, 2027 · 1,234,567 · €1,990"
+            "2 January 2027 · 1,234,567 · €1,990"  # English as written in Europe (en_GB)
 
 
 def test_onboarding_progress_is_dutch_on_the_page_and_in_its_status(make_app, app, db_session,

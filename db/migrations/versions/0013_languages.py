@@ -45,7 +45,7 @@ def upgrade() -> None:
     for table in ('users', 'invites', 'signups'):
         op.add_column(table, sa.Column('language', sa.String(length=8), server_default='nl',
                                        nullable=False))
-        op.execute(f"UPDATE {table} SET language = 'en'")
+        op.execute(sa.table(table, sa.column('language')).update().values(language='en'))
     op.create_check_constraint(op.f('ck_users_language'), 'users', f"language IN ({UI})")
     op.create_check_constraint(op.f('ck_invites_language'), 'invites', f"language IN ({UI})")
     op.add_column('signups', sa.Column('site_language', sa.String(length=8), server_default='nl',
