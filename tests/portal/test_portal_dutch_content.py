@@ -170,3 +170,19 @@ def test_upgrade_page_is_dutch(app, db_session, client, sign_in):
     assert response.status_code == 403
     assert "zit niet in je abonnement" in page and "Kies een groter abonnement" in page
     assert "is not part of your plan" not in page
+
+
+def test_a_preview_shows_the_sites_own_words_whatever_the_portals_language(app, db_session,
+                                                                           client, sign_in):
+    """An English-speaking owner of a Dutch site previews it as its visitors will read it."""
+    tenant = factories.tenant(app, db_session, plan="professional", language="nl")
+    sign_in(tenant.owner_email)
+    client.get("/language/en")  # the owner's own language: English
+    assert "Pages" in text(client.get("/portal/pages"))
+    page = db_session.scalar(select(Page).where(Page.tenant_id == tenant.id,
+                                                Page.slug == "contact"))
+    preview = client.get(f"/portal/pages/{page.id}/preview")
+    shown = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and '<html lang="nl">' in shown
+    words = text(preview)
+    assert "Naar de inhoud" in words and "Naam" in words and "Skip to content" not in words

@@ -49,7 +49,8 @@
     var ratio = contrast(color, readableOn(color));
     item.className = ratio >= MIN ? "ok" : "bad";
     item.querySelector("strong").textContent = ratioLabel(ratio);
-    item.querySelector("span").textContent = ratio >= MIN ? "readable" : "too low";
+    var words = item.parentNode.dataset;  // the words in the portal's language (theme/index.html)
+    item.querySelector("span").textContent = ratio >= MIN ? words.readable : words.tooLow;
   }
 
   function update() {

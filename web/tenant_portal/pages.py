@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from flask import abort, flash, g, redirect, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -320,7 +321,8 @@ def preview_page(page_id: int):
     savepoint = db.session.begin_nested()
     try:
         pages.set_published(db.session, catalog(), g.tenant, page, True)
-        return render_site(db.session, g.tenant, path)
+        with force_locale(g.tenant.language):  # the site's words, as its visitors read them
+            return render_site(db.session, g.tenant, path)
     finally:
         savepoint.rollback()
 
