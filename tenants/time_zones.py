@@ -67,7 +67,7 @@ def to_utc(local: datetime, name: str) -> datetime:
     if moment.astimezone(zone_info).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise Refused(Message(N_("%(moment)s does not exist in %(zone)s: the clocks are put "
                                  "forward then. Choose another time."),
-                              moment=f"{local:%-d %B %Y, %H:%M}", zone=zone_info.key),
+                              moment=local.replace(tzinfo=None), zone=zone_info.key),
                       "publish_at")
     return moment
 
@@ -76,9 +76,3 @@ def to_local(moment: datetime, name: str) -> datetime:
     """A moment (naive ones count as UTC) as the wall-clock time in the zone, without a zone."""
     aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
     return aware.astimezone(zone(name)).replace(tzinfo=None)
-
-
-def long_moment(moment: datetime, name: str) -> str:
-    """'3 March 2027, 09:00 (Europe/Amsterdam)'."""
-    local = to_local(moment, name)
-    return f"{local.day} {local:%B %Y, %H:%M} ({zone(name).key})"

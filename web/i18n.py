@@ -14,6 +14,9 @@ Texts from the layers below (``tenants/``) arrive in English, marked with ``db.m
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from babel.dates import format_datetime
 from flask import Flask, current_app, g, has_request_context, redirect, request, session
 from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
@@ -118,8 +121,17 @@ def translated(message):
     if not message:
         return message  # gettext("") would be the catalog's header
     if isinstance(message, Message):
-        return gettext(message.template, **message.values)
+        return gettext(message.template,
+                       **{name: _shown(value) for name, value in message.values.items()})
     return gettext(str(message))
+
+
+def _shown(value):
+    """A value of a ``Message`` in the active language's formats: a date and time (a wall-clock
+    time, shown as it is) as "28 maart 2027, 02:30"."""
+    if isinstance(value, datetime):
+        return format_datetime(value, "d MMMM y, HH:mm", locale=get_locale())
+    return value
 
 
 def switch_language(code: str):

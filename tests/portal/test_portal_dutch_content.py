@@ -186,3 +186,10 @@ def test_a_preview_shows_the_sites_own_words_whatever_the_portals_language(app, 
     assert preview.status_code == 200 and '<html lang="nl">' in shown
     words = text(preview)
     assert "Naar de inhoud" in words and "Naam" in words and "Skip to content" not in words
+
+
+def test_a_time_skipped_by_the_clock_change_is_refused_in_dutch_words(dutch):
+    response = dutch.post_form("/portal/posts/new", title="Lente", publish="schedule",
+                               publish_at="2027-03-28T02:30")
+    assert response.status_code == 422
+    assert "28 maart 2027, 02:30" in text(response) and "March" not in text(response)
