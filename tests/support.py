@@ -95,6 +95,17 @@ def run_jobs(app, queue_names=QUEUE_NAMES) -> None:
         worker.work(burst=True, with_scheduler=True)
 
 
+def run_workers_until(app, stripe_fake, done, what: str, timeout: float = 45) -> None:
+    """Let the local Stripe deliver its webhooks and the workers run, until ``done()``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert stripe_fake.wait_idle(10), "the local Stripe could not deliver its webhooks"
+        run_jobs(app)
+        if done():
+            return
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+
+
 def queued_job_ids(app, queue_name: str) -> list[str]:
     return services(app).queues[queue_name].get_job_ids()
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -30,7 +29,8 @@ from db.models import Invoice, Signup, Subscription, Tenant
 from db.models import Page as SitePage
 from worker.services import services
 
-from support import purge, run_jobs
+import support
+from support import purge
 
 SUBDOMAIN = "bakkerij-oranje"
 COMPANY = "Bakkerij Oranje"
@@ -147,13 +147,7 @@ def test_dutch_walkthrough_from_pricing_to_the_portal(chromium_page, storefront,
             return session.scalar(select(Signup.status).where(Signup.subdomain == SUBDOMAIN))
 
     def run_workers_until(done: Callable[[], bool], what: str, timeout: float = 45) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            assert stripe_fake.wait_idle(10), "the local Stripe could not deliver its webhooks"
-            run_jobs(live)
-            if done():
-                return
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        support.run_workers_until(live, stripe_fake, done, what, timeout)
 
     try:
         # Pricing: this browser asks for English (en-GB); the visitor switches to Dutch.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +21,8 @@ from sqlalchemy.orm import Session
 from db.models import Invoice, Signup, Subscription, Tenant
 from worker.services import services
 
-from support import fake_stripe, purge, run_jobs
+import support
+from support import fake_stripe, purge
 
 SUBDOMAIN = "walkthrough-bakery"
 COMPANY = "Walkthrough Bakery"
@@ -68,14 +68,7 @@ def test_walkthrough_from_pricing_to_reactivation(chromium_page, storefront, str
             return session.scalar(select(Signup.status).where(Signup.subdomain == SUBDOMAIN))
 
     def run_workers_until(done: Callable[[], bool], what: str, timeout: float = 45) -> None:
-        """Let the local Stripe deliver its webhooks and the workers run, until ``done()``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            assert stripe_fake.wait_idle(10), "the local Stripe could not deliver its webhooks"
-            run_jobs(live)
-            if done():
-                return
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        support.run_workers_until(live, stripe_fake, done, what, timeout)
 
     try:
         # Pricing: choose Starter, monthly.
