@@ -13,8 +13,10 @@ from werkzeug.exceptions import HTTPException
 from .api_billing import billing_api
 from .api_catalog import catalog_api
 from .api_events import events_api
+from .api_tax import tax_api
 from .controls import controls
 from .errors import StripeError
+from .invoice_pages import invoice_pages
 from .objects import API_VERSION
 from .pages import pages
 from .state import FakeStripe
@@ -33,7 +35,7 @@ def create_app(webhook_url: str | Sequence[str] | None = None, webhook_secret: s
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep "id", "object" first
     app.jinja_loader = DictLoader(TEMPLATES)
     app.extensions["fake_stripe"] = FakeStripe(urls, webhook_secret)
-    for blueprint in (catalog_api, billing_api, events_api, pages, controls):
+    for blueprint in (catalog_api, billing_api, events_api, tax_api, pages, invoice_pages, controls):
         app.register_blueprint(blueprint)
     app.before_request(_authenticate)
     app.after_request(_add_request_id)

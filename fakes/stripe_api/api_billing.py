@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from . import checkout_objects, objects
+from . import checkout_objects, checkout_params, objects
 from .billing import require_recurring, subscription_of
 from .billing_objects import describe_line
 from .errors import invalid
@@ -59,6 +59,9 @@ def create_checkout_session() -> Response:
         )
     if customer_id and store.get("customer", customer_id) is None:
         raise invalid(f"No such customer: '{customer_id}'", param="customer", code="resource_missing")
+    collection, settings = checkout_params.read(
+        params, store.get("customer", customer_id or ""), lines[0][0]["currency"], store.settings
+    )
     session = store.add(
         checkout_objects.checkout_session(
             mode="subscription",
@@ -78,7 +81,9 @@ def create_checkout_session() -> Response:
             else None,
         )
     )
+    session.update(collection)
     store.internal[session["id"]].update(
+        **settings,
         line_items=[_line_item(price, quantity) for price, quantity in lines],
         subscription_metadata=params.nested("subscription_data").metadata(),
     )

@@ -1,5 +1,6 @@
 """``/v1`` products, prices and customers."""
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response
@@ -13,6 +14,7 @@ from .wire import api_call, request_params, respond
 
 catalog_api = Blueprint("catalog_api", __name__, url_prefix="/v1")
 
+TAX_BEHAVIORS = ("inclusive", "exclusive", "unspecified")
 # Stripe's longest billing interval is three years.
 MAX_INTERVAL_COUNT = {"day": 1095, "week": 156, "month": 36, "year": 3}
 
@@ -28,6 +30,7 @@ def create_product() -> Response:
         active=params.flag("active", default=True),
         created=store.now(),
     )
+    product["tax_code"] = _tax_code(params)
     if (custom_id := params.text("id")) is not None:
         if store.get("product", custom_id):
             raise StripeError("Product already exists.", param="id", code="resource_already_exists")
@@ -69,9 +72,19 @@ def update_product(product_id: str) -> Response:
         active=params.flag("active", default=product["active"]),
         metadata=params.metadata(product["metadata"]),
     )
+    if "tax_code" in params:
+        changes["tax_code"] = _tax_code(params)
     with fake().webhooks.updating(product, store.now()):
         product.update(changes, updated=store.now())
     return respond(product, params)
+
+
+def _tax_code(params: Params) -> str | None:
+    """A product tax code like ``txcd_10000000`` (Software as a service: ``txcd_10103001``)."""
+    code = params.text("tax_code") or None
+    if code is not None and not re.fullmatch(r"txcd_\d{8}", code):
+        raise invalid(f"Invalid tax code: {code}.", param="tax_code")
+    return code
 
 
 @catalog_api.post("/prices")
@@ -99,6 +112,7 @@ def create_price() -> Response:
         active=params.flag("active", default=True),
         created=store.now(),
     )
+    price["tax_behavior"] = params.choice("tax_behavior", TAX_BEHAVIORS, default="unspecified")
     _claim_lookup_key(price["id"], lookup_key, params)
     if product_id is None:
         product = store.add(
@@ -174,6 +188,14 @@ def update_price(price_id: str) -> Response:
         active=params.flag("active", default=price["active"]),
         metadata=params.metadata(price["metadata"]),
     )
+    if "tax_behavior" in params:
+        behavior = params.choice("tax_behavior", TAX_BEHAVIORS)
+        if behavior != price["tax_behavior"] and price["tax_behavior"] != "unspecified":
+            raise invalid(
+                "tax_behavior cannot be changed once it is set to inclusive or exclusive.",
+                param="tax_behavior",
+            )
+        changes["tax_behavior"] = behavior
     _claim_lookup_key(price_id, changes.get("lookup_key"), params)
     with fake().webhooks.updating(price, store.now()):
         price.update(changes)
@@ -195,6 +217,7 @@ def create_customer() -> Response:
             preferred_locales=params.strings("preferred_locales"),
         )
     )
+    customer["address"] = _address(params, None)
     fake().webhooks.emit(customer, "created", store.now())
     return respond(customer, params)
 
@@ -226,6 +249,26 @@ def update_customer(customer_id: str) -> Response:
         if field in params
     }
     changes["metadata"] = params.metadata(customer["metadata"])
+    changes["address"] = _address(params, customer["address"])
     with fake().webhooks.updating(customer, store.now()):
         customer.update(changes)
     return respond(customer, params)
+
+
+ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+
+
+def _address(params: Params, current: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The customer's ``address`` after ``address[...]`` (an empty value unsets it)."""
+    if "address" not in params:
+        return current
+    given = params.nested("address")
+    if not given.names():
+        return None
+    address = dict(current or dict.fromkeys(ADDRESS_FIELDS))
+    for field in ADDRESS_FIELDS:
+        if field in given:
+            address[field] = given.text(field) or None
+    if address["country"]:
+        address["country"] = address["country"].upper()
+    return address

@@ -1,26 +1,26 @@
 """The subscription and invoice life cycle, emitting the events Stripe emits.
 
-Cards are simulated per customer: 4242 4242 4242 4242 is good, any other number is
-declined, and ``fail_next_payment`` makes a customer's next charge(s) decline. What the
-clock drives (renewals, smart retries) is in :mod:`.renewals`.
+An invoice is charged to its subscription's ``default_payment_method`` (see
+:mod:`.payment_methods` for the test numbers); ``fail_next_payment`` makes a customer's
+next charge(s) fail. A card charge succeeds or fails at once; a SEPA Direct Debit is
+``processing`` until it settles days later; a card needing authentication waits for the
+customer when charged off session. Checkout is in :mod:`.checkout`, what the clock drives
+(renewals, smart retries, settlements) in :mod:`.renewals`.
 """
 
 import copy
 import math
-import re
 from typing import Any
 
-from . import billing_objects, objects
-from .errors import card_declined, invalid
-from .periods import add_interval
+from . import billing_objects, objects, payment_methods, tax, tax_ids
+from .errors import invalid
 from .store import DAY, Store
 from .webhooks import Webhooks
 
-GOOD_CARD = "4242424242424242"
-
-
-def is_good_card(number: str) -> bool:
-    return re.sub(r"[\s-]", "", number) == GOOD_CARD
+# What an attempt to charge an invoice comes to.
+PAID, FAILED, PROCESSING, ACTION_REQUIRED = "paid", "failed", "processing", "requires_action"
+# Statuses a payment does not move (an incomplete subscription waits for its first debit).
+NOT_SETTLED = ("canceled", "incomplete", "incomplete_expired")
 
 
 class Billing:
@@ -29,84 +29,51 @@ class Billing:
         self.webhooks = webhooks
         self.base_url = base_url  # where the hosted invoice pages are
 
-    # Cards and charges
+    # Payment methods and charges
+
+    def add_payment_method(self, method: dict[str, Any], secret: dict[str, Any]) -> dict[str, Any]:
+        """Keep ``method`` with what only the fake knows of it (card number, IBAN)."""
+        self.store.add(method)
+        self.store.internal[method["id"]].update(secret)
+        return method
 
     def save_card(self, customer_id: str, card: str) -> bool:
-        """Give the customer a new card; a declining one declines until replaced."""
-        good = is_good_card(card)
+        """Give the customer a new default card; a declining one declines until replaced."""
+        good = payment_methods.is_good_card(card)
         if good:
             self.store.declines.pop(customer_id, None)
         else:
             self.store.declines[customer_id] = math.inf
+        customer = self.store.require("customer", customer_id)
+        method = self.add_payment_method(
+            payment_methods.card(customer_id, card, {"email": customer["email"]}, self.store.now()),
+            {"number": payment_methods.normalize_number(card)},
+        )
+        self.make_default(customer_id, method["id"])
         return good
+
+    def make_default(self, customer_id: str, method_id: str) -> None:
+        self.store.require("customer", customer_id)["invoice_settings"]["default_payment_method"] = method_id
+        for subscription in self.store.all("subscription"):
+            if subscription["customer"] == customer_id and subscription["status"] != "canceled":
+                subscription["default_payment_method"] = method_id
 
     def fail_next_payments(self, customer_id: str, count: float = math.inf) -> None:
         self.store.declines[customer_id] = count
 
-    def _charge(self, customer_id: str) -> bool:
+    def charge_customer(self, customer_id: str) -> bool:
         remaining = self.store.declines.get(customer_id, 0)
         if remaining <= 0:
             return True
         self.store.declines[customer_id] = remaining - 1
         return False
 
+    def method_of(self, invoice: dict[str, Any]) -> dict[str, Any] | None:
+        subscription = self.store.get("subscription", subscription_of(invoice))
+        method_id = subscription and subscription["default_payment_method"]
+        return self.store.get("payment_method", method_id) if method_id else None
+
     # Checkout
-
-    def complete_checkout(self, session: dict[str, Any], card: str, email: str | None) -> None:
-        """Pay an open session: customer, subscription, paid first invoice, then the events."""
-        if session["status"] != "open":
-            raise invalid(f"This Checkout Session is {session['status']} and can no longer be paid.")
-        if not is_good_card(card):
-            raise card_declined()
-        at = self.store.now()
-        customer = self._checkout_customer(session, email, at)
-        self.save_card(customer["id"], card)
-        details = self.store.internal[session["id"]]
-        lines = [
-            (self.store.require("price", item["price"]["id"]), item["quantity"])
-            for item in details["line_items"]
-        ]
-        recurring = lines[0][0]["recurring"]
-        period = (at, add_interval(at, recurring["interval"], recurring["interval_count"]))
-        subscription = self.store.add(
-            billing_objects.subscription(
-                customer_id=customer["id"],
-                lines=lines,
-                metadata=dict(details["subscription_metadata"]),
-                period=period,
-                created=at,
-            )
-        )
-        invoice = self.create_invoice(subscription, "subscription_create", (at, at), at)
-        subscription["latest_invoice"] = invoice["id"]
-        customer["currency"] = subscription["currency"]
-        self.webhooks.emit(subscription, "created", at)
-        self.issue(invoice, at)
-        self.attempt(invoice, at, scheduled=True)
-        session.update(
-            status="complete",
-            payment_status="paid",
-            customer=customer["id"],
-            subscription=subscription["id"],
-            customer_details={
-                "address": None,
-                "email": customer["email"],
-                "name": customer["name"],
-                "phone": None,
-                "tax_exempt": "none",
-                "tax_ids": [],
-            },
-        )
-        self.webhooks.emit(session, "completed", at)
-
-    def _checkout_customer(self, session: dict[str, Any], email: str | None, at: int) -> dict:
-        if session["customer"]:
-            return self.store.require("customer", session["customer"], "customer")
-        created = self.store.add(
-            objects.customer(email=email or session["customer_email"], name=None, metadata={}, created=at)
-        )
-        self.webhooks.emit(created, "created", at)
-        return created
 
     def expire_checkout(self, session: dict[str, Any], at: int) -> None:
         if session["status"] != "open":
@@ -160,10 +127,11 @@ class Billing:
         """Try the customer's open invoices with a new card; True if the card is good."""
         good = self.save_card(customer_id, card)
         for invoice in self.open_invoices(customer_id=customer_id):
-            self.collect(invoice, self.store.now(), scheduled=False)
+            if not self.processing(invoice):
+                self.collect(invoice, self.store.now(), scheduled=False, on_session=True)
         return good
 
-    def collect(self, invoice: dict[str, Any], at: int, *, scheduled: bool) -> None:
+    def collect(self, invoice: dict[str, Any], at: int, *, scheduled: bool, on_session: bool = False) -> None:
         """Attempt the invoice and bring its subscription's status up to date.
 
         Only successes and scheduled attempts move the status; a failing manual attempt
@@ -171,14 +139,15 @@ class Billing:
         """
         subscription = self.store.require("subscription", subscription_of(invoice))
         with self.webhooks.updating(subscription, at):
-            paid = self.attempt(invoice, at, scheduled=scheduled)
-            give_up = self.settle(subscription, invoice, paid) if paid or scheduled else False
+            outcome = self.attempt(invoice, at, scheduled=scheduled, on_session=on_session)
+            give_up = self.settle(subscription, invoice, outcome) if outcome != FAILED or scheduled else False
         if give_up:
             self.cancel(subscription, at, "payment_failed")
 
     def create_invoice(
         self, subscription: dict[str, Any], reason: str, period: tuple[int, int], at: int
     ) -> dict[str, Any]:
+        """A draft invoice for the subscription's items, taxed if automatic tax is on."""
         descriptions = [
             billing_objects.describe_line(
                 item["price"],
@@ -187,16 +156,19 @@ class Billing:
             )
             for item in subscription["items"]["data"]
         ]
-        return self.store.add(
-            billing_objects.invoice(
-                customer_obj=self.store.require("customer", subscription["customer"]),
-                subscription_obj=subscription,
-                billing_reason=reason,
-                descriptions=descriptions,
-                period=period,
-                created=at,
-            )
+        customer = self.store.require("customer", subscription["customer"])
+        invoice = billing_objects.invoice(
+            customer_obj=customer,
+            subscription_obj=subscription,
+            billing_reason=reason,
+            descriptions=descriptions,
+            period=period,
+            created=at,
         )
+        if subscription["automatic_tax"]["enabled"]:
+            ids = tax_ids.of_customer(self.store.all("tax_id"), customer["id"])
+            tax.apply_automatic_tax(invoice, customer, ids, self.store, at)
+        return self.store.add(invoice)
 
     def issue(self, invoice: dict[str, Any], at: int) -> None:
         """Announce the draft, then finalize it (number, hosted pages) and announce that."""
@@ -214,12 +186,37 @@ class Billing:
         invoice["status_transitions"]["finalized_at"] = at
         self.webhooks.emit(invoice, "finalized", at)
 
-    def attempt(self, invoice: dict[str, Any], at: int, *, scheduled: bool) -> bool:
-        """Charge the invoice. A failed scheduled attempt sets the next smart retry."""
+    def attempt(self, invoice: dict[str, Any], at: int, *, scheduled: bool, on_session: bool = False) -> str:
+        """Charge the invoice to its payment method; returns the outcome.
+
+        A SEPA debit is left ``processing`` (see :meth:`settle_debit`); a card needing
+        authentication, charged off session, emits ``invoice.payment_action_required``
+        and is not retried.
+        """
         invoice["attempt_count"] += 1
         invoice["attempted"] = True
+        method = self.method_of(invoice)
+        if method is not None and method["type"] == "sepa_debit":
+            invoice["next_payment_attempt"] = None
+            self.store.internal[invoice["id"]]["debit"] = {
+                "settles_at": at + round(self.store.settings.sepa_debit_settlement_days * DAY),
+                "scheduled": scheduled,
+                "payment_method": method["id"],
+            }
+            return PROCESSING
+        number = self.store.internal[method["id"]].get("number", "") if method else ""
+        if not on_session and payment_methods.needs_authentication(number):
+            invoice["next_payment_attempt"] = None
+            self.store.internal[invoice["id"]]["requires_action"] = True
+            self.webhooks.emit(invoice, "payment_action_required", at)
+            return ACTION_REQUIRED
+        return self.conclude(invoice, at, self.charge_customer(invoice["customer"]), scheduled=scheduled)
+
+    def conclude(self, invoice: dict[str, Any], at: int, paid: bool, *, scheduled: bool) -> str:
+        """Record a charge's result. A failed scheduled attempt sets the next smart retry."""
         customer = self.store.require("customer", invoice["customer"])
-        if self._charge(customer["id"]):
+        self.store.internal[invoice["id"]].pop("requires_action", None)
+        if paid:
             invoice.update(
                 status="paid",
                 amount_paid=invoice["amount_due"],
@@ -230,7 +227,7 @@ class Billing:
             customer["delinquent"] = bool(self.open_invoices(customer_id=customer["id"]))
             self.webhooks.emit(invoice, "paid", at)
             self.webhooks.emit(invoice, "payment_succeeded", at)
-            return True
+            return PAID
         if scheduled:
             internal = self.store.internal[invoice["id"]]
             failures = internal["scheduled_failures"] = internal.get("scheduled_failures", 0) + 1
@@ -240,17 +237,23 @@ class Billing:
             )
         customer["delinquent"] = True
         self.webhooks.emit(invoice, "payment_failed", at)
-        return False
+        return FAILED
 
-    def settle(self, subscription: dict[str, Any], invoice: dict[str, Any], paid: bool) -> bool:
+    def processing(self, invoice: dict[str, Any]) -> bool:
+        return "debit" in self.store.internal[invoice["id"]]
+
+    def requires_action(self, invoice: dict[str, Any]) -> bool:
+        return invoice["status"] == "open" and bool(self.store.internal[invoice["id"]].get("requires_action"))
+
+    def settle(self, subscription: dict[str, Any], invoice: dict[str, Any], outcome: str) -> bool:
         """Set the subscription's status after a payment; True if it must now be canceled."""
-        if subscription["status"] == "canceled":
+        if subscription["status"] in NOT_SETTLED or outcome == PROCESSING:
             return False
-        if paid:
+        if outcome == PAID:
             if not self.open_invoices(subscription_id=subscription["id"]):
                 subscription["status"] = "active"
             return False
-        if invoice["next_payment_attempt"] is not None:
+        if outcome == ACTION_REQUIRED or invoice["next_payment_attempt"] is not None:
             subscription["status"] = "past_due"
             return False
         if self.store.settings.after_final_failure == "cancel":

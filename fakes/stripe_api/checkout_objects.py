@@ -84,6 +84,7 @@ def checkout_session(
         "submit_type": None,
         "subscription": None,
         "success_url": success_url,
+        "tax_id_collection": {"enabled": False, "required": "never"},
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
         "ui_mode": "hosted",
         "url": f"{base_url}/checkout/pay/{session_id}",

@@ -8,8 +8,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from .checkout import complete_checkout, read_payment
 from .delivery import DeliverySettings
-from .errors import card_declined, invalid
+from .errors import card_declined, invalid, missing
+from .payment_methods import METHOD_TYPES
+from .pending_payments import pay_with_authentication
 from .renewals import run_until
 from .state import atomic, fake
 from .store import DAY
@@ -29,11 +32,25 @@ def _json(payload: Any, status: int = 200) -> Response:
 @controls.post("/checkout/sessions/<session_id>/pay")
 @atomic
 def pay_checkout_session(session_id: str) -> Response:
-    """What the hosted page's form does, answering ``{"session": ...}`` or a 402 card error."""
+    """What the hosted page's form does (same fields), answering ``{"session": ...}`` or the
+    error (402 for a declined card or a payment the bank refused)."""
     params, store = request_params(), fake().store
     session = store.require("checkout.session", session_id)
-    fake().billing().complete_checkout(session, params.text("card", required=True), params.text("email"))
+    payment = read_payment(params)
+    if payment.method == "card" and not payment.card:
+        raise missing("card")
+    complete_checkout(fake().billing(), session, payment)
     return _json({"session": session})
+
+
+@controls.post("/invoices/<invoice_id>/pay")
+@atomic
+def confirm_invoice_payment(invoice_id: str) -> Response:
+    """What the hosted invoice page's "Confirm payment" does (authenticate, then pay)."""
+    store = fake().store
+    invoice = store.require("invoice", invoice_id)
+    pay_with_authentication(fake().billing(), invoice, store.now())
+    return _json({"invoice": invoice})
 
 
 @controls.post("/customers/<customer_id>/fail_next_payment")
@@ -83,7 +100,8 @@ def advance_clock() -> Response:
 @controls.route("/settings", methods=["GET", "POST"])
 @atomic
 def billing_settings() -> Response:
-    """``after_final_failure`` (``unpaid`` or ``cancel``), ``retry_schedule_days[]``."""
+    """``after_final_failure`` (``unpaid`` or ``cancel``), ``retry_schedule_days[]``,
+    ``sepa_debit_settlement_days``, ``payment_method_types_enabled[]``."""
     params, settings = request_params(), fake().store.settings
     if "after_final_failure" in params:
         settings.after_final_failure = params.choice("after_final_failure", ("unpaid", "cancel"))
@@ -92,6 +110,20 @@ def billing_settings() -> Response:
         if any(day <= 0 for day in days):
             raise invalid("retry_schedule_days must be positive.", param="retry_schedule_days")
         settings.retry_schedule_days = days
+    if "sepa_debit_settlement_days" in params:
+        days_to_settle = params.number("sepa_debit_settlement_days")
+        if days_to_settle is None or days_to_settle < 0:
+            raise invalid(
+                "sepa_debit_settlement_days must not be negative.", param="sepa_debit_settlement_days"
+            )
+        settings.sepa_debit_settlement_days = days_to_settle
+    if "payment_method_types_enabled" in params:
+        enabled = params.strings("payment_method_types_enabled")
+        if unknown := [name for name in enabled if name not in METHOD_TYPES]:
+            raise invalid(
+                f"Unknown payment method type: {', '.join(unknown)}.", param="payment_method_types_enabled"
+            )
+        settings.payment_method_types_enabled = enabled
     return _json(vars(settings))
 
 

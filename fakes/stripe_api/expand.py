@@ -13,6 +13,9 @@ _KIND_BY_PREFIX = {
     "sub_": "subscription",
     "in_": "invoice",
     "cs_": "checkout.session",
+    "txr_": "tax_rate",
+    "txi_": "tax_id",
+    "pm_": "payment_method",
 }
 
 

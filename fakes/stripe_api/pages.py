@@ -1,16 +1,26 @@
-"""The hosted pages: Checkout, the billing portal and invoices (HTML and PDF)."""
+"""The hosted pages: Checkout and the billing portal (invoices are in :mod:`.invoice_pages`)."""
 
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
+from . import payment_methods, tax
 from .billing_objects import format_amount
+from .checkout import complete_checkout, read_payment
+from .checkout_params import collects_address
 from .errors import StripeError
-from .pdf import text_pdf
+from .params import Params
 from .state import atomic, fake
 
 pages = Blueprint("pages", __name__)
+
+METHOD_NAMES = {
+    "card": "Card",
+    "ideal": "iDEAL",
+    "sepa_debit": "SEPA Direct Debit",
+    "bancontact": "Bancontact",
+}
 
 
 @pages.app_template_filter("money")
@@ -24,8 +34,8 @@ def date(timestamp: int) -> str:
     return f"{moment.day} {moment:%b %Y}"
 
 
-def _message(heading: str, message: str, status: int, link: str | None = None) -> Any:
-    return render_template("message.html", heading=heading, message=message, link=link), status
+def message(heading: str, text: str, status: int, link: str | None = None) -> Any:
+    return render_template("message.html", heading=heading, message=text, link=link), status
 
 
 @pages.get("/checkout/pay/<session_id>")
@@ -33,7 +43,7 @@ def _message(heading: str, message: str, status: int, link: str | None = None) -
 def checkout(session_id: str) -> Any:
     session = fake().store.get("checkout.session", session_id)
     if session is None:
-        return _message("Not found", "This checkout link is not valid.", 404)
+        return message("Not found", "This checkout link is not valid.", 404)
     return _checkout_page(session)
 
 
@@ -42,14 +52,14 @@ def checkout(session_id: str) -> Any:
 def pay_checkout(session_id: str) -> Any:
     session = fake().store.get("checkout.session", session_id)
     if session is None:
-        return _message("Not found", "This checkout link is not valid.", 404)
-    card, email = request.form.get("card", ""), request.form.get("email", "")
+        return message("Not found", "This checkout link is not valid.", 404)
+    form = request.form.to_dict()
     try:
-        fake().billing().complete_checkout(session, card, email or None)
+        complete_checkout(fake().billing(), session, read_payment(Params(form)))
     except StripeError as error:
-        return _checkout_page(session, error=error.message, card=card, email=email, status=error.status)
+        return _checkout_page(session, error=error.message, form=form, status=error.status)
     if session["success_url"] is None:
-        return _message("Thank you", "Your subscription is active.", 200)
+        return message("Thank you", "Your subscription is active.", 200)
     return redirect(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]), 303)
 
 
@@ -57,16 +67,15 @@ def _checkout_page(
     session: dict[str, Any],
     *,
     error: str | None = None,
-    card: str = "",
-    email: str = "",
+    form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Any:
     if session["status"] != "open":
-        message = f"This checkout session is {session['status']}."
+        text = f"This checkout session is {session['status']}."
         link = session["cancel_url"]
         if session["status"] == "complete" and session["success_url"]:
             link = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
-        return _message("Checkout unavailable", message, status, link)
+        return message("Checkout unavailable", text, status, link)
     store = fake().store
     lines = []
     for item in store.internal[session["id"]]["line_items"]:
@@ -77,10 +86,13 @@ def _checkout_page(
         session=session,
         lines=lines,
         error=error,
-        card=card,
-        email=email,
+        form=form or {},
         cancel_url=session["cancel_url"],
         ask_email=not session["customer"] and not session["customer_email"],
+        ask_address=collects_address(session),
+        countries=sorted(tax.COUNTRY_NAMES.items(), key=lambda country: country[1]),
+        banks=payment_methods.IDEAL_BANKS,
+        method_names=METHOD_NAMES,
     )
     return page, status
 
@@ -90,7 +102,7 @@ def _checkout_page(
 def portal(session_id: str) -> Any:
     portal_session = fake().store.get("billing_portal.session", session_id)
     if portal_session is None:
-        return _message("Not found", "This billing portal link is not valid.", 404)
+        return message("Not found", "This billing portal link is not valid.", 404)
     return _portal_page(portal_session, notice=request.args.get("notice"))
 
 
@@ -132,7 +144,7 @@ def portal_action(session_id: str, action: str) -> Any:
     store = fake().store
     portal_session = store.get("billing_portal.session", session_id)
     if portal_session is None:
-        return _message("Not found", "This billing portal link is not valid.", 404)
+        return message("Not found", "This billing portal link is not valid.", 404)
     billing = fake().billing()
     if action == "card":
         if not billing.pay_open_invoices(portal_session["customer"], request.form.get("card", "")):
@@ -164,36 +176,3 @@ def _is_plan(price: dict[str, Any]) -> bool:
 
 def _back_to_portal(session_id: str, notice: str) -> Response:
     return redirect(url_for("pages.portal", session_id=session_id, notice=notice), 303)
-
-
-@pages.get("/invoices/<invoice_id>")
-@atomic
-def hosted_invoice(invoice_id: str) -> Any:
-    invoice = fake().store.get("invoice", invoice_id)
-    if invoice is None or invoice["status"] == "draft":
-        return _message("Not found", "This invoice link is not valid.", 404)
-    return render_template("invoice.html", invoice=invoice)
-
-
-@pages.get("/invoices/<invoice_id>/pdf")
-@atomic
-def invoice_pdf(invoice_id: str) -> Any:
-    invoice = fake().store.get("invoice", invoice_id)
-    if invoice is None or invoice["status"] == "draft":
-        return _message("Not found", "This invoice link is not valid.", 404)
-    total = format_amount(invoice["total"], invoice["currency"])
-    lines = [
-        f"Invoice {invoice['number']}",
-        f"Date: {date(invoice['created'])}    Status: {invoice['status']}",
-        f"Billed to: {invoice['customer_email'] or invoice['customer']}",
-        "",
-        *(
-            f"{line['description']}    {format_amount(line['amount'], line['currency'])}"
-            for line in invoice["lines"]["data"]
-        ),
-        "",
-        f"Total: {total}",
-    ]
-    response = Response(text_pdf(lines), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{invoice["number"]}.pdf"'
-    return response

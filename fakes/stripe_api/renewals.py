@@ -1,11 +1,12 @@
-"""What happens as the fake clock moves on: renewals, smart retries, period-end
-cancellations and Checkout Session expiry, run in time order, each at the moment it
+"""What happens as the fake clock moves on: renewals, smart retries, SEPA debit
+settlements, period-end cancellations and Checkout Session expiry, run in time order, each at the moment it
 falls due (that moment stamps the objects and events it creates).
 """
 
 from typing import Any
 
 from .billing import Billing, period_of
+from .pending_payments import debit_due, settle_debit
 from .periods import add_interval
 
 RENEWING = ("active", "past_due")  # unpaid and canceled subscriptions do not renew
@@ -19,6 +20,8 @@ def run_until(billing: Billing, until: int) -> None:
             billing.expire_checkout(obj, at)
         elif kind == "retry":
             billing.collect(obj, at, scheduled=True)
+        elif kind == "settle":
+            settle_debit(billing, obj, at)
         elif obj["cancel_at_period_end"]:
             billing.cancel(obj, at, "cancellation_requested")
         else:
@@ -36,6 +39,11 @@ def _next_due(billing: Billing, until: int) -> tuple[int, str, dict[str, Any]] |
         (invoice["next_payment_attempt"], "retry", invoice)
         for invoice in billing.open_invoices()
         if invoice["next_payment_attempt"] is not None and invoice["auto_advance"]
+    ]
+    due += [
+        (settles_at, "settle", invoice)
+        for invoice in billing.open_invoices()
+        if (settles_at := debit_due(billing, invoice)) is not None
     ]
     due += [
         (session["expires_at"], "expire", session)
@@ -62,7 +70,7 @@ def _renew(billing: Billing, subscription: dict[str, Any], at: int) -> None:
         invoice = billing.create_invoice(subscription, "subscription_cycle", (start, end), at)
         subscription["latest_invoice"] = invoice["id"]
         billing.issue(invoice, at)
-        paid = billing.attempt(invoice, at, scheduled=True)
-        give_up = billing.settle(subscription, invoice, paid)
+        outcome = billing.attempt(invoice, at, scheduled=True)
+        give_up = billing.settle(subscription, invoice, outcome)
     if give_up:
         billing.cancel(subscription, at, "payment_failed")

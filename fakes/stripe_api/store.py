@@ -26,10 +26,14 @@ def new_id(prefix: str, length: int = 24) -> str:
 
 @dataclass
 class BillingSettings:
-    """How failed renewals are handled (``POST /_test/settings``)."""
+    """How payments are handled (``POST /_test/settings``)."""
 
     after_final_failure: str = "unpaid"  # or "cancel"
     retry_schedule_days: list[float] = field(default_factory=lambda: [3, 5, 7])
+    sepa_debit_settlement_days: float = 3
+    payment_method_types_enabled: list[str] = field(
+        default_factory=lambda: ["card", "ideal", "sepa_debit", "bancontact"]
+    )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """Inline Jinja templates of the hosted pages: Checkout, the billing portal, invoices."""
 
+from .checkout_template import CHECKOUT
+from .invoice_template import INVOICE
+
 _BASE = """<!doctype html>
 <html lang="en">
 <head>
@@ -51,37 +54,6 @@ _PRICE = """{% macro price_text(price) -%}
 {{ price.recurring.interval_count }} {{ price.recurring.interval }}s
 {%- else %}{{ price.recurring.interval }}{% endif %}{% endif %}
 {%- endmacro %}
-"""
-
-_CHECKOUT = """{% extends "base.html" %}{% from "price.html" import price_text %}
-{% block title %}Checkout{% endblock %}
-{% block content %}
-<div class="card">
-  {% if cancel_url %}<p><a href="{{ cancel_url }}">&larr; Back</a></p>{% endif %}
-  {% for line in lines %}
-    <h1>Subscribe to {{ line.product.name }}</h1>
-    {% if line.product.description %}<p class="muted">{{ line.product.description }}</p>{% endif %}
-    <p class="amount">{{ price_text(line.price) }}</p>
-    {% if line.quantity > 1 %}<p class="muted">Quantity: {{ line.quantity }}</p>{% endif %}
-  {% endfor %}
-  {% if lines | length > 1 %}
-    <p>Total due today: <strong>{{ session.amount_total | money(session.currency) }}</strong></p>
-  {% endif %}
-</div>
-<form class="card" method="post">
-  <h2>Pay with card</h2>
-  {% if ask_email %}
-    <label for="email">Email</label>
-    <input id="email" name="email" type="email" autocomplete="email" value="{{ email }}"
-           required>
-  {% endif %}
-  <label for="card">Card number</label>
-  <input id="card" name="card" inputmode="numeric" autocomplete="cc-number"
-         placeholder="4242 4242 4242 4242" value="{{ card }}" required>
-  <p class="muted">Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0341 is declined.</p>
-  <button class="wide" type="submit">Subscribe</button>
-</form>
-{% endblock %}
 """
 
 _MESSAGE = """{% extends "base.html" %}
@@ -168,41 +140,11 @@ _PORTAL = """{% extends "base.html" %}{% from "price.html" import price_text %}
 {% endblock %}
 """
 
-_INVOICE = """{% extends "base.html" %}
-{% block title %}Invoice {{ invoice.number }}{% endblock %}
-{% block content %}
-<div class="card">
-  <p class="muted">Invoice {{ invoice.number }} &middot; {{ invoice.created | date }}</p>
-  <h1>{{ invoice.total | money(invoice.currency) }}
-      <span class="badge {{ invoice.status }}">{{ invoice.status }}</span></h1>
-  {% if invoice.status_transitions.paid_at %}
-    <p>Paid on {{ invoice.status_transitions.paid_at | date }}.</p>
-  {% elif invoice.next_payment_attempt %}
-    <p>Next payment attempt on {{ invoice.next_payment_attempt | date }}.</p>
-  {% endif %}
-  <table>
-    {% for line in invoice.lines.data %}
-    <tr>
-      <td>{{ line.description }}<br>
-        <span class="muted">
-          {{ line.period.start | date }} &ndash; {{ line.period.end | date }}
-        </span>
-      </td>
-      <td>{{ line.amount | money(line.currency) }}</td>
-    </tr>
-    {% endfor %}
-    <tr><th>Total</th><th>{{ invoice.total | money(invoice.currency) }}</th></tr>
-  </table>
-  {% if invoice.invoice_pdf %}<p><a href="{{ invoice.invoice_pdf }}">Download PDF</a></p>{% endif %}
-</div>
-{% endblock %}
-"""
-
 TEMPLATES = {
     "base.html": _BASE,
     "price.html": _PRICE,
-    "checkout.html": _CHECKOUT,
+    "checkout.html": CHECKOUT,
     "message.html": _MESSAGE,
     "portal.html": _PORTAL,
-    "invoice.html": _INVOICE,
+    "invoice.html": INVOICE,
 }

@@ -19,8 +19,8 @@ from .delivery import Delivery, Sender
 from .errors import invalid
 from .store import Store, new_id
 
-# Event types are named after the object, except subscriptions (``customer.subscription.*``).
-_EVENT_PREFIX = {"subscription": "customer.subscription"}
+# Event types are named after the object, except subscriptions and tax IDs (``customer.*``).
+_EVENT_PREFIX = {"subscription": "customer.subscription", "tax_id": "customer.tax_id"}
 
 
 class Webhooks:
