@@ -78,6 +78,19 @@ def _expires_at(signup: Signup) -> int:
     return int(min(max(wanted, now + _EARLIEST), now + _LATEST).timestamp())
 
 
+def billing_params(catalog: Catalog) -> dict:
+    """What every Checkout Session asks of Stripe besides the plan: VAT by Stripe Tax on the
+    billing address, the VAT number of a business (its name and address saved on the Customer,
+    so every later invoice carries them), and the payment methods of the catalog."""
+    return {
+        "automatic_tax": {"enabled": True},
+        "billing_address_collection": "required",
+        "tax_id_collection": {"enabled": True},
+        "customer_update": {"address": "auto", "name": "auto"},
+        "payment_method_types": list(catalog.billing.payment_methods),
+    }
+
+
 def _idempotency_key(signup: Signup, params: dict) -> str:
     """The same parameters give the same key (a retried request finds the first session);
     anything that changed (plan, URLs, expiry) gives a new one, as Stripe requires."""
@@ -123,6 +136,7 @@ def start_checkout(
         "cancel_url": urls.cancel,
         "expires_at": _expires_at(signup),
         "locale": signup.language,  # Checkout's page in the language the form was sent in
+        **billing_params(catalog),
     }
     checkout = client.v1.checkout.sessions.create(
         params=params, options={"idempotency_key": _idempotency_key(signup, params)})
@@ -142,5 +156,6 @@ def start_resubscription(client: stripe.StripeClient, catalog: Catalog, tenant, 
         "mode": "subscription", "customer": tenant.stripe_customer_id,
         "line_items": [{"price": price_id(client, lookup_key), "quantity": 1}],
         "metadata": metadata, "subscription_data": {"metadata": metadata},
-        "success_url": return_url, "cancel_url": return_url, "locale": locale})
+        "success_url": return_url, "cancel_url": return_url, "locale": locale,
+        **billing_params(catalog)})
     return checkout.url

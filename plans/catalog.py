@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from plans.billing_terms import BillingTerms, BillingTermsError, parse_billing_terms
+
 DEFAULT_PATH = Path(__file__).with_name("plans.toml")
 INTERVALS = ("month", "year")
 
@@ -58,6 +60,7 @@ class Catalog:
     templates: dict[str, SiteTemplate]
     plans: dict[str, Plan]
     _by_lookup_key: dict[str, tuple[Plan, Price]] = field(repr=False)
+    billing: BillingTerms = BillingTerms()
 
     def plan(self, plan_id: str) -> Plan | None:
         return self.plans.get(plan_id)
@@ -149,7 +152,11 @@ def parse_catalog(raw: dict) -> Catalog:
             by_key[price.lookup_key] = (plan, price)
     if not plans:
         raise CatalogError("catalog: no plans defined")
-    return Catalog(raw.get("currency", "eur"), features, limits, templates, plans, by_key)
+    try:
+        billing = parse_billing_terms(raw.get("billing", {}))
+    except BillingTermsError as exc:
+        raise CatalogError(str(exc)) from None
+    return Catalog(raw.get("currency", "eur"), features, limits, templates, plans, by_key, billing)
 
 
 def load_catalog(path: str | Path = DEFAULT_PATH) -> Catalog:

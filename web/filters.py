@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency
 from flask import Flask
-from flask_babel import format_date, format_decimal, get_locale, gettext
+from flask_babel import format_date, format_decimal, format_percent, get_locale, gettext
 
 
 def money(cents: int, currency: str = "eur") -> str:
@@ -44,6 +44,17 @@ def limit(value: int | None) -> str:
     return gettext("Unlimited") if value is None else format_decimal(value)
 
 
+def country(code: str | None) -> str:
+    """An ISO country code in the active language: 'BE' -> 'België' (nl) / 'Belgium' (en)."""
+    code = str(code or "").upper()
+    return get_locale().territories.get(code, code)
+
+
+def percent(value) -> str:
+    """A percentage number in the active language: 21 -> '21%', 25.5 -> '25,5%' (nl)."""
+    return format_percent(Decimal(str(value)) / 100, "#,##0.#%")
+
+
 def date(value, format: str = "long") -> str:  # noqa: A002  (Babel's own name for it)
     """A date (or the day of a datetime, in the request's time zone): '2 januari 2027'."""
     return format_date(value, format)
@@ -56,3 +67,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(storage)
     app.add_template_filter(limit)
     app.add_template_filter(date)
+    app.add_template_filter(country)
+    app.add_template_filter(percent)

@@ -24,11 +24,12 @@ def dutch(make_app, db_session, redis):
 
 def test_pricing_is_dutch_by_default(dutch):
     response = dutch.get("/pricing")
-    assert "€\xa029" in response.get_data(as_text=True)  # the amount never wraps off its sign
+    assert "€\xa035,09" in response.get_data(as_text=True)  # the amount never wraps off its sign
     page = text_of(response)
     assert '<html lang="nl">' in page
     assert "Kies Starter" in page and "Per maand" in page and "2 maanden gratis" in page
-    assert f"€{NBSP}29 / maand" in page and f"€{NBSP}1.990" not in page
+    assert f"€{NBSP}35,09</span> <span class=\"per\">/ maand" in page and f"€{NBSP}1.990" not in page
+    assert f"€{NBSP}29 excl. btw voor bedrijven" in page
     assert "Eigen domeinnaam" in page  # a catalog feature label, translated at display
     assert "Een professionele website voor een klein bedrijf." in page  # a tagline
     assert "Choose Starter" not in page and "Custom domain" not in page
@@ -37,16 +38,17 @@ def test_pricing_is_dutch_by_default(dutch):
 
 def test_yearly_prices_in_dutch_and_a_month_rounds_half_up(dutch):
     page = text_of(dutch.get("/pricing?interval=year"))
-    assert f"€{NBSP}1.990 / jaar" in page
-    # 290 a year is 24.1666... a month: € 24,17, not 24,16.
-    assert f"€{NBSP}24,17 per maand, jaarlijks gefactureerd" in page
+    assert f"€{NBSP}2.407,90</span> <span class=\"per\">/ jaar" in page
+    # 2,407.90 a year is 200.658... a month: € 200,66, not 200,65.
+    assert f"€{NBSP}200,66 per maand, jaarlijks gefactureerd" in page
 
 
 def test_accept_language_english_gives_english(dutch):
     page = text_of(dutch.get("/pricing?interval=year",
                              headers={"Accept-Language": "en-GB,en;q=0.9"}))
     assert '<html lang="en">' in page and "Choose Starter" in page
-    assert "€1,990 / year" in page and "€24.17 a month, billed yearly" in page
+    assert "€2,407.90</span> <span class=\"per\">/ year" in page
+    assert "€29.24 a month, billed yearly" in page
 
 
 def test_the_switch_sets_a_cookie_that_wins_over_accept_language(dutch):

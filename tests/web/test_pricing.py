@@ -5,19 +5,37 @@ def text_of(response) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))
 
 
-def test_pricing_shows_every_plan_monthly(client):
+def words_of(response) -> str:
+    """The page as read: tags removed, white space collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_pricing_shows_every_plan_monthly_as_a_dutch_consumer_pays_it(client):
     response = client.get("/pricing")
     assert response.status_code == 200
-    page = text_of(response)
-    for name, price in (("Starter", "€29"), ("Professional", "€79"), ("Enterprise", "€199")):
+    page = words_of(response)
+    # The catalog's prices exclude VAT: a consumer in the Netherlands pays 21% on top.
+    for name, consumer, business in (("Starter", "€35.09", "€29"), ("Professional", "€95.59", "€79"),
+                                     ("Enterprise", "€240.79", "€199")):
         assert name in page
-        assert f"{price} / month" in page
-    assert 'href="/signup?plan=starter&amp;interval=month"' in page
+        assert f"{consumer} / month incl. 21% VAT" in page
+        assert f"{business} excl. VAT for businesses" in page
+    assert "EU businesses with a valid VAT number pay none (reverse charge)" in page
+    assert 'href="/signup?plan=starter&amp;interval=month"' in text_of(response)
+
+
+def test_pricing_in_dutch_speaks_of_btw(client):
+    client.set_cookie("lang", "nl")
+    page = words_of(client.get("/pricing"))
+    assert "€ 35,09 / maand incl. 21% btw" in page and "€ 29 excl. btw voor bedrijven" in page
 
 
 def test_yearly_toggle_works_without_javascript(client):
-    page = text_of(client.get("/pricing?interval=year"))
-    assert "€290 / year" in page and "€790 / year" in page and "€1,990 / year" in page
+    response = client.get("/pricing?interval=year")
+    read = words_of(response)
+    assert "€350.90 / year" in read and "€955.90 / year" in read and "€2,407.90 / year" in read
+    assert "€290 excl. VAT for businesses" in read and "€29.24 a month, billed yearly" in read
+    page = text_of(response)
     assert 'href="/signup?plan=professional&amp;interval=year"' in page
     assert 'aria-current="page">Yearly' in page
 

@@ -115,9 +115,17 @@ def signup():
         flash(gettext("Your payment for this site has already gone through; it is being set up "
                       "now."), "info")
         return redirect(url_for("onboarding.progress_page", signup_id=signup_id), code=303)
-    except stripe.StripeError:
+    except stripe.InvalidRequestError:
+        # Stripe refused what we asked (a payment method not enabled on the account, ...):
+        # nothing the visitor can fix; staff read the log.
         session.rollback()
         current_app.logger.exception("Stripe refused the checkout for %s", form.subdomain.data)
+        flash(gettext("Payment cannot be started right now because of a problem with our "
+                      "payment settings. Our team has been told. Nothing was charged; please "
+                      "try again later."), "error")
+    except stripe.StripeError:
+        session.rollback()
+        current_app.logger.exception("Stripe failed the checkout for %s", form.subdomain.data)
         flash(gettext("Our payment provider could not be reached. Nothing was charged; "
                       "please try again in a minute."), "error")
     return _page(form, plan, interval, catalog, 422)

@@ -34,6 +34,7 @@ def pricing():
         plans=list(catalog.plans.values()),
         interval=selected_interval(),
         selected=plan_id,
+        terms=catalog.billing,
     )
 
 
