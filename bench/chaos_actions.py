@@ -26,6 +26,9 @@ from db.models import ProvisioningRun
 from db.models.provisioning import RunStatus, StepOutcome
 
 GOOD_CARD = "4242424242424242"
+# The billing address Checkout asks for (Stripe Tax): a Dutch consumer.
+DUTCH_CONSUMER = {"name": "Chaos Customer", "line1": "Damrak 1", "postal_code": "1012 LG",
+                  "city": "Amsterdam", "country": "NL"}
 SIGNUP_PATH = "/signup?plan=starter&interval=month"
 STARTER_TEMPLATES = ("corporate", "portfolio", "blog")
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -102,7 +105,7 @@ def _signup_attempt(stack: Stack, browser: httpx.Client, form: dict) -> tuple[st
         return f"POST /signup answered {sent.status_code}: {'; '.join(found)[:300]}"
     session_id = sent.headers["Location"].split("?")[0].rstrip("/").rsplit("/", 1)[1]
     paid = httpx.post(f"{stack.stripe_url}/_test/checkout/sessions/{session_id}/pay",
-                      data={"card": GOOD_CARD}, timeout=60, trust_env=False)
+                      data={"card": GOOD_CARD, **DUTCH_CONSUMER}, timeout=60, trust_env=False)
     if paid.status_code != 200:
         return f"paying {session_id} answered {paid.status_code}: {paid.text[:200]}"
     return session_id, paid.json()["session"]["customer"]

@@ -131,11 +131,27 @@ def _mapping(value) -> str | None:
     return None if isinstance(value, dict) else "must be a JSON object"
 
 
+def _list_of(fields: dict):
+    """A JSON list of objects whose ``fields`` (name -> check) pass where present."""
+    def check(value) -> str | None:
+        if not isinstance(value, list) or len(value) > 100:
+            return "must be a JSON list of at most 100 objects"
+        for item in value:
+            if not isinstance(item, dict):
+                return "must be a JSON list of objects"
+            for name, field_check in fields.items():
+                if item.get(name) is not None and (problem := field_check(item[name])):
+                    return f"{name} {problem}"
+        return None
+    return check
+
+
 ID64, TIME = _stripe_id(64), _whole(MAX_CREATED)
 _CHECKOUT = {"id": (_stripe_id(255), True), "customer": (_reference(64), False),
              "subscription": (_reference(64), False), "metadata": (_mapping, False),
              "metadata.signup_id": (_text(500), False),
-             "client_reference_id": (_text(200), False)}
+             "client_reference_id": (_text(200), False),
+             "payment_status": (_text(40), False)}
 _SUBSCRIPTION = {"id": (_stripe_id(255), True)}
 _INVOICE = {
     "id": (ID64, True), "customer": (_reference(64), True),
@@ -150,6 +166,12 @@ _INVOICE = {
     "hosted_invoice_url": (_text(500), False), "invoice_pdf": (_text(500), False),
     "created": (TIME, False), "status_transitions": (_mapping, False),
     "status_transitions.paid_at": (TIME, False),
+    "number": (_text(64), False), "total": (_whole(2**63), False),
+    "total_excluding_tax": (_whole(2**63), False),
+    "total_taxes": (_list_of({"amount": _whole(2**63), "taxable_amount": _whole(2**63),
+                              "taxability_reason": _text(40)}), False),
+    "customer_name": (_text(255), False), "customer_address": (_mapping, False),
+    "customer_tax_ids": (_list_of({"type": _text(40), "value": _text(100)}), False),
 }
 OBJECT_FIELDS = {
     "checkout.session.completed": _CHECKOUT,
@@ -158,7 +180,8 @@ OBJECT_FIELDS = {
     "customer.subscription.updated": _SUBSCRIPTION,
     "customer.subscription.deleted": _SUBSCRIPTION,
     **{name: _INVOICE for name in ("invoice.paid", "invoice.payment_failed", "invoice.created",
-                                   "invoice.finalized", "invoice.payment_succeeded")},
+                                   "invoice.finalized", "invoice.payment_succeeded",
+                                   "invoice.payment_action_required")},
 }
 
 

@@ -13,8 +13,8 @@ import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing.stripe_client import as_dict
 from billing.subscriptions import (
+    fetch_subscription,
     id_of,
     invoice_metadata,
     mirror_invoice,
@@ -27,7 +27,7 @@ from db.models.signups import SignupStatus
 from db.models.tenants import BillingState, ProvisioningState
 from links.urls import Urls
 from plans.catalog import Catalog
-from tenants import lifecycle, subdomains
+from tenants import lifecycle, signups, subdomains
 from tenants.billing_states import LIVE_STATUSES
 from tenants.lifecycle import Effects
 
@@ -74,6 +74,11 @@ def checkout_completed(session: Session, obj: dict, outcome: Outcome) -> None:
         return
     signup.stripe_customer_id = signup.stripe_customer_id or customer
     signup.stripe_subscription_id = id_of(obj.get("subscription")) or signup.stripe_subscription_id
+    if obj.get("payment_status") == "unpaid" and signup.status == SignupStatus.PENDING:
+        # A bank debit (SEPA) takes days: the name stays held, and the site is set up when
+        # invoice.paid arrives (or the signup ends when the payment fails).
+        signup.payment_pending_since = signup.payment_pending_since or utcnow()
+        signup.expires_at = None
 
 
 def checkout_expired(session: Session, obj: dict, outcome: Outcome) -> None:
@@ -87,11 +92,13 @@ def checkout_expired(session: Session, obj: dict, outcome: Outcome) -> None:
 
 
 def subscription_changed(session: Session, deps: Deps, obj: dict, outcome: Outcome) -> Subscription:
-    fresh = as_dict(deps.client.v1.subscriptions.retrieve(obj["id"]))
-    mirror = mirror_subscription(session, deps.catalog, fresh)
+    mirror = mirror_subscription(session, deps.catalog, fetch_subscription(deps.client, obj["id"]))
     signup = _signup_for(session, mirror.customer_id, mirror.signup_id)
     if signup is not None and not signup.stripe_subscription_id:
         signup.stripe_subscription_id = mirror.id
+    if signup is not None and signup.status == SignupStatus.PENDING \
+            and mirror.status == "incomplete_expired":
+        signups.expire(session, signup)  # the first (bank) payment failed: nothing was charged
     tenant = _tenant_for(session, mirror.customer_id)
     if tenant is None:
         return mirror
@@ -134,8 +141,8 @@ def _reactivate_if_paid_up(session: Session, deps: Deps, tenant: Tenant, invoice
                                     BillingState.CLOSED) \
             or not invoice.subscription_id:
         return
-    fresh = as_dict(deps.client.v1.subscriptions.retrieve(invoice.subscription_id))
-    mirror = mirror_subscription(session, deps.catalog, fresh)
+    mirror = mirror_subscription(session, deps.catalog,
+                                 fetch_subscription(deps.client, invoice.subscription_id))
     if mirror.status not in LIVE_STATUSES:
         return
     if mirror.plan_id:
@@ -159,6 +166,19 @@ def invoice_payment_failed(session: Session, deps: Deps, obj: dict, outcome: Out
         lifecycle.payment_failed(session, deps.catalog, deps.urls, tenant, invoice, outcome)
 
 
+def invoice_payment_action_required(session: Session, deps: Deps, obj: dict, outcome: Outcome) -> None:
+    """The bank wants the customer to confirm a renewal's payment (3-D Secure): past due like a
+    failure, with a mail that links the invoice's page where it is confirmed. A suspended tenant
+    gets the mail too (paying restores the site) and stays suspended until paid."""
+    invoice = mirror_invoice(session, obj)
+    if invoice.status != "open":
+        return  # paid or voided in the meantime
+    invoice.action_required = True
+    tenant = _tenant_for(session, invoice.customer_id)
+    if tenant is not None and tenant.stripe_subscription_id in (None, invoice.subscription_id):
+        lifecycle.payment_failed(session, deps.catalog, deps.urls, tenant, invoice, outcome)
+
+
 def handle(session: Session, deps: Deps, event: dict) -> Outcome:
     outcome = Outcome()
     obj = event["data"]["object"]
@@ -174,6 +194,8 @@ def handle(session: Session, deps: Deps, event: dict) -> Outcome:
             invoice_paid(session, deps, obj, outcome)
         case "invoice.payment_failed":
             invoice_payment_failed(session, deps, obj, outcome)
+        case "invoice.payment_action_required":
+            invoice_payment_action_required(session, deps, obj, outcome)
         case "invoice.created" | "invoice.finalized" | "invoice.payment_succeeded":
             mirror_invoice(session, obj)
         case _:

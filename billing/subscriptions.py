@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from billing.stripe_client import as_dict
 from db.base import utcnow
 from db.models import Invoice, Subscription
 from plans.catalog import Catalog
@@ -32,8 +34,27 @@ def invoice_metadata(invoice: dict) -> dict:
     return (parent.get("subscription_details") or {}).get("metadata") or {}
 
 
+def payment_method_values(method) -> dict:
+    """The mirror's view of an expanded ``default_payment_method``: its type, a card's brand,
+    the last four digits of the card or the IBAN. Empty when it was not expanded (an id), so
+    that what the mirror knows is kept."""
+    if isinstance(method, str):
+        return {}
+    method = method or {}
+    kind = method.get("type")
+    details = method.get(kind) or {} if kind else {}
+    return {"payment_method_type": kind, "payment_method_brand": details.get("brand"),
+            "payment_method_last4": details.get("last4")}
+
+
+def fetch_subscription(client, subscription_id: str) -> dict:
+    """The subscription as Stripe has it now, with the payment method it is charged with."""
+    return as_dict(client.v1.subscriptions.retrieve(
+        subscription_id, params={"expand": ["default_payment_method"]}))
+
+
 def mirror_subscription(session: Session, catalog: Catalog, sub: dict) -> Subscription:
-    """Upsert the mirror from a freshly fetched subscription. Flushes."""
+    """Upsert the mirror from a freshly fetched subscription (``fetch_subscription``). Flushes."""
     item = (sub.get("items") or {}).get("data", [{}])[0]
     price = item.get("price") or {}
     lookup_key = price.get("lookup_key")
@@ -50,6 +71,7 @@ def mirror_subscription(session: Session, catalog: Catalog, sub: dict) -> Subscr
         "current_period_end": _when(item.get("current_period_end")),
         "canceled_at": _when(sub.get("canceled_at")),
         "cancellation_reason": details.get("reason"),
+        **payment_method_values(sub.get("default_payment_method")),
         "synced_at": utcnow(),
     }
     session.execute(
@@ -58,6 +80,19 @@ def mirror_subscription(session: Session, catalog: Catalog, sub: dict) -> Subscr
     )
     session.flush()
     return session.get(Subscription, sub["id"], populate_existing=True)
+
+
+def tax_values(invoice: dict) -> dict:
+    """The VAT on an invoice: its amount, its rate (Stripe Tax applies one per invoice here)
+    and Stripe Tax's reason (``standard_rated``, ``reverse_charge``, ``not_collecting``)."""
+    taxes = invoice.get("total_taxes") or []
+    amount = sum(tax.get("amount") or 0 for tax in taxes)
+    taxable = sum(tax.get("taxable_amount") or 0 for tax in taxes)
+    percent = None
+    if taxable:
+        percent = (Decimal(amount) * 100 / taxable).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return {"tax": amount, "tax_percent": percent,
+            "taxability_reason": taxes[0].get("taxability_reason") if taxes else None}
 
 
 def mirror_invoice(session: Session, invoice: dict) -> Invoice:
@@ -75,6 +110,14 @@ def mirror_invoice(session: Session, invoice: dict) -> Invoice:
         "invoice_pdf": invoice.get("invoice_pdf"),
         "created": _when(invoice.get("created")) or utcnow(),
         "paid_at": _when(transitions.get("paid_at")),
+        "number": invoice.get("number"),
+        "total": invoice.get("total"),
+        "total_excluding_tax": invoice.get("total_excluding_tax"),
+        **tax_values(invoice),
+        "customer_name": invoice.get("customer_name"),
+        "customer_address": invoice.get("customer_address"),
+        "customer_tax_ids": [{"type": tax_id.get("type"), "value": tax_id.get("value")}
+                             for tax_id in invoice.get("customer_tax_ids") or []],
     }
     statement = insert(Invoice).values(id=invoice["id"], **values)
     # A late 'open' or 'payment_failed' delivery never turns a paid invoice back.
@@ -82,6 +125,9 @@ def mirror_invoice(session: Session, invoice: dict) -> Invoice:
     update = {key: statement.excluded[key] for key in values}
     for key in ("status", "amount_paid", "paid_at"):
         update[key] = case((already_paid, getattr(Invoice, key)), else_=statement.excluded[key])
+    # Set by invoice.payment_action_required (the payload does not say it); paid clears it.
+    update["action_required"] = case((statement.excluded.status == "paid", False),
+                                     else_=Invoice.action_required)
     session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=update))
     session.flush()
     return session.get(Invoice, invoice["id"], populate_existing=True)

@@ -36,9 +36,14 @@ def dunning(
     billing_url: str,
     grace_days_left: int,
     suspend_on: datetime | str | None = None,
+    method_type: str | None = None,
+    method_brand: str | None = None,
+    method_last4: str | None = None,
 ) -> dict[str, Any]:
     """``suspend_on``: when the grace period ends (UTC), shown as a day in the tenant's time
-    zone; mails queued before it was stored say "in N days" only."""
+    zone; mails queued before it was stored say "in N days" only. ``method_*``: what the
+    subscription is charged with (``card`` or ``sepa_debit``), so the mail names it; unknown
+    for mails queued before it was recorded."""
     return {
         "company": company,
         "amount_due_cents": amount_due_cents,
@@ -47,11 +52,22 @@ def dunning(
         "billing_url": billing_url,
         "grace_days_left": grace_days_left,
         "suspend_on": suspend_on,
+        "method_type": method_type,
+        "method_brand": method_brand,
+        "method_last4": method_last4,
     }
 
 
-def suspended(company: str, billing_url: str) -> dict[str, Any]:
-    return {"company": company, "billing_url": billing_url}
+def payment_action_required(**dunning_params: Any) -> dict[str, Any]:
+    """The bank wants the customer to confirm a payment (3-D Secure) on the hosted invoice
+    page; the same facts as ``dunning``."""
+    return dunning(**dunning_params)
+
+
+def suspended(company: str, billing_url: str, method_type: str | None = None,
+              method_brand: str | None = None, method_last4: str | None = None) -> dict[str, Any]:
+    return {"company": company, "billing_url": billing_url, "method_type": method_type,
+            "method_brand": method_brand, "method_last4": method_last4}
 
 
 def reactivated(company: str, portal_url: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from emails import mails
 from emails.render import render
 
 MAX_ATTEMPTS = 30
-KINDS = ("dunning", "suspended", "reactivated", "closing_reminder", "team_invite",
+KINDS = ("dunning", "payment_action_required", "suspended", "reactivated", "closing_reminder", "team_invite",
          "password_reset", "welcome", "contact_submission", "domain_verified", "domain_lost",
          "domain_claim_dropped")
 

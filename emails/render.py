@@ -40,7 +40,42 @@ WORDS = {
     "hello": N_("Hello,"),
     "regards": N_("Best regards,"),
     "team": N_("The Contyzr team"),
-    "no_button": N_("If the button doesn't work, copy this link into your browser:"),
+    "no_button": N_(
+        "If the button doesn't work, copy this link into your browser:"),
+    # The payment method in the billing mails (templates/_base/payment.txt).
+    "sepa_failed": N_(
+        "Your bank did not pay the SEPA Direct Debit of %(amount)s for %(company)s from "
+        "the account ending in %(last4)s. This usually means there was not enough money "
+        "in the account, or the bank refused the direct debit."),
+    "card_failed": N_(
+        "We couldn't charge %(amount)s for %(company)s to your %(brand)s card ending in "
+        "%(last4)s. This usually means the card has expired or the bank declined the "
+        "charge."),
+    "payment_failed": N_(
+        "We couldn't collect the latest payment of %(amount)s for %(company)s. This "
+        "usually means the card has expired or the bank declined the charge."),
+    "card_confirm": N_(
+        "Your bank wants you to confirm the payment of %(amount)s for %(company)s with "
+        "your %(brand)s card ending in %(last4)s before it goes through. It only takes a "
+        "moment on the invoice's page."),
+    "confirm": N_(
+        "Your bank wants you to confirm the payment of %(amount)s for %(company)s before "
+        "it goes through. It only takes a moment on the invoice's page."),
+    "change_sepa": N_(
+        "To pay from another account or by card, update your payment method in billing:"),
+    "change_card": N_(
+        "To pay with a different card, update your payment method in billing:"),
+    "suspended_sepa": N_(
+        "We've suspended the site for %(company)s because the SEPA Direct Debit from your"
+        " account ending in %(last4)s failed and the invoice is still unpaid, so visitors"
+        " can't reach it at the moment. Your content is safe."),
+    "suspended_card": N_(
+        "We've suspended the site for %(company)s because the charge to your card ending "
+        "in %(last4)s failed and the invoice is still unpaid, so visitors can't reach it "
+        "at the moment. Your content is safe."),
+    "suspended": N_(
+        "We've suspended the site for %(company)s because its invoice is still unpaid, so"
+        " visitors can't reach it at the moment. Your content is safe."),
 }
 
 

@@ -50,9 +50,22 @@ def record(session: Session, tenant: Tenant, kind: str, detail: str | None = Non
     session.add(TenantEvent(tenant_id=tenant.id, kind=kind, detail=detail, actor=actor))
 
 
+def payment_method(session: Session, subscription_id: str | None) -> dict:
+    """How the subscription is charged, for the mails to name it: ``method_type`` (``card`` or
+    ``sepa_debit``), ``method_brand`` and ``method_last4``; empty when not known."""
+    subscription = session.get(Subscription, subscription_id) if subscription_id else None
+    if subscription is None or not subscription.payment_method_type:
+        return {}
+    return {"method_type": subscription.payment_method_type,
+            "method_brand": subscription.payment_method_brand,
+            "method_last4": subscription.payment_method_last4}
+
+
 def payment_failed(session: Session, catalog: Catalog, urls: Urls, tenant: Tenant,
                    invoice: Invoice, effects: Effects, now: datetime | None = None) -> None:
-    """A charge failed: past due with a grace deadline, and one dunning mail per attempt."""
+    """A charge failed, or waits for the customer to confirm it (``invoice.action_required``):
+    past due with a grace deadline, and one mail per attempt naming the payment method (a
+    dunning mail, or the request to confirm the payment on the invoice's page)."""
     now = now or utcnow()
     if tenant.billing_state not in (BillingState.ACTIVE, BillingState.PAST_DUE,
                                     BillingState.SUSPENDED):
@@ -62,13 +75,17 @@ def payment_failed(session: Session, catalog: Catalog, urls: Urls, tenant: Tenan
         tenant.billing_state = BillingState.PAST_DUE
         tenant.past_due_since = now
         tenant.grace_until = now + timedelta(days=grace_days)
-        record(session, tenant, "past_due", f"invoice {invoice.id} failed; grace {grace_days} days")
+        what = "needs the customer's confirmation" if invoice.action_required else "failed"
+        record(session, tenant, "past_due", f"invoice {invoice.id} {what}; grace {grace_days} days")
     days_left = max(0, (tenant.grace_until - now).days) if tenant.grace_until else 0
-    _mail(session, effects, tenant, f"dunning-{invoice.id}-{invoice.attempt_count}", "dunning",
+    # One mail per attempt, whichever of the failure's events comes first names it.
+    _mail(session, effects, tenant, f"dunning-{invoice.id}-{invoice.attempt_count}",
+          "payment_action_required" if invoice.action_required else "dunning",
           company=tenant.company, amount_due_cents=invoice.amount_due, currency=invoice.currency,
           hosted_invoice_url=invoice.hosted_invoice_url or urls.billing(),
           billing_url=urls.billing(), grace_days_left=days_left,
-          suspend_on=tenant.grace_until.isoformat() if tenant.grace_until else None)
+          suspend_on=tenant.grace_until.isoformat() if tenant.grace_until else None,
+          **payment_method(session, invoice.subscription_id))
 
 
 def suspend(session: Session, urls: Urls, tenant: Tenant, reason: str, effects: Effects,
@@ -81,7 +98,8 @@ def suspend(session: Session, urls: Urls, tenant: Tenant, reason: str, effects: 
     record(session, tenant, "suspended", reason, actor)
     since = (tenant.past_due_since or now).isoformat()
     _mail(session, effects, tenant, f"suspended-{tenant.id}-{since}", "suspended",
-          company=tenant.company, billing_url=urls.billing())
+          company=tenant.company, billing_url=urls.billing(),
+          **payment_method(session, tenant.stripe_subscription_id))
     return True
 
 

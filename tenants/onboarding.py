@@ -27,7 +27,7 @@ STAGES = [
 class Progress:
     stages: list[dict]
     ready: bool
-    state: str  # waiting, provisioning, ready, failed_payment, expired, failed
+    state: str  # waiting, processing, provisioning, ready, failed_payment, expired, failed
     message: str
 
     @property
@@ -65,10 +65,20 @@ def progress(session: Session, signup: Signup) -> Progress:
     ready = signup.status == SignupStatus.READY
     if ready:
         return Progress(stages, True, "ready", N_("Your site is live."))
+    if signup.status == SignupStatus.EXPIRED and signup.payment_pending_since:
+        return Progress(stages, False, "expired",
+                        N_("Your bank did not complete the payment, so nothing was charged and "
+                           "your site was not set up. You are welcome to sign up again."))
     if signup.status == SignupStatus.EXPIRED:
         return Progress(stages, False, "expired",
                         N_("Your checkout ended before payment: it was cancelled or not "
                            "finished within the hour. Nothing was charged."))
+    if not paid and signup.payment_pending_since:
+        return Progress(stages, False, "processing",
+                        N_("Your payment is being processed by your bank. A SEPA Direct Debit "
+                           "can take a few working days: your site is set up the moment the "
+                           "payment is confirmed, and we email you then. You can close this "
+                           "page."))
     if not paid and _payment_failed(session, signup):
         return Progress(stages, False, "failed_payment",
                         N_("Your payment did not go through. Nothing was charged; please try "

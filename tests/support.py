@@ -19,6 +19,9 @@ from worker.services import services
 from factories import PASSWORD
 
 WEBHOOK_SECRET = "whsec_test_current"
+# A Dutch consumer's billing address, as the local Checkout asks for it (Stripe Tax needs it).
+BILLING_NL = {"name": "Sanne de Vries", "line1": "Keizersgracht 1", "postal_code": "1015 CJ",
+              "city": "Amsterdam", "country": "NL"}
 
 
 def picture_bytes(width: int, height: int, kind: str = "JPEG", **options) -> bytes:

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from db.models import MailLog, Tenant
 
-from support import csrf_token, fake_stripe, post_event, run_jobs
+from support import BILLING_NL, csrf_token, fake_stripe, post_event, run_jobs
 
 _addresses = itertools.count(1)
 CARD_OK = "4242424242424242"
@@ -16,7 +16,10 @@ PASSWORD = "a long and happy password"
 class Timeline:
     """One paying tenant on the local Stripe, and the moves of its billing story."""
 
-    def __init__(self, app, client, db_session, stripe_fake, forwarder, subdomain, plan="starter"):
+    def __init__(self, app, client, db_session, stripe_fake, forwarder, subdomain, plan="starter",
+                 checkout=None):
+        """``checkout``: what the customer enters on the local Checkout page (a card and a
+        Dutch consumer's address unless given: payment method, address, business, VAT id)."""
         self.app, self.client, self.session = app, client, db_session
         self.fake, self.forwarder = stripe_fake, forwarder
         url = f"/signup?plan={plan}&interval=month"
@@ -30,11 +33,19 @@ class Timeline:
             environ_overrides={"REMOTE_ADDR": address})
         checkout_url = response.headers["Location"]
         session_id = checkout_url.rsplit("/", 1)[1]
-        fake_stripe(stripe_fake, "POST", f"/_test/checkout/sessions/{session_id}/pay", card=CARD_OK)
+        self.paid = fake_stripe(stripe_fake, "POST", f"/_test/checkout/sessions/{session_id}/pay",
+                                **(checkout or {"card": CARD_OK, **BILLING_NL}))
         self.customer = fake_stripe(stripe_fake, "GET", f"/v1/checkout/sessions/{session_id}")["customer"]
+        self.session_id, self.subdomain = session_id, subdomain
         self.sync()
-        self.tenant = db_session.scalar(select(Tenant).where(Tenant.stripe_customer_id == self.customer))
+        self.find_tenant()
         self.host = {"Host": f"{subdomain}.example.test"}
+
+    def find_tenant(self):
+        """The customer's tenant (None while a bank payment is still processing)."""
+        self.tenant = self.session.scalar(
+            select(Tenant).where(Tenant.stripe_customer_id == self.customer))
+        return self.tenant
 
     def sync(self, duplicate=False, reverse=False):
         """Deliver this customer's new events (twice, or newest first, if asked), run the workers."""

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import BigInteger, Index, String, Text, func
+from sqlalchemy import BigInteger, Index, Numeric, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,6 +50,11 @@ class Subscription(Base):
     cancellation_reason: Mapped[str | None] = mapped_column(String(40))
     last_payment_failed_at: Mapped[datetime | None]
     failed_payment_count: Mapped[int] = mapped_column(default=0)
+    # What the subscription is charged with (its default payment method at Stripe): ``card``
+    # (with brand) or ``sepa_debit`` (also after iDEAL or Bancontact), and its last four digits.
+    payment_method_type: Mapped[str | None] = mapped_column(String(32))
+    payment_method_brand: Mapped[str | None] = mapped_column(String(32))
+    payment_method_last4: Mapped[str | None] = mapped_column(String(4))
     synced_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -70,3 +76,17 @@ class Invoice(Base):
     invoice_pdf: Mapped[str | None] = mapped_column(String(500))
     created: Mapped[datetime]
     paid_at: Mapped[datetime | None]
+    # As Stripe issued it: the number, the totals with and without VAT, the VAT (one rate per
+    # invoice here, with Stripe Tax's reason: standard_rated, reverse_charge, not_collecting),
+    # and the customer's name, address and tax ids printed on it.
+    number: Mapped[str | None] = mapped_column(String(64))
+    total: Mapped[int | None] = mapped_column(BigInteger)
+    total_excluding_tax: Mapped[int | None] = mapped_column(BigInteger)
+    tax: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    tax_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    taxability_reason: Mapped[str | None] = mapped_column(String(40))
+    customer_name: Mapped[str | None] = mapped_column(String(255))
+    customer_address: Mapped[dict | None] = mapped_column(JSONB)
+    customer_tax_ids: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
+    # The customer must confirm the payment (3-D Secure) on the hosted invoice page.
+    action_required: Mapped[bool] = mapped_column(default=False, server_default="false")

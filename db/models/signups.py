@@ -53,6 +53,9 @@ class Signup(CreatedAt, Base):
     checkout_url: Mapped[str | None] = mapped_column(String(500))
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(64))
     paid_at: Mapped[datetime | None]
+    # Checkout was completed with a payment that takes days (SEPA Direct Debit): the name is
+    # held (no reservation end) until Stripe says the invoice was paid or the payment failed.
+    payment_pending_since: Mapped[datetime | None]
     portal_entered_at: Mapped[datetime | None]  # the onboarding page signs in once
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

@@ -16,7 +16,7 @@ from tenants import provisioning
 from worker.jobs.lifecycle import enforce_retention, expire_grace
 from worker.queues import BILLING
 
-from support import csrf_token, fake_stripe, post_event, run_jobs
+from support import BILLING_NL, csrf_token, fake_stripe, post_event, run_jobs
 
 CARD_OK = "4242424242424242"
 PASSWORD = "a long and happy password"
@@ -39,7 +39,8 @@ class Paid:
             "csrf_token": csrf_token(client, url)},
             environ_overrides={"REMOTE_ADDR": f"10.77.{n // 250}.{n % 250 + 1}"})
         session_id = response.headers["Location"].rsplit("/", 1)[1]
-        fake_stripe(fake, "POST", f"/_test/checkout/sessions/{session_id}/pay", card=CARD_OK)
+        fake_stripe(fake, "POST", f"/_test/checkout/sessions/{session_id}/pay", card=CARD_OK,
+                    **BILLING_NL)
         checkout = fake_stripe(fake, "GET", f"/v1/checkout/sessions/{session_id}")
         self.customer, self.subscription = checkout["customer"], checkout["subscription"]
         self.signup = db_session.scalar(select(Signup).where(Signup.subdomain == self.subdomain))

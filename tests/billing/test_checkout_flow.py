@@ -12,7 +12,7 @@ from billing import handlers
 from db.base import utcnow
 from db.models import Signup, StripeEvent, Subdomain, Subscription, Tenant
 
-from support import csrf_token, http, post_event, run_jobs, stripe_event
+from support import BILLING_NL, csrf_token, http, post_event, run_jobs, stripe_event
 
 CARD_OK, CARD_DECLINED = "4242 4242 4242 4242", "4000 0000 0000 0341"
 
@@ -28,7 +28,8 @@ def sign_up(client, db_session, subdomain, plan="starter", interval="month", ema
 
 
 def pay_on_hosted_page(signup, card=CARD_OK):
-    return http.post(signup.checkout_url, data={"card": card}, follow_redirects=False)
+    return http.post(signup.checkout_url, data={"card": card, **BILLING_NL},
+                     follow_redirects=False)
 
 
 def test_paid_checkout_becomes_a_live_tenant(app, client, db_session, forwarder, mails):

@@ -12,7 +12,7 @@ from db.base import utcnow
 from db.models import MailLog, Page, TenantEvent
 from tenants.api_keys import create_key
 
-from support import csrf_token, fake_stripe
+from support import BILLING_NL, csrf_token, fake_stripe
 from timeline import sign_in_owner
 
 CARD_OK = "4242424242424242"
@@ -32,7 +32,8 @@ def test_fail_grace_suspend_pay_reactivate(timeline, client, db_session, deliver
     assert t.site_status() == 200  # still online during grace
     dunning = db_session.scalar(select(MailLog).where(MailLog.tenant_id == t.tenant.id,
                                                       MailLog.kind == "dunning"))
-    assert dunning.params["amount_due_cents"] == 2900 and dunning.params["hosted_invoice_url"]
+    # 29 euros and 21% btw (the address of timeline's customer is Dutch).
+    assert dunning.params["amount_due_cents"] == 3509 and dunning.params["hosted_invoice_url"]
 
     sign_in_owner(client, t)
     assert "Your last payment failed" in client.get("/portal/").get_data(as_text=True)
@@ -176,7 +177,8 @@ def test_resubscribe_within_retention_restores_everything(timeline, client, db_s
                            data={"csrf_token": csrf_token(client, "/portal/billing")})
     assert response.status_code == 303
     session_id = response.headers["Location"].rsplit("/", 1)[1]
-    fake_stripe(t.fake, "POST", f"/_test/checkout/sessions/{session_id}/pay", card=CARD_OK)
+    fake_stripe(t.fake, "POST", f"/_test/checkout/sessions/{session_id}/pay", card=CARD_OK,
+                **BILLING_NL)
     t.sync(reverse=True)
     assert t.tenant.billing_state == "active" and t.site_status() == 200
     assert db_session.scalar(select(func.count()).select_from(Page)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from db.models import Signup, StripeEvent
 from worker.services import services
 
-from support import http, purge, run_jobs
+from support import BILLING_NL, http, purge, run_jobs
 
 
 def test_signup_to_live_site_over_http(live_app, stripe_fake, mails):
@@ -27,7 +27,7 @@ def test_signup_to_live_site_over_http(live_app, stripe_fake, mails):
         assert submitted.status_code == 303
         checkout = http.get(submitted.headers["Location"])
         assert "€290" in checkout.text
-        paid = http.post(submitted.headers["Location"], data={"card": "4242424242424242"})
+        paid = http.post(submitted.headers["Location"], data={"card": "4242424242424242", **BILLING_NL})
         assert paid.status_code == 303
         onboarding = paid.headers["Location"]
         assert onboarding.startswith(base + "/onboarding/")

@@ -36,7 +36,6 @@ SUBDOMAIN = "bakkerij-oranje"
 COMPANY = "Bakkerij Oranje"
 EMAIL = "eigenaar@bakkerij-oranje.example"
 PASSWORD = "elke ochtend vers brood uit de oven"
-CARD_OK = "4242 4242 4242 4242"
 RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "browser" / "dutch-walkthrough"
 DUTCH_PO = TRANSLATIONS / "nl" / "LC_MESSAGES" / "messages.po"
 
@@ -172,9 +171,16 @@ def test_dutch_walkthrough_from_pricing_to_the_portal(chromium_page, storefront,
         walk.check("signup")
         page.get_by_role("button", name=nl("Continue to payment")).click()
 
-        # The local Stripe's hosted Checkout (Stripe's page, not the app's: not checked).
+        # The local Stripe's hosted Checkout (Stripe's page, not the app's: not checked): the
+        # Dutch visitor pays with iDEAL, after a billing address (Stripe Tax adds 21% btw).
         expect(page.get_by_role("heading", name="Subscribe to Contyzr Starter")).to_be_visible()
-        page.get_by_label("Card number").fill(CARD_OK)
+        page.locator("#method-ideal").check()
+        page.locator("#ideal_bank").select_option("rabobank")
+        page.locator("#name").fill("Sanne de Vries")
+        page.locator("#line1").fill("Keizersgracht 1")
+        page.locator("#postal_code").fill("1015 CJ")
+        page.locator("#city").fill("Amsterdam")
+        expect(page.locator("#country")).to_have_value("NL")
         walk.shot("checkout")
         page.get_by_role("button", name="Subscribe").click()
 
@@ -193,6 +199,14 @@ def test_dutch_walkthrough_from_pricing_to_the_portal(chromium_page, storefront,
         page.wait_for_url(f"{base}/portal/")
         expect(page.get_by_role("heading", name=COMPANY)).to_be_visible()
         walk.check("portal-dashboard")
+
+        # Billing: the invoice with its 21% btw, the address, and the SEPA Direct Debit that
+        # iDEAL set up for the renewals.
+        page.goto(f"{base}/portal/billing")
+        expect(page.get_by_text("€ 6,09 (21%)")).to_be_visible()
+        expect(page.get_by_text("Keizersgracht 1")).to_be_visible()
+        expect(page.get_by_text(re.compile(r"Betaalmethode: SEPA-incasso"))).to_be_visible()
+        walk.check("portal-billing")
 
         # The new site: Dutch starter pages at Dutch addresses.
         with Session(engine) as session:

@@ -91,7 +91,11 @@ def test_walkthrough_from_pricing_to_reactivation(chromium_page, storefront, str
         # The local Stripe's hosted Checkout.
         expect(page.get_by_role("heading", name="Subscribe to Contyzr Starter")).to_be_visible()
         expect(page.get_by_text("€29.00 per month")).to_be_visible()
+        page.locator("#method-card").check()
         page.get_by_label("Card number").fill(CARD_OK)
+        for field, value in (("name", "Jane Doe"), ("line1", "Keizersgracht 1"),
+                             ("postal_code", "1015 CJ"), ("city", "Amsterdam")):
+            page.locator(f"#{field}").fill(value)
         steps.shot("checkout")
         page.get_by_role("button", name="Subscribe").click()
 
@@ -154,7 +158,7 @@ def test_walkthrough_from_pricing_to_reactivation(chromium_page, storefront, str
         expect(page.get_by_text("Your plan was updated.")).to_be_visible()
         run_workers_until(lambda: tenant().plan_id == "professional", "the upgrade to apply")
         page.get_by_role("link", name="Return to site").click()
-        expect(page.get_by_role("heading", name="Billing")).to_be_visible()
+        expect(page.get_by_role("heading", name="Billing", exact=True)).to_be_visible()
         expect(page.get_by_text("Plan: Professional")).to_be_visible()
         steps.shot("portal-billing-professional")
 

@@ -1,6 +1,7 @@
 """Every mail renders a one-line subject, a text part and an escaped HTML part."""
 
 import html
+import re
 from datetime import date
 from pathlib import Path
 
@@ -44,6 +45,20 @@ CASES = {
             "grace_days_left": 3,
         },
         ["https://invoice.stripe.test/i/acct_1?s=ap", "https://portal.contyzr.test/billing"],
+    ),
+    "payment_action_required": (
+        {
+            "company": COMPANY,
+            "amount_due_cents": 9559,
+            "currency": "eur",
+            "hosted_invoice_url": "https://invoice.stripe.test/i/acct_1?s=ar",
+            "billing_url": "https://portal.contyzr.test/billing",
+            "grace_days_left": 10,
+            "method_type": "card",
+            "method_brand": "visa",
+            "method_last4": "3184",
+        },
+        ["https://invoice.stripe.test/i/acct_1?s=ar", "https://portal.contyzr.test/billing"],
     ),
     "suspended": (
         {"company": COMPANY, "billing_url": "https://portal.contyzr.test/billing"},
@@ -214,3 +229,38 @@ def test_money_is_formatted_for_people(cents, currency, expected):
 def test_a_missing_context_value_is_an_error():
     with pytest.raises(UndefinedError):
         render("suspended", company="Acme")
+
+
+DUNNING = CASES["dunning"][0]
+
+
+@pytest.mark.parametrize(("method", "said", "hint"), [
+    ({"method_type": "sepa_debit", "method_last4": "5264"},
+     "Your bank did not pay the SEPA Direct Debit of €79.00 for", "To pay from another account"),
+    ({"method_type": "card", "method_brand": "mastercard", "method_last4": "4444"},
+     "We couldn't charge €79.00 for", "To pay with a different card"),
+    ({}, "We couldn't collect the latest payment of €79.00", "To pay with a different card"),
+])
+def test_dunning_names_the_payment_method_the_tenant_uses(method, said, hint):
+    mail = render("dunning", "en", **mails.dunning(**DUNNING, **method))
+    for part in (mail.text, html.unescape(re.sub(r"<[^>]+>", "", mail.html))):
+        assert said in part and hint in part
+    if method:
+        assert f"ending in {method['method_last4']}" in mail.text
+    if method.get("method_brand"):
+        assert "Mastercard card" in mail.text
+
+
+def test_the_suspension_mail_names_a_failed_direct_debit_in_dutch():
+    mail = render("suspended", "nl", **mails.suspended(
+        "Bakkerij de Vries", "https://portal.contyzr.test/billing", method_type="sepa_debit",
+        method_last4="5264"))
+    assert "SEPA-incasso van je rekening eindigend op 5264 is mislukt" in mail.text
+
+
+def test_the_confirmation_mail_links_the_invoice_in_dutch():
+    mail = render("payment_action_required", "nl",
+                  **mails.payment_action_required(**CASES["payment_action_required"][0]))
+    assert mail.subject.startswith("Bevestig de betaling voor")
+    assert "Visa-kaart eindigend op 3184" in mail.text
+    assert "https://invoice.stripe.test/i/acct_1?s=ar" in mail.text

@@ -68,7 +68,7 @@ def test_billing_shows_dutch_amounts_and_dates_in_the_tenants_time_zone(app, db_
     page = text(dutch.client.get("/portal/billing"))
     assert f"€{NBSP}24,17" in page
     assert "2 januari 2027" in page and "1 januari 2027" not in page
-    assert "Facturen" in page and "Bedrag" in page and "betaald" in page
+    assert "Facturen" in page and "Excl. btw" in page and "Totaal" in page and "betaald" in page
     assert "per maand" in page and "Abonnement, kaart en facturen beheren" in page
     assert "Invoices" not in page and "paid" not in page.replace("betaald", "")
 

@@ -17,7 +17,7 @@ from worker.jobs.signups import expire_unpaid_signups
 from worker.schedule import PERIODIC
 from worker.services import services
 
-from support import csrf_token, http, run_jobs
+from support import BILLING_NL, csrf_token, http, run_jobs
 
 PASSWORD = "flour and water at dawn"
 
@@ -82,7 +82,7 @@ def test_a_checkout_paid_before_the_job_runs_keeps_its_name(app, client, db_sess
     submit(client)
     signup = the_signup(db_session)
     paid = http.post(f"{stripe_fake.url}/_test/checkout/sessions/{signup.checkout_session_id}/pay",
-                     data={"card": "4242424242424242"})
+                     data={"card": "4242424242424242", **BILLING_NL})
     assert paid.status_code == 200
     # The webhook is late: the signup is still pending when its hour is over.
     with freeze_time(signup.expires_at + timedelta(minutes=5)):

@@ -57,7 +57,7 @@
         var enter = render(progress);
         if (enter) { forward(enter); }
         if (progress.final) { return; }
-        var slow = progress.state === "failed" || progress.state === "failed_payment";
+        var slow = ["failed", "failed_payment", "processing"].indexOf(progress.state) >= 0;
         window.setTimeout(poll, slow ? SLOW : FAST);
       })
       .catch(function () { window.setTimeout(poll, SLOW); });

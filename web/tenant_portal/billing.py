@@ -27,6 +27,12 @@ SUBSCRIPTION_STATUSES = {
 }
 
 
+PAYMENT_METHOD_NAMES = {
+    "card": _l("card"), "sepa_debit": _l("SEPA Direct Debit"), "ideal": _l("iDEAL"),
+    "bancontact": _l("Bancontact"),
+}
+
+
 @bp.get("/billing")
 def billing():
     tenant = g.tenant
@@ -35,8 +41,13 @@ def billing():
         .order_by(Invoice.created.desc()).limit(24)).all()
     subscription = db.session.scalar(
         select(Subscription).where(Subscription.id == tenant.stripe_subscription_id))
+    # The name, address and VAT number the latest invoice was made out to.
+    billed = next((invoice for invoice in invoices
+                   if invoice.customer_name or invoice.customer_address), None)
     return render_template("portal/billing.html", tenant=tenant, invoices=invoices,
                            subscription=subscription, plan=catalog().plan(tenant.plan_id),
+                           billed=billed, terms=catalog().billing,
+                           method_names=PAYMENT_METHOD_NAMES,
                            invoice_statuses=INVOICE_STATUSES,
                            subscription_statuses=SUBSCRIPTION_STATUSES)
 

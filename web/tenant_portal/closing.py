@@ -32,6 +32,12 @@ def resubscribe():
     try:
         checkout_url = start_resubscription(services().stripe, catalog(), g.tenant,
                                             external_url("portal.billing"), current_language())
+    except stripe.InvalidRequestError:
+        current_app.logger.exception("Stripe refused the resubscription of tenant %s", g.tenant.id)
+        flash(_("Payment cannot be started right now because of a problem with our payment "
+                "settings. Our team has been told. Nothing was charged; please try again later."),
+              "error")
+        return redirect(url_for("portal.billing"), code=303)
     except stripe.StripeError:
         current_app.logger.exception("resubscribe checkout for tenant %s", g.tenant.id)
         flash(_("Our payment provider could not be reached. Please try again in a minute."),
