@@ -181,7 +181,7 @@ OBJECT_FIELDS = {
     "customer.subscription.deleted": _SUBSCRIPTION,
     **{name: _INVOICE for name in ("invoice.paid", "invoice.payment_failed", "invoice.created",
                                    "invoice.finalized", "invoice.payment_succeeded",
-                                   "invoice.payment_action_required")},
+                                   "invoice.payment_action_required", "invoice.voided")},
 }
 
 

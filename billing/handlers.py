@@ -196,7 +196,8 @@ def handle(session: Session, deps: Deps, event: dict) -> Outcome:
             invoice_payment_failed(session, deps, obj, outcome)
         case "invoice.payment_action_required":
             invoice_payment_action_required(session, deps, obj, outcome)
-        case "invoice.created" | "invoice.finalized" | "invoice.payment_succeeded":
+        case ("invoice.created" | "invoice.finalized" | "invoice.payment_succeeded"
+              | "invoice.voided"):
             mirror_invoice(session, obj)
         case _:
             pass  # stored for the record; nothing to do

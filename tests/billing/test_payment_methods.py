@@ -114,6 +114,8 @@ def test_a_failed_first_sepa_debit_ends_the_signup_and_frees_the_name(timeline, 
     assert db_session.get(Subdomain, t.subdomain) is None
     status = client.get(f"/onboarding/{signup.id}/status").json
     assert status["state"] == "expired" and "nothing was charged" in status["message"]
+    first = db_session.scalar(select(Invoice).where(Invoice.customer_id == t.customer))
+    assert first.status == "void" and first.amount_paid == 0
 
 
 def test_a_renewal_the_bank_wants_confirmed_mails_the_invoice_link_and_paying_restores(
