@@ -12,7 +12,11 @@ from werkzeug.exceptions import HTTPException
 
 from .api_billing import billing_api
 from .api_catalog import catalog_api
+from .api_discounts import discounts_api
 from .api_events import events_api
+from .api_portal import portal_api
+from .api_schedules import schedules_api
+from .api_subscriptions import subscriptions_api
 from .api_tax import tax_api
 from .controls import controls
 from .errors import StripeError
@@ -35,7 +39,8 @@ def create_app(webhook_url: str | Sequence[str] | None = None, webhook_secret: s
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep "id", "object" first
     app.jinja_loader = DictLoader(TEMPLATES)
     app.extensions["fake_stripe"] = FakeStripe(urls, webhook_secret)
-    for blueprint in (catalog_api, billing_api, events_api, tax_api, pages, invoice_pages, controls):
+    apis = (catalog_api, billing_api, subscriptions_api, schedules_api, discounts_api, events_api, tax_api)
+    for blueprint in (*apis, portal_api, pages, invoice_pages, controls):
         app.register_blueprint(blueprint)
     app.before_request(_authenticate)
     app.after_request(_add_request_id)

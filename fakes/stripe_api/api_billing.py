@@ -1,4 +1,5 @@
-"""``/v1`` Checkout and billing portal sessions, subscriptions and invoices."""
+"""``/v1`` Checkout Sessions and invoices (subscriptions are in :mod:`.api_subscriptions`,
+billing portal sessions in :mod:`.api_portal`)."""
 
 import time
 from collections.abc import Callable
@@ -6,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from . import checkout_objects, checkout_params, objects
+from . import checkout_objects, checkout_params, discounts, trials
 from .billing import require_recurring, subscription_of
 from .billing_objects import describe_line
 from .errors import invalid
@@ -17,20 +18,6 @@ from .store import DAY
 from .wire import api_call, request_params, respond
 
 billing_api = Blueprint("billing_api", __name__, url_prefix="/v1")
-
-SUBSCRIPTION_STATUSES = (
-    "active",
-    "past_due",
-    "unpaid",
-    "canceled",
-    "incomplete",
-    "incomplete_expired",
-    "trialing",
-    "paused",
-    "all",
-    "ended",
-)
-
 
 # Checkout's languages (https://docs.stripe.com/api/checkout/sessions/create#locale), of which
 # the app sends its own two.
@@ -82,12 +69,28 @@ def create_checkout_session() -> Response:
         )
     )
     session.update(collection)
+    trial_fields, trial_settings = trials.read_checkout(params)
+    session.update(trial_fields)
+    session["discounts"] = _session_discounts(params, customer_id, session["currency"])
     store.internal[session["id"]].update(
         **settings,
+        **trial_settings,
         line_items=[_line_item(price, quantity) for price, quantity in lines],
         subscription_metadata=params.nested("subscription_data").metadata(),
     )
     return respond(session, params)
+
+
+def _session_discounts(params: Params, customer_id: str | None, currency: str) -> list[dict[str, Any]]:
+    """``discounts[][coupon|promotion_code]``, checked now and again at payment."""
+    if "discounts" not in params:
+        return []
+    if params.flag("allow_promotion_codes"):
+        raise invalid("You may only specify one of these parameters: allow_promotion_codes, discounts.",
+                      param="discounts")  # fmt: skip
+    store = fake().store
+    found = discounts.resolve(store, params.records("discounts"), customer_id, currency, store.now())
+    return [{"coupon": coupon["id"], "promotion_code": promo and promo["id"]} for coupon, promo in found]
 
 
 def _expires_at(params: Params) -> int | None:
@@ -159,95 +162,6 @@ def expire_checkout_session(session_id: str) -> Response:
     session = store.require("checkout.session", session_id)
     fake().billing().expire_checkout(session, store.now())
     return respond(session, request_params())
-
-
-@billing_api.post("/billing_portal/sessions")
-@api_call
-def create_portal_session() -> Response:
-    params, store = request_params(), fake().store
-    customer_id = params.text("customer", required=True)
-    if store.get("customer", customer_id) is None:
-        raise invalid(f"No such customer: '{customer_id}'", param="customer", code="resource_missing")
-    session = store.add(
-        objects.portal_session(
-            customer_id=customer_id,
-            return_url=params.text("return_url"),
-            configuration=store.portal_configuration,
-            base_url=base_url(),
-            created=store.now(),
-        )
-    )
-    return respond(session, params)
-
-
-@billing_api.get("/subscriptions")
-@api_call
-def list_subscriptions() -> Response:
-    params = request_params()
-    subscriptions = fake().store.all("subscription")
-    if (customer := params.text("customer")) is not None:
-        subscriptions = [sub for sub in subscriptions if sub["customer"] == customer]
-    status = params.choice("status", SUBSCRIPTION_STATUSES, default="not canceled")
-    if status == "ended":
-        subscriptions = [sub for sub in subscriptions if sub["status"] == "canceled"]
-    elif status == "not canceled":
-        subscriptions = [sub for sub in subscriptions if sub["status"] != "canceled"]
-    elif status != "all":
-        subscriptions = [sub for sub in subscriptions if sub["status"] == status]
-    return respond(paginate(subscriptions, params, "/v1/subscriptions"), params)
-
-
-@billing_api.get("/subscriptions/<subscription_id>")
-@api_call
-def retrieve_subscription(subscription_id: str) -> Response:
-    return respond(fake().store.require("subscription", subscription_id), request_params())
-
-
-@billing_api.post("/subscriptions/<subscription_id>")
-@api_call
-def update_subscription(subscription_id: str) -> Response:
-    """Change item prices/quantities, ``cancel_at_period_end`` and metadata (no proration)."""
-    params, store = request_params(), fake().store
-    subscription = store.require("subscription", subscription_id)
-    if subscription["status"] == "canceled":
-        raise invalid("A canceled subscription can only update its cancellation_details and metadata.")
-    items = {item["id"]: item for item in subscription["items"]["data"]}
-    changes = []
-    for change in params.records("items"):
-        item_id = change.text("id", required=True)
-        if item_id not in items:
-            raise invalid(
-                f"No such subscription item: '{item_id}'",
-                param=change.param("id"),
-                code="resource_missing",
-            )
-        price = None
-        if (price_id := change.text("price")) is not None:
-            price = store.require("price", price_id, change.param("price"))
-            require_recurring(price, change.param("price"))
-        changes.append((items[item_id], price, change.integer("quantity", minimum=1)))
-    cancel_at_period_end = params.flag("cancel_at_period_end")
-    metadata = params.metadata(subscription["metadata"])
-    billing, now = fake().billing(), store.now()
-    with fake().webhooks.updating(subscription, now):
-        for item, price, quantity in changes:
-            if price is not None:
-                billing.set_item_price(item, price)
-            if quantity is not None:
-                item["quantity"] = quantity
-        if cancel_at_period_end is not None:
-            billing.set_cancel_at_period_end(subscription, cancel_at_period_end, now)
-        subscription["metadata"] = metadata
-    return respond(subscription, params)
-
-
-@billing_api.delete("/subscriptions/<subscription_id>")
-@api_call
-def cancel_subscription(subscription_id: str) -> Response:
-    store = fake().store
-    subscription = store.require("subscription", subscription_id)
-    fake().billing().cancel(subscription, store.now(), "cancellation_requested")
-    return respond(subscription, request_params())
 
 
 @billing_api.get("/invoices")

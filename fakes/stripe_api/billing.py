@@ -8,12 +8,12 @@ customer when charged off session. Checkout is in :mod:`.checkout`, what the clo
 (renewals, smart retries, settlements) in :mod:`.renewals`.
 """
 
-import copy
 import math
 from typing import Any
 
-from . import billing_objects, objects, payment_methods, tax, tax_ids
+from . import discounts, invoice_items, invoicing, payment_methods
 from .errors import invalid
+from .proration import adopt
 from .store import DAY, Store
 from .webhooks import Webhooks
 
@@ -87,17 +87,14 @@ class Billing:
     # Subscription changes (callers wrap them in ``webhooks.updating``)
 
     @staticmethod
-    def set_item_price(item: dict[str, Any], price: dict[str, Any]) -> None:
-        """Switch the item to ``price`` now, without proration (see :func:`require_recurring`)."""
-        item["price"] = copy.deepcopy(price)
-        item["plan"] = objects.plan(price)
-
-    @staticmethod
     def set_cancel_at_period_end(subscription: dict[str, Any], flag: bool, at: int) -> None:
         subscription["cancel_at_period_end"] = flag
         subscription["cancel_at"] = period_of(subscription)[1] if flag else None
         subscription["canceled_at"] = at if flag else None
-        subscription["cancellation_details"]["reason"] = "cancellation_requested" if flag else None
+        details = subscription["cancellation_details"]
+        details["reason"] = "cancellation_requested" if flag else None
+        if not flag:
+            details.update(comment=None, feedback=None)
 
     def cancel(self, subscription: dict[str, Any], at: int, reason: str) -> None:
         """End the subscription now; its open invoices are no longer retried."""
@@ -145,29 +142,33 @@ class Billing:
             self.cancel(subscription, at, "payment_failed")
 
     def create_invoice(
-        self, subscription: dict[str, Any], reason: str, period: tuple[int, int], at: int
+        self,
+        subscription: dict[str, Any],
+        reason: str,
+        period: tuple[int, int],
+        at: int,
+        *,
+        items: list[dict[str, Any]] | None = None,
+        extra: list[dict[str, Any]] | None = None,
+        trial: bool = False,
     ) -> dict[str, Any]:
-        """A draft invoice for the subscription's items, taxed if automatic tax is on."""
-        descriptions = [
-            billing_objects.describe_line(
-                item["price"],
-                self.store.require("product", item["price"]["product"])["name"],
-                item["quantity"],
-            )
-            for item in subscription["items"]["data"]
-        ]
-        customer = self.store.require("customer", subscription["customer"])
-        invoice = billing_objects.invoice(
-            customer_obj=customer,
-            subscription_obj=subscription,
-            billing_reason=reason,
-            descriptions=descriptions,
+        """A draft invoice (see :func:`~.invoicing.compose`), stored; ``extra`` invoice
+        items (default: the subscription's pending ones) are now on it."""
+        if extra is None:
+            extra = invoice_items.pending(self.store, subscription["id"])
+        invoice = invoicing.compose(
+            self.store,
+            subscription,
+            reason=reason,
             period=period,
-            created=at,
+            at=at,
+            items=items,
+            extra=extra,
+            trial=trial,
         )
-        if subscription["automatic_tax"]["enabled"]:
-            ids = tax_ids.of_customer(self.store.all("tax_id"), customer["id"])
-            tax.apply_automatic_tax(invoice, customer, ids, self.store, at)
+        for item in extra:
+            item["invoice"] = invoice["id"]
+        discounts.after_invoice(self.store, subscription, invoice, at)
         return self.store.add(invoice)
 
     def issue(self, invoice: dict[str, Any], at: int) -> None:
@@ -184,6 +185,9 @@ class Billing:
             invoice_pdf=f"{self.base_url}/invoices/{invoice['id']}/pdf",
         )
         invoice["status_transitions"]["finalized_at"] = at
+        if invoice["ending_balance"] is not None and invoice["ending_balance"] != customer["balance"]:
+            with self.webhooks.updating(customer, at):
+                customer["balance"] = invoice["ending_balance"]
         self.webhooks.emit(invoice, "finalized", at)
 
     def attempt(self, invoice: dict[str, Any], at: int, *, scheduled: bool, on_session: bool = False) -> str:
@@ -193,6 +197,8 @@ class Billing:
         authentication, charged off session, emits ``invoice.payment_action_required``
         and is not retried.
         """
+        if invoice["amount_due"] == 0:
+            return self.conclude(invoice, at, True, scheduled=scheduled)
         invoice["attempt_count"] += 1
         invoice["attempted"] = True
         method = self.method_of(invoice)
@@ -204,7 +210,9 @@ class Billing:
                 "payment_method": method["id"],
             }
             return PROCESSING
-        number = self.store.internal[method["id"]].get("number", "") if method else ""
+        if method is None:  # a trial started without a payment method
+            return self.conclude(invoice, at, False, scheduled=scheduled)
+        number = self.store.internal[method["id"]].get("number", "")
         if not on_session and payment_methods.needs_authentication(number):
             invoice["next_payment_attempt"] = None
             self.store.internal[invoice["id"]]["requires_action"] = True
@@ -225,6 +233,7 @@ class Billing:
             )
             invoice["status_transitions"]["paid_at"] = at
             customer["delinquent"] = bool(self.open_invoices(customer_id=customer["id"]))
+            self._apply_pending_update(invoice, at)
             self.webhooks.emit(invoice, "paid", at)
             self.webhooks.emit(invoice, "payment_succeeded", at)
             return PAID
@@ -238,6 +247,15 @@ class Billing:
         customer["delinquent"] = True
         self.webhooks.emit(invoice, "payment_failed", at)
         return FAILED
+
+    def _apply_pending_update(self, invoice: dict[str, Any], at: int) -> None:
+        """A ``pending_if_incomplete`` plan change applies once its invoice is paid."""
+        after = self.store.internal[invoice["id"]].pop("pending_update", None)
+        subscription = self.store.get("subscription", subscription_of(invoice))
+        if after is None or subscription is None or subscription["pending_update"] is None:
+            return
+        with self.webhooks.updating(subscription, at):
+            adopt(subscription, after)
 
     def processing(self, invoice: dict[str, Any]) -> bool:
         return "debit" in self.store.internal[invoice["id"]]

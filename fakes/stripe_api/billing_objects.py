@@ -156,10 +156,12 @@ def invoice(
     descriptions: list[str],
     period: tuple[int, int],
     created: int,
+    items: list[dict[str, Any]] | None = None,
+    invoice_id: str | None = None,
 ) -> dict[str, Any]:
-    """A draft invoice for the subscription's items, one line each."""
-    invoice_id = new_id("in_")
-    items = subscription_obj["items"]["data"]
+    """A draft invoice for the subscription's items (or ``items``), one line each."""
+    invoice_id = invoice_id or new_id("in_")
+    items = subscription_obj["items"]["data"] if items is None else items
     lines = [
         invoice_line(item=item, invoice_id=invoice_id, description=description)
         for item, description in zip(items, descriptions, strict=True)
@@ -268,10 +270,11 @@ CURRENCY_SYMBOLS = {"eur": "€", "usd": "$", "gbp": "£"}
 
 
 def format_amount(amount: int, currency: str) -> str:
-    """``1900, "eur"`` -> ``€19.00``."""
+    """``1900, "eur"`` -> ``€19.00``; ``-667`` -> ``-€6.67``."""
     symbol = CURRENCY_SYMBOLS.get(currency.lower())
-    value = f"{amount / 100:,.2f}"
-    return f"{symbol}{value}" if symbol else f"{value} {currency.upper()}"
+    value = f"{abs(amount) / 100:,.2f}"
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{symbol}{value}" if symbol else f"{sign}{value} {currency.upper()}"
 
 
 def describe_line(price_obj: dict[str, Any], product_name: str, quantity: int) -> str:

@@ -4,19 +4,21 @@ The hosted page and ``POST /_test/checkout/sessions/<id>/pay`` take the same fie
 ``payment_method`` (card, ideal, sepa_debit, bancontact; default card), ``card``,
 ``ideal_bank`` and ``outcome`` (authorize | fail), ``iban``, ``name``, ``email``, the billing
 address ``line1``/``line2``/``postal_code``/``city``/``state``/``country`` and, when tax IDs
-are collected, ``business`` (a checkbox), ``business_name`` and ``tax_id``. Everything is
+are collected, ``business`` (a checkbox), ``business_name`` and ``tax_id``; with
+``allow_promotion_codes``, ``promotion_code`` (the code a customer types). Everything is
 checked before anything is created, so a refused payment leaves no trace.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
-from . import billing_objects, objects, payment_methods, tax, tax_ids
+from . import billing_objects, discounts, objects, payment_methods, tax, tax_ids, trials
 from .billing import PAID, PROCESSING, Billing
 from .checkout_params import collects_address
 from .errors import StripeError, card_declined, invalid
 from .params import Params
 from .periods import add_interval
+from .totals import line_discount
 
 ADDRESS_FIELDS = ("line1", "line2", "postal_code", "city", "state", "country")
 
@@ -34,6 +36,7 @@ class Payment:
     business: bool = False
     business_name: str = ""
     tax_id: str = ""
+    promotion_code: str = ""
 
 
 def read_payment(params: Params) -> Payment:
@@ -57,14 +60,16 @@ def read_payment(params: Params) -> Payment:
         business=bool(params.flag("business", default=False)),
         business_name=text("business_name"),
         tax_id=text("tax_id"),
+        promotion_code=text("promotion_code"),
     )
 
 
-def _check(session: dict[str, Any], payment: Payment) -> tuple[str, str] | None:
+def _check(session: dict[str, Any], payment: Payment, internal: dict[str, Any]) -> tuple[str, str] | None:
     """Refuse what Stripe would refuse; returns the normalized (tax ID, its country)."""
     if session["status"] != "open":
         raise invalid(f"This Checkout Session is {session['status']} and can no longer be paid.")
-    if payment.method not in session["payment_method_types"]:
+    skip = payment.method == "none" and trials.may_skip_payment_method(session, internal)
+    if payment.method not in session["payment_method_types"] and not skip:
         raise invalid(f"This Checkout Session does not accept {payment.method}.", param="payment_method")
     if collects_address(session):
         address = payment.address or {}
@@ -109,8 +114,9 @@ def _check_method(payment: Payment) -> None:
 
 def complete_checkout(billing: Billing, session: dict[str, Any], payment: Payment) -> None:
     """Pay an open session: customer, subscription, first invoice charged, then the events."""
-    tax_id = _check(session, payment)
     store, at = billing.store, billing.store.now()
+    tax_id = _check(session, payment, store.internal[session["id"]])
+    redeemed = discounts.checkout_discounts(store, session, payment.promotion_code, session["customer"], at)
     internal = store.internal[session["id"]]
     customer = _customer(billing, session, payment, at)
     if tax_id is not None:
@@ -118,7 +124,7 @@ def complete_checkout(billing: Billing, session: dict[str, Any], payment: Paymen
                                            country=tax_id[1], business_name=payment.business_name,
                                            created=at))  # fmt: skip
         billing.webhooks.emit(created, "created", at)
-    method = _payment_method(billing, customer, payment, at)
+    method = _payment_method(billing, customer, payment, at) if payment.method != "none" else None
     lines = [
         (store.require("price", item["price"]["id"]), item["quantity"]) for item in internal["line_items"]
     ]
@@ -133,7 +139,9 @@ def complete_checkout(billing: Billing, session: dict[str, Any], payment: Paymen
             created=at,
         )
     )
-    subscription["default_payment_method"] = method["id"]
+    subscription["default_payment_method"] = method and method["id"]
+    if internal.get("trial_period_days"):
+        trials.start(subscription, internal, at)
     if internal.get("explicit_types"):
         subscription["payment_settings"]["payment_method_types"] = list(session["payment_method_types"])
     if payment.method == "sepa_debit":
@@ -144,14 +152,22 @@ def complete_checkout(billing: Billing, session: dict[str, Any], payment: Paymen
             "enabled": True,
             "liability": {"type": "self"},
         }
-    invoice = billing.create_invoice(subscription, "subscription_create", (at, at), at)
+    subscription["discounts"] = [
+        discounts.redeem(store, coupon, promo, customer_id=customer["id"], subscription_id=subscription["id"],
+                         at=at, checkout_session=session["id"])["id"]  # fmt: skip
+        for coupon, promo in redeemed
+    ]
+    session["discounts"] = [{"coupon": coupon["id"], "promotion_code": promo and promo["id"]}
+                            for coupon, promo in redeemed]  # fmt: skip
+    trialing = subscription["status"] == "trialing"
+    invoice = billing.create_invoice(subscription, "subscription_create", (at, at), at, trial=trialing)
     store.internal[invoice["id"]]["checkout_session"] = session["id"]
     subscription["latest_invoice"] = invoice["id"]
     customer["currency"] = subscription["currency"]
     billing.webhooks.emit(subscription, "created", at)
     billing.issue(invoice, at)
     outcome = billing.attempt(invoice, at, scheduled=True, on_session=True)
-    if payment.method in ("ideal", "bancontact") and outcome == PAID:
+    if payment.method in ("ideal", "bancontact") and outcome == PAID and method is not None:
         _generate_sepa_debit(billing, customer, subscription, method, payment, at)
     ids = [] if tax_id is None else [{"type": "eu_vat", "value": tax_id[0]}]
     _record(session, customer, invoice, payment, outcome, internal["line_items"], ids)
@@ -228,7 +244,9 @@ def _record(
     for item, line in zip(line_items, invoice["lines"]["data"], strict=False):
         item_tax = sum(entry["amount"] for entry in line["taxes"])
         exclusive = sum(entry["amount"] for entry in line["taxes"] if entry["tax_behavior"] == "exclusive")
-        item.update(amount_tax=item_tax, amount_total=item["amount_subtotal"] + exclusive)
+        discount = line_discount(line)
+        item.update(amount_discount=discount, amount_tax=item_tax,
+                    amount_total=item["amount_subtotal"] - discount + exclusive)  # fmt: skip
     if session["automatic_tax"]["enabled"]:
         session["automatic_tax"]["status"] = "complete"
     session.update(
@@ -250,3 +268,5 @@ def _record(
         },
     )
     session["total_details"]["amount_tax"] = amount_tax
+    discounted = sum(entry["amount"] for entry in invoice["total_discount_amounts"])
+    session["total_details"]["amount_discount"] = discounted

@@ -2,18 +2,21 @@
 
 Stable ids for browser tests: radios ``method-<type>`` (name ``payment_method``), ``card``,
 ``ideal_bank``, ``outcome``, ``iban``, ``name``, ``email``, ``line1``, ``line2``,
-``postal_code``, ``city``, ``country``, ``business``, ``business_name``, ``tax_id``.
+``postal_code``, ``city``, ``country``, ``business``, ``business_name``, ``tax_id``,
+``promotion_code`` (when the session allows promotion codes); radio ``method-none`` when a
+trial may start without a payment method.
 """
 
 CHECKOUT = """{% extends "base.html" %}{% from "price.html" import price_text %}
 {% block title %}Checkout{% endblock %}
 {% block content %}{% set auto_tax = session.automatic_tax.enabled %}
-{% set methods = session.payment_method_types %}
+{% set methods = session.payment_method_types + (["none"] if allow_none else []) %}
 <div class="card">
   {% if cancel_url %}<p><a href="{{ cancel_url }}">&larr; Back</a></p>{% endif %}
   {% for line in lines %}
     <h1>Subscribe to {{ line.product.name }}</h1>
     {% if line.product.description %}<p class="muted">{{ line.product.description }}</p>{% endif %}
+    {% if trial_days %}<p><strong>{{ trial_days }} days free</strong></p>{% endif %}
     <p class="amount">{{ price_text(line.price) }}</p>
     {% if auto_tax %}<p class="muted">{% if line.price.tax_behavior == "inclusive" %}incl. VAT
       {%- else %}plus VAT{% endif %}</p>{% endif %}
@@ -45,6 +48,8 @@ CHECKOUT = """{% extends "base.html" %}{% from "price.html" import price_text %}
              {% if methods == ["card"] %}required{% endif %}>
       <p class="muted">Test cards: 4242 4242 4242 4242 succeeds, 4000 0027 6000 3184 asks for
         authentication, 4000 0000 0000 0341 is declined.</p>
+    {% elif method == "none" %}
+      <p class="muted">No payment method is needed to start the trial.</p>
     {% elif method == "ideal" %}
       <label for="ideal_bank">Bank</label>
       <select id="ideal_bank" name="ideal_bank">
@@ -103,6 +108,11 @@ CHECKOUT = """{% extends "base.html" %}{% from "price.html" import price_text %}
     <input id="business_name" name="business_name" value="{{ form.business_name }}">
     <label for="tax_id">VAT number</label>
     <input id="tax_id" name="tax_id" placeholder="NL123456789B01" value="{{ form.tax_id }}">
+  {% endif %}
+  {% if session.allow_promotion_codes %}
+    <label for="promotion_code">Promotion code</label>
+    <input id="promotion_code" name="promotion_code" value="{{ form.promotion_code }}"
+           autocomplete="off">
   {% endif %}
   <button class="wide" type="submit">Subscribe</button>
 </form>

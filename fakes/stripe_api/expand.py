@@ -16,6 +16,11 @@ _KIND_BY_PREFIX = {
     "txr_": "tax_rate",
     "txi_": "tax_id",
     "pm_": "payment_method",
+    "sub_sched_": "subscription_schedule",
+    "di_": "discount",
+    "promo_": "promotion_code",
+    "ii_": "invoiceitem",
+    "bpc_": "billing_portal.configuration",
 }
 
 
@@ -37,6 +42,8 @@ def _expand(node: Any, parts: list[str], store: Store, path: str) -> None:
         raise invalid(f"This property cannot be expanded ({path}).", param="expand")
     if isinstance(node[head], str):
         node[head] = _resolve(node[head], store, path)
+    elif isinstance(node[head], list) and not rest:  # a list of ids, like ``discounts``
+        node[head] = [_resolve(v, store, path) if isinstance(v, str) else v for v in node[head]]
     if rest and node[head] is not None:
         _expand(node[head], rest, store, path)
 
@@ -45,4 +52,6 @@ def _resolve(object_id: str, store: Store, path: str) -> dict[str, Any]:
     for prefix, kind in _KIND_BY_PREFIX.items():
         if object_id.startswith(prefix) and (obj := store.get(kind, object_id)) is not None:
             return copy.deepcopy(obj)
+    if (coupon := store.get("coupon", object_id)) is not None:  # coupon ids have no prefix
+        return copy.deepcopy(coupon)
     raise invalid(f"This property cannot be expanded ({path}).", param="expand")

@@ -95,9 +95,12 @@ def invoice_pdf(invoice_id: str) -> Any:
         ),
         "",
     ]
-    if invoice["total_taxes"]:
+    discount = sum(entry["amount"] for entry in invoice["total_discount_amounts"])
+    if invoice["total_taxes"] or discount:
         lines.append(f"Subtotal: {format_amount(invoice['subtotal'], currency)}")
-        lines += [f"{label}: {format_amount(amount, currency)}" for label, amount in tax_rows(invoice)]
+    if discount:
+        lines.append(f"Discount: {format_amount(-discount, currency)}")
+    lines += [f"{label}: {format_amount(amount, currency)}" for label, amount in tax_rows(invoice)]
     lines.append(f"Total: {format_amount(invoice['total'], currency)}")
     if invoice["footer"]:
         lines += ["", invoice["footer"]]

@@ -44,8 +44,10 @@ INVOICE = """{% extends "base.html" %}
       <td>{{ line.amount | money(line.currency) }}</td>
     </tr>
     {% endfor %}
-    {% if tax_rows %}
+    {% set discount = invoice.total_discount_amounts | sum(attribute="amount") %}
+    {% if tax_rows or discount %}
     <tr><td>Subtotal</td><td>{{ invoice.subtotal | money(cur) }}</td></tr>
+    {% if discount %}<tr><td>Discount</td><td>{{ (0 - discount) | money(cur) }}</td></tr>{% endif %}
     {% for label, amount in tax_rows %}
     <tr><td>{{ label }}</td><td>{{ amount | money(cur) }}</td></tr>
     {% endfor %}

@@ -5,21 +5,35 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from . import payment_methods, tax
+from . import payment_methods, portal_config, tax, trials
 from .billing_objects import format_amount
 from .checkout import complete_checkout, read_payment
 from .checkout_params import collects_address
 from .errors import StripeError
 from .params import Params
+from .plan_changes import change_plan
+from .proration import Change, Options
 from .state import atomic, fake
 
 pages = Blueprint("pages", __name__)
+
+FEEDBACK_LABELS = {
+    "customer_service": "Customer service was less than expected",
+    "low_quality": "Quality was less than expected",
+    "missing_features": "Some features are missing",
+    "other": "Other reason",
+    "switched_service": "I'm switching to a different service",
+    "too_complex": "Ease of use was less than expected",
+    "too_expensive": "It's too expensive",
+    "unused": "I don't use the service enough",
+}
 
 METHOD_NAMES = {
     "card": "Card",
     "ideal": "iDEAL",
     "sepa_debit": "SEPA Direct Debit",
     "bancontact": "Bancontact",
+    "none": "Start the trial without a payment method",
 }
 
 
@@ -93,6 +107,8 @@ def _checkout_page(
         countries=sorted(tax.COUNTRY_NAMES.items(), key=lambda country: country[1]),
         banks=payment_methods.IDEAL_BANKS,
         method_names=METHOD_NAMES,
+        allow_none=trials.may_skip_payment_method(session, store.internal[session["id"]]),
+        trial_days=store.internal[session["id"]].get("trial_period_days"),
     )
     return page, status
 
@@ -115,22 +131,25 @@ def _portal_page(
 ) -> Any:
     store = fake().store
     customer_id = portal_session["customer"]
+    config = store.require("billing_portal.configuration", portal_session["configuration"])
     subscriptions = [
         sub
         for sub in store.all("subscription")
         if sub["customer"] == customer_id and sub["status"] != "canceled"
     ]
-    plans = [price for price in reversed(store.all("price")) if _is_plan(price)]
     page = render_template(
         "portal.html",
         portal=portal_session,
+        features=config["features"],
+        business=config["business_profile"],
         customer=store.require("customer", customer_id),
         subscriptions=subscriptions,
-        plans=plans,
+        plans=portal_config.offered_prices(store, config) or [],
         products={product["id"]: product for product in store.all("product")},
         invoices=[
             inv for inv in store.all("invoice") if inv["customer"] == customer_id and inv["status"] != "draft"
         ],
+        reasons=FEEDBACK_LABELS,
         notice=notice,
         error=error,
     )
@@ -145,33 +164,63 @@ def portal_action(session_id: str, action: str) -> Any:
     portal_session = store.get("billing_portal.session", session_id)
     if portal_session is None:
         return message("Not found", "This billing portal link is not valid.", 404)
-    billing = fake().billing()
+    features = store.require("billing_portal.configuration", portal_session["configuration"])["features"]
+    billing, form = fake().billing(), request.form
     if action == "card":
-        if not billing.pay_open_invoices(portal_session["customer"], request.form.get("card", "")):
+        if not features["payment_method_update"]["enabled"]:
+            return _portal_page(portal_session, error="Payment method updates are not available.", status=400)
+        if not billing.pay_open_invoices(portal_session["customer"], form.get("card", "")):
             return _portal_page(portal_session, error="Your card was declined.", status=402)
         return _back_to_portal(session_id, "Your payment method was updated.")
-    subscription = store.get("subscription", request.form.get("subscription", ""))
+    subscription = store.get("subscription", form.get("subscription", ""))
     if subscription is None or subscription["customer"] != portal_session["customer"]:
         return _portal_page(portal_session, error="Unknown subscription.", status=400)
     if subscription["status"] == "canceled":
         return _portal_page(portal_session, error="This subscription has ended.", status=400)
-    price = store.get("price", request.form.get("price", ""))
-    if action == "plan" and not (price and _is_plan(price)):
-        return _portal_page(portal_session, error="Unknown plan.", status=400)
-    with fake().webhooks.updating(subscription, store.now()):
-        if action == "plan" and price:
-            for item in subscription["items"]["data"]:
-                billing.set_item_price(item, price)
-            notice = "Your plan was updated."
-        else:
-            billing.set_cancel_at_period_end(subscription, action == "cancel", store.now())
-            notice = "Your plan will be canceled." if action == "cancel" else "Your plan will renew."
+    try:
+        notice = _portal_change(portal_session, subscription, action, features, form)
+    except StripeError as failure:
+        return _portal_page(portal_session, error=failure.message, status=failure.status)
     return _back_to_portal(session_id, notice)
 
 
-def _is_plan(price: dict[str, Any]) -> bool:
-    """The portal offers the active recurring prices that have a lookup key."""
-    return bool(price["active"] and price["recurring"] and price["lookup_key"])
+def _portal_change(
+    portal_session: dict[str, Any],
+    subscription: dict[str, Any],
+    action: str,
+    features: dict[str, Any],
+    form: Any,
+) -> str:
+    store, billing, now = fake().store, fake().billing(), fake().store.now()
+    if action == "plan":
+        offered = portal_config.offered_prices(store, store.require(
+            "billing_portal.configuration", portal_session["configuration"]))  # fmt: skip
+        price = store.get("price", form.get("price", ""))
+        if not offered or price not in offered:
+            raise StripeError("Unknown plan.")
+        changes = [Change(item["id"], price, None) for item in subscription["items"]["data"]]
+        options = Options(proration_behavior=features["subscription_update"]["proration_behavior"])
+        change_plan(billing, subscription, changes, options, "allow_incomplete", now)
+        return "Your plan was updated."
+    if action == "resume":
+        with fake().webhooks.updating(subscription, now):
+            billing.set_cancel_at_period_end(subscription, False, now)
+        return "Your plan will renew."
+    cancel = features["subscription_cancel"]
+    if not cancel["enabled"]:
+        raise StripeError("Canceling is not available.")
+    feedback = form.get("feedback") or None
+    reasons = cancel["cancellation_reason"]
+    if feedback is not None and not (reasons["enabled"] and feedback in reasons["options"]):
+        raise StripeError("Choose one of the offered reasons.")
+    if cancel["mode"] == "immediately":
+        subscription["cancellation_details"]["feedback"] = feedback
+        billing.cancel(subscription, now, "cancellation_requested")
+        return "Your plan was canceled."
+    with fake().webhooks.updating(subscription, now):
+        billing.set_cancel_at_period_end(subscription, True, now)
+        subscription["cancellation_details"]["feedback"] = feedback
+    return "Your plan will be canceled."
 
 
 def _back_to_portal(session_id: str, notice: str) -> Response:

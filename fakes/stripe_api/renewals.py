@@ -1,15 +1,18 @@
 """What happens as the fake clock moves on: renewals, smart retries, SEPA debit
-settlements, period-end cancellations and Checkout Session expiry, run in time order, each at the moment it
-falls due (that moment stamps the objects and events it creates).
+settlements, period-end cancellations, trial ends (and their ``trial_will_end`` warnings) and
+Checkout Session expiry, run in time order, each at the moment it falls due (that moment
+stamps the objects and events it creates).
 """
 
 from typing import Any
 
+from . import trials
 from .billing import Billing, period_of
 from .pending_payments import debit_due, settle_debit
 from .periods import add_interval
+from .schedules import at_period_end
 
-RENEWING = ("active", "past_due")  # unpaid and canceled subscriptions do not renew
+RENEWING = ("active", "past_due", "trialing")  # unpaid, paused and canceled ones do not renew
 
 
 def run_until(billing: Billing, until: int) -> None:
@@ -22,6 +25,8 @@ def run_until(billing: Billing, until: int) -> None:
             billing.collect(obj, at, scheduled=True)
         elif kind == "settle":
             settle_debit(billing, obj, at)
+        elif kind == "trial_will_end":
+            trials.warn(billing.store, billing.webhooks, obj, at)
         elif obj["cancel_at_period_end"]:
             billing.cancel(obj, at, "cancellation_requested")
         else:
@@ -45,6 +50,7 @@ def _next_due(billing: Billing, until: int) -> tuple[int, str, dict[str, Any]] |
         for invoice in billing.open_invoices()
         if (settles_at := debit_due(billing, invoice)) is not None
     ]
+    due += trials.warnings_due(store)
     due += [
         (session["expires_at"], "expire", session)
         for session in store.all("checkout.session")
@@ -55,22 +61,38 @@ def _next_due(billing: Billing, until: int) -> tuple[int, str, dict[str, Any]] |
 
 
 def _renew(billing: Billing, subscription: dict[str, Any], at: int) -> None:
-    """Start the next period and charge its invoice: one ``customer.subscription.updated``."""
+    """Start the next period (in the schedule's next phase, if any) and charge its invoice:
+    one ``customer.subscription.updated``."""
+    missing = trials.missing_payment_method(subscription) if subscription["status"] == "trialing" else None
+    if missing == "cancel":
+        billing.cancel(subscription, at, "cancellation_requested")
+        return
     with billing.webhooks.updating(subscription, at):
-        start, end = period_of(subscription)
-        for item in subscription["items"]["data"]:
-            recurring = item["price"]["recurring"]
-            item["current_period_start"] = end
-            item["current_period_end"] = add_interval(
-                end,
-                recurring["interval"],
-                recurring["interval_count"],
-                anchor=subscription["billing_cycle_anchor"],
-            )
-        invoice = billing.create_invoice(subscription, "subscription_cycle", (start, end), at)
-        subscription["latest_invoice"] = invoice["id"]
-        billing.issue(invoice, at)
-        outcome = billing.attempt(invoice, at, scheduled=True)
-        give_up = billing.settle(subscription, invoice, outcome)
+        if subscription["status"] == "trialing":
+            subscription["status"] = "paused" if missing == "pause" else "active"
+        if subscription["status"] == "paused":
+            give_up, reason = False, ""
+        elif at_period_end(billing, subscription, at):
+            give_up, reason = True, "cancellation_requested"
+        else:
+            give_up, reason = _start_next_period(billing, subscription, at), "payment_failed"
     if give_up:
-        billing.cancel(subscription, at, "payment_failed")
+        billing.cancel(subscription, at, reason)
+
+
+def _start_next_period(billing: Billing, subscription: dict[str, Any], at: int) -> bool:
+    start, end = period_of(subscription)
+    for item in subscription["items"]["data"]:
+        recurring = item["price"]["recurring"]
+        item["current_period_start"] = end
+        item["current_period_end"] = add_interval(
+            end,
+            recurring["interval"],
+            recurring["interval_count"],
+            anchor=subscription["billing_cycle_anchor"],
+        )
+    invoice = billing.create_invoice(subscription, "subscription_cycle", (start, end), at)
+    subscription["latest_invoice"] = invoice["id"]
+    billing.issue(invoice, at)
+    outcome = billing.attempt(invoice, at, scheduled=True)
+    return billing.settle(subscription, invoice, outcome)

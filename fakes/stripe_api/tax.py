@@ -12,6 +12,7 @@ from typing import Any
 
 from .errors import StripeError
 from .store import Store, new_id
+from .totals import line_discount
 
 SELLER_COUNTRY = "NL"
 
@@ -123,7 +124,8 @@ def tax_rate(store: Store, country: str, percentage: float, inclusive: bool, at:
 def apply_automatic_tax(
     invoice: dict[str, Any], customer: dict[str, Any], tax_ids: list[dict[str, Any]], store: Store, at: int
 ) -> None:
-    """Compute the draft invoice's taxes per line and bring its totals in line.
+    """Compute the draft invoice's taxes per line (on the discounted amounts); the caller
+    then brings the totals in line (:func:`~.totals.set_totals`).
 
     Without a recognized customer location the invoice keeps no tax and its
     ``automatic_tax.status`` says ``requires_location_inputs``, as Stripe's does.
@@ -153,12 +155,12 @@ def apply_automatic_tax(
     percentage, reason = decide(country, verified)
     assert country is not None
     totals: dict[str, dict[str, Any]] = {}
-    subtotal = tax_exclusive = tax_inclusive = 0
     for line in invoice["lines"]["data"]:
         behavior = _behavior(store, line)
         rate = tax_rate(store, country, percentage, behavior == "inclusive", at)
-        amount = tax_on(line["amount"], percentage, behavior)
-        net = line["amount"] - (amount if behavior == "inclusive" else 0)
+        discounted = line["amount"] - line_discount(line)
+        amount = tax_on(discounted, percentage, behavior)
+        net = discounted - (amount if behavior == "inclusive" else 0)
         taxable = 0 if reason == "not_collecting" else net
         entry = {
             "amount": amount,
@@ -169,24 +171,10 @@ def apply_automatic_tax(
             "type": "tax_rate_details",
         }
         line["taxes"] = [entry]
-        subtotal += line["amount"]
-        if behavior == "inclusive":
-            tax_inclusive += amount
-        else:
-            tax_exclusive += amount
         summed = totals.setdefault(rate["id"], {**copy.deepcopy(entry), "amount": 0, "taxable_amount": 0})
         summed["amount"] += amount
         summed["taxable_amount"] += taxable
-    total = subtotal + tax_exclusive
-    invoice.update(
-        subtotal=subtotal,
-        subtotal_excluding_tax=subtotal - tax_inclusive,
-        total_excluding_tax=subtotal - tax_inclusive,
-        total=total,
-        amount_due=total,
-        amount_remaining=total,
-        total_taxes=list(totals.values()),
-    )
+    invoice["total_taxes"] = list(totals.values())
     if reason == "reverse_charge":
         invoice["footer"] = REVERSE_CHARGE_NOTE
 

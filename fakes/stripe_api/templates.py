@@ -75,6 +75,7 @@ _PORTAL = """{% extends "base.html" %}{% from "price.html" import price_text %}
     <p><a href="{{ portal.return_url }}">&larr; Return to site</a></p>
   {% endif %}
   <h1>Billing</h1>
+  {% if business.headline %}<p>{{ business.headline }}</p>{% endif %}
   <p class="muted">{{ customer.email or customer.name or customer.id }}</p>
 </div>
 {% for sub in subscriptions %}
@@ -95,7 +96,7 @@ _PORTAL = """{% extends "base.html" %}{% from "price.html" import price_text %}
       <p class="error">Your last payment failed. Update your card below to pay what is due.</p>
     {% endif %}
     <p>Renews on {{ item.current_period_end | date }}.</p>
-    {% if plans %}
+    {% if plans and features.subscription_update.enabled %}
     <form method="post" action="{{ here }}/plan">
       <input type="hidden" name="subscription" value="{{ sub.id }}">
       <label for="price-{{ sub.id }}">Change plan</label>
@@ -109,21 +110,37 @@ _PORTAL = """{% extends "base.html" %}{% from "price.html" import price_text %}
       <button type="submit">Update plan</button>
     </form>
     {% endif %}
+    {% set cancel = features.subscription_cancel %}
+    {% if cancel.enabled %}
     <form method="post" action="{{ here }}/cancel">
       <input type="hidden" name="subscription" value="{{ sub.id }}">
-      <button class="secondary" type="submit">Cancel plan</button>
+      {% if cancel.cancellation_reason.enabled %}
+        <label for="feedback-{{ sub.id }}">Why are you canceling?</label>
+        <select id="feedback-{{ sub.id }}" name="feedback">
+          <option value="">Choose a reason</option>
+          {% for option in cancel.cancellation_reason.options %}
+            <option value="{{ option }}">{{ reasons[option] }}</option>
+          {% endfor %}
+        </select>
+      {% endif %}
+      <button class="secondary" type="submit">
+        {%- if cancel.mode == "immediately" %}Cancel plan now{% else %}Cancel plan{% endif %}</button>
     </form>
+    {% endif %}
   {% endif %}
 </div>
 {% else %}
 <div class="card"><p>You have no active subscription.</p></div>
 {% endfor %}
+{% if features.payment_method_update.enabled %}
 <form class="card" method="post" action="{{ here }}/card">
   <h2>Payment method</h2>
   <label for="card">New card number</label>
   <input id="card" name="card" inputmode="numeric" placeholder="4242 4242 4242 4242" required>
   <button type="submit">Update card</button>
 </form>
+{% endif %}
+{% if features.invoice_history.enabled %}
 <div class="card">
   <h2>Invoice history</h2>
   <table>
@@ -137,6 +154,13 @@ _PORTAL = """{% extends "base.html" %}{% from "price.html" import price_text %}
     {% endfor %}
   </table>
 </div>
+{% endif %}
+{% if business.privacy_policy_url or business.terms_of_service_url %}
+<p class="muted">
+  {% if business.privacy_policy_url %}<a href="{{ business.privacy_policy_url }}">Privacy</a>{% endif %}
+  {% if business.terms_of_service_url %}<a href="{{ business.terms_of_service_url }}">Terms</a>{% endif %}
+</p>
+{% endif %}
 {% endblock %}
 """
 
