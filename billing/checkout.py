@@ -81,13 +81,15 @@ def _expires_at(signup: Signup) -> int:
 def billing_params(catalog: Catalog) -> dict:
     """What every Checkout Session asks of Stripe besides the plan: VAT by Stripe Tax on the
     billing address, the VAT number of a business (its name and address saved on the Customer,
-    so every later invoice carries them), and the payment methods of the catalog."""
+    so every later invoice carries them), the payment methods of the catalog, and a field for
+    a promotion code."""
     return {
         "automatic_tax": {"enabled": True},
         "billing_address_collection": "required",
         "tax_id_collection": {"enabled": True},
         "customer_update": {"address": "auto", "name": "auto"},
         "payment_method_types": list(catalog.billing.payment_methods),
+        "allow_promotion_codes": True,  # the catalog's codes (synced); Stripe checks them
     }
 
 
@@ -131,7 +133,6 @@ def start_checkout(
         "line_items": [{"price": price_id(client, lookup_key), "quantity": 1}],
         "metadata": metadata,
         "subscription_data": {"metadata": metadata},
-        "allow_promotion_codes": True,
         "success_url": urls.success,
         "cancel_url": urls.cancel,
         "expires_at": _expires_at(signup),

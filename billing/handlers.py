@@ -13,6 +13,7 @@ import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from billing import plan_changes
 from billing.subscriptions import (
     fetch_subscription,
     id_of,
@@ -92,7 +93,10 @@ def checkout_expired(session: Session, obj: dict, outcome: Outcome) -> None:
 
 
 def subscription_changed(session: Session, deps: Deps, obj: dict, outcome: Outcome) -> Subscription:
-    mirror = mirror_subscription(session, deps.catalog, fetch_subscription(deps.client, obj["id"]))
+    fresh = fetch_subscription(deps.client, obj["id"])
+    before = session.get(Subscription, obj["id"])
+    was_cancelling = bool(before and before.cancel_at_period_end)
+    mirror = mirror_subscription(session, deps.catalog, fresh)
     signup = _signup_for(session, mirror.customer_id, mirror.signup_id)
     if signup is not None and not signup.stripe_subscription_id:
         signup.stripe_subscription_id = mirror.id
@@ -104,9 +108,9 @@ def subscription_changed(session: Session, deps: Deps, obj: dict, outcome: Outco
         return mirror
     current = tenant.stripe_subscription_id in (None, mirror.id)
     if mirror.status in LIVE_STATUSES and mirror.plan_id:
-        # A plan change from the billing portal applies at once; so does a new subscription.
-        tenant.plan_id, tenant.interval = mirror.plan_id, mirror.interval
-        tenant.stripe_subscription_id = mirror.id
+        # A plan change (the portal's or Stripe's) applies at once; so does a new subscription.
+        plan_changes.follow(session, deps.client, deps.catalog, tenant, fresh, mirror,
+                            was_cancelling)
     elif current:
         lifecycle.follow_subscription(session, deps.catalog, deps.urls, tenant, mirror, outcome)
     return mirror

@@ -47,10 +47,20 @@ def payment_method_values(method) -> dict:
             "payment_method_last4": details.get("last4")}
 
 
+def _coupon_of(sub: dict) -> str | None:
+    """The coupon of the subscription's (first) discount; discounts may be ids or objects."""
+    for discount in sub.get("discounts") or []:
+        if isinstance(discount, dict):
+            source = discount.get("source") or {}
+            coupon = source.get("coupon") or discount.get("coupon")
+            return id_of(coupon)
+    return None
+
+
 def fetch_subscription(client, subscription_id: str) -> dict:
     """The subscription as Stripe has it now, with the payment method it is charged with."""
     return as_dict(client.v1.subscriptions.retrieve(
-        subscription_id, params={"expand": ["default_payment_method"]}))
+        subscription_id, params={"expand": ["default_payment_method", "discounts"]}))
 
 
 def mirror_subscription(session: Session, catalog: Catalog, sub: dict) -> Subscription:
@@ -71,6 +81,9 @@ def mirror_subscription(session: Session, catalog: Catalog, sub: dict) -> Subscr
         "current_period_end": _when(item.get("current_period_end")),
         "canceled_at": _when(sub.get("canceled_at")),
         "cancellation_reason": details.get("reason"),
+        "cancellation_feedback": details.get("feedback"),
+        "cancellation_comment": (details.get("comment") or "")[:500] or None,
+        "discount_coupon": _coupon_of(sub),
         **payment_method_values(sub.get("default_payment_method")),
         "synced_at": utcnow(),
     }

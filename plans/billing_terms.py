@@ -25,6 +25,7 @@ class BillingTerms:
     tax_code: str | None = None
     home_vat_percent: Decimal = Decimal(21)
     payment_methods: tuple[str, ...] = ("card",)
+    retention_coupon: str | None = None  # a coupon id of the catalog
 
     def _rate(self) -> Decimal:
         return self.home_vat_percent / 100
@@ -56,4 +57,5 @@ def parse_billing_terms(raw: dict) -> BillingTerms:
     if unknown or not methods or len(set(methods)) != len(methods):
         raise BillingTermsError(f"{where} payment_methods: one or more of "
                                 f"{', '.join(PAYMENT_METHODS)}, each once; got {list(methods)}")
-    return BillingTerms(behavior, raw.get("tax_code"), Decimal(str(percent)), methods)
+    return BillingTerms(behavior, raw.get("tax_code"), Decimal(str(percent)), methods,
+                        raw.get("retention_coupon"))

@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from plans.billing_terms import BillingTerms, BillingTermsError, parse_billing_terms
+from plans.coupons import Coupon, CouponError, parse_coupons
 
 DEFAULT_PATH = Path(__file__).with_name("plans.toml")
 INTERVALS = ("month", "year")
@@ -61,6 +62,11 @@ class Catalog:
     plans: dict[str, Plan]
     _by_lookup_key: dict[str, tuple[Plan, Price]] = field(repr=False)
     billing: BillingTerms = BillingTerms()
+    coupons: dict[str, Coupon] = field(default_factory=dict)
+
+    def retention_coupon(self) -> Coupon | None:
+        """The offer made once to a tenant on its way out (``[billing] retention_coupon``)."""
+        return self.coupons.get(self.billing.retention_coupon or "")
 
     def plan(self, plan_id: str) -> Plan | None:
         return self.plans.get(plan_id)
@@ -154,9 +160,13 @@ def parse_catalog(raw: dict) -> Catalog:
         raise CatalogError("catalog: no plans defined")
     try:
         billing = parse_billing_terms(raw.get("billing", {}))
-    except BillingTermsError as exc:
+        coupons = parse_coupons(raw.get("coupons", {}))
+    except (BillingTermsError, CouponError) as exc:
         raise CatalogError(str(exc)) from None
-    return Catalog(raw.get("currency", "eur"), features, limits, templates, plans, by_key, billing)
+    if billing.retention_coupon and billing.retention_coupon not in coupons:
+        raise CatalogError(f"billing retention_coupon: no coupon '{billing.retention_coupon}'")
+    return Catalog(raw.get("currency", "eur"), features, limits, templates, plans, by_key, billing,
+                   coupons)
 
 
 def load_catalog(path: str | Path = DEFAULT_PATH) -> Catalog:

@@ -88,7 +88,8 @@ def test_the_catalogs_words_are_marked_for_translation():
     catalog = tomllib.loads((ROOT / "plans/plans.toml").read_text())
     words = [*catalog["features"].values(), *catalog["limits"].values(),
              *(t["name"] for t in catalog["templates"].values()),
-             *(plan["tagline"] for plan in catalog["plans"])]
+             *(plan["tagline"] for plan in catalog["plans"]),
+             *(coupon["name"] for coupon in catalog.get("coupons", {}).values())]
     messages = extracted_messages()
     assert [word for word in words if word not in messages] == []
 

@@ -48,6 +48,10 @@ class Subscription(Base):
     current_period_end: Mapped[datetime | None]
     canceled_at: Mapped[datetime | None]
     cancellation_reason: Mapped[str | None] = mapped_column(String(40))
+    # Why the customer cancelled (Stripe's cancellation_details.feedback and comment).
+    cancellation_feedback: Mapped[str | None] = mapped_column(String(40))
+    cancellation_comment: Mapped[str | None] = mapped_column(String(500))
+    discount_coupon: Mapped[str | None] = mapped_column(String(80))  # the discount it runs with
     last_payment_failed_at: Mapped[datetime | None]
     failed_payment_count: Mapped[int] = mapped_column(default=0)
     # What the subscription is charged with (its default payment method at Stripe): ``card``

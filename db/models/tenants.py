@@ -80,6 +80,13 @@ class Tenant(CreatedAt, Base):
     suspension_reason: Mapped[str | None] = mapped_column(String(200))
     closed_at: Mapped[datetime | None]
     data_deleted_at: Mapped[datetime | None]
+    # A downgrade chosen in the portal, taking effect when the paid period ends (a Stripe
+    # subscription schedule); until then the tenant keeps what it paid for.
+    scheduled_plan_id: Mapped[str | None] = mapped_column(String(40))
+    scheduled_interval: Mapped[str | None] = mapped_column(String(8))
+    scheduled_change_at: Mapped[datetime | None]
+    # The catalog's retention offer is made once per tenant, on its way out.
+    retention_offer_used_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 

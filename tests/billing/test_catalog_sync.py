@@ -25,7 +25,10 @@ def test_a_changed_price_is_replaced_and_keeps_its_lookup_key(app, stripe_fake):
                                       "month": replace(starter.prices["month"], amount=3100)})
     changed = replace(catalog, plans={**catalog.plans, "starter": dearer})
     try:
-        assert sync_catalog(services(app).stripe, changed) == ["replaced price starter_monthly"]
+        # The billing portal's configuration offers the new price in the old one's place.
+        assert sync_catalog(services(app).stripe, changed) == [
+            "replaced price starter_monthly", "updated billing portal configuration"]
         assert sync_catalog(services(app).stripe, changed) == []
     finally:
-        assert sync_catalog(services(app).stripe, catalog) == ["replaced price starter_monthly"]
+        assert sync_catalog(services(app).stripe, catalog) == [
+            "replaced price starter_monthly", "updated billing portal configuration"]

@@ -146,20 +146,31 @@ def test_walkthrough_from_pricing_to_reactivation(chromium_page, storefront, str
         # A gated feature on Starter: the webshop.
         page.get_by_role("navigation", name="Portal").get_by_role("link", name="Products").click()
         expect(page.get_by_text("is not part of your plan")).to_be_visible()
-        expect(page.locator(".upgrade").get_by_text("Professional")).to_be_visible()
+        expect(page.locator(".upgrade").get_by_text("Professional", exact=True)).to_be_visible()
         steps.shot("products-refused-on-starter")
 
-        # Upgrade in the local Stripe's billing portal.
-        page.get_by_role("button", name="Upgrade your plan").click()
-        expect(page.get_by_role("heading", name="Current plan")).to_be_visible()
-        page.get_by_label("Change plan").select_option(label="Contyzr Professional · €79.00 per month")
-        steps.shot("billing-portal-change-plan")
-        page.get_by_role("button", name="Update plan").click()
-        expect(page.get_by_text("Your plan was updated.")).to_be_visible()
+        # Upgrade in the portal: the exact amount first (Stripe's preview, prorated), then the
+        # owner's confirmation; that amount is what is charged, and the plan applies at once.
+        page.get_by_role("link", name="Upgrade to Professional").click()
+        preview = page.locator("#plan-preview")
+        expect(preview).to_contain_text("Due now:")
+        due = preview.locator("strong").first.inner_text()
+        steps.shot("portal-plan-preview")
+        page.get_by_role("button", name=f"Confirm and pay {due}").click()
+        expect(page.get_by_text("Your upgrade to Professional is paid.")).to_be_visible()
         run_workers_until(lambda: tenant().plan_id == "professional", "the upgrade to apply")
-        page.get_by_role("link", name="Return to site").click()
+        page.reload()
         expect(page.get_by_role("heading", name="Billing", exact=True)).to_be_visible()
         expect(page.get_by_text("Plan: Professional")).to_be_visible()
+
+        def upgrade_invoice() -> Invoice | None:
+            with Session(engine) as session:
+                return session.scalar(select(Invoice).where(
+                    Invoice.billing_reason == "subscription_update", Invoice.status == "paid",
+                    Invoice.customer_id == tenant().stripe_customer_id))
+
+        run_workers_until(lambda: upgrade_invoice() is not None, "the upgrade's invoice")
+        assert round(float(due.lstrip("€").replace(",", "")) * 100) == upgrade_invoice().total
         steps.shot("portal-billing-professional")
 
         # The same feature, allowed.

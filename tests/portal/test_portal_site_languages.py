@@ -97,7 +97,7 @@ def test_a_professional_tenant_cannot_add_a_second_language(owner, db_session):
     assert response.status_code == 403
     body = text(response)
     assert "Multi-language sites is not part of your plan" in body
-    assert "Enterprise" in body and "Upgrade your plan" in body
+    assert "Enterprise" in body and "Upgrade to Enterprise" in body
     assert stored(db_session, client.tenant) == ("nl", ["nl"])
     # One language is every plan's: a Professional site may switch to English.
     assert save(client, ["en"], "en").status_code == 303

@@ -42,3 +42,8 @@ TAGLINES = (
     N_("Sell online, on your own domain."),
     N_("Every feature, for teams running several markets."),
 )
+
+COUPONS = (
+    N_("10% off the first payment"),
+    N_("50% off for 3 months"),
+)

@@ -13,6 +13,7 @@ from web.tenant_portal import (  # noqa: E402,F401
     languages,
     media,
     pages,
+    plan,
     posts,
     products,
     profile,

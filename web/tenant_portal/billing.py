@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from billing.catalog_sync import portal_configuration
 from db.models import Invoice, Subscription
 from web.extensions import db
 from web.tenant_portal import bp
@@ -46,7 +47,7 @@ def billing():
                    if invoice.customer_name or invoice.customer_address), None)
     return render_template("portal/billing.html", tenant=tenant, invoices=invoices,
                            subscription=subscription, plan=catalog().plan(tenant.plan_id),
-                           billed=billed, terms=catalog().billing,
+                           billed=billed, terms=catalog().billing, catalog=catalog(),
                            method_names=PAYMENT_METHOD_NAMES,
                            invoice_statuses=INVOICE_STATUSES,
                            subscription_statuses=SUBSCRIPTION_STATUSES)
@@ -56,9 +57,13 @@ def billing():
 def billing_portal():
     """Open a Stripe billing portal session (change plan, card, cancel) and go there."""
     try:
-        session = services().stripe.v1.billing_portal.sessions.create(params={
-            "customer": g.tenant.stripe_customer_id,
-            "return_url": external_url("portal.billing")})
+        client = services().stripe
+        params = {"customer": g.tenant.stripe_customer_id,
+                  "return_url": external_url("portal.billing")}
+        # The catalog's configuration (plans, cancellation reasons), once the sync made it.
+        if configuration := portal_configuration(client):
+            params["configuration"] = configuration
+        session = client.v1.billing_portal.sessions.create(params=params)
     except stripe.StripeError:
         current_app.logger.exception("billing portal session for tenant %s", g.tenant.id)
         flash(_("Our payment provider could not be reached. Please try again in a minute."),

@@ -38,6 +38,8 @@ _EVERYONE = {
 }
 _MANAGERS = {
     "portal.billing", "portal.billing_portal", "portal.resubscribe", "portal.export",
+    "portal.plan", "portal.change_plan", "portal.keep_plan",  # plan changes, with a preview
+    "portal.cancel", "portal.confirm_cancel", "portal.accept_offer", "portal.undo_cancel",
     "portal.invite_member", "portal.revoke_invite", "portal.change_role", "portal.remove_member",
     "portal.api_keys", "portal.create_api_key", "portal.revoke_api_key",
     "portal.add_domain", "portal.check_domain", "portal.set_primary_domain",
