@@ -139,6 +139,14 @@ def start_checkout(
         "locale": signup.language,  # Checkout's page in the language the form was sent in
         **billing_params(catalog),
     }
+    if signup.trial and plan.trial_days:
+        # The site at once, the first payment after the trial; without a payment method by
+        # then, the unpaid invoice takes the usual way (past due, reminders, suspension).
+        params["subscription_data"] = {**params["subscription_data"],
+                                       "trial_period_days": plan.trial_days,
+                                       "trial_settings": {"end_behavior": {
+                                           "missing_payment_method": "create_invoice"}}}
+        params["payment_method_collection"] = "if_required"
     checkout = client.v1.checkout.sessions.create(
         params=params, options={"idempotency_key": _idempotency_key(signup, params)})
     signup.checkout_session_id = checkout.id

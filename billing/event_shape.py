@@ -179,6 +179,7 @@ OBJECT_FIELDS = {
     "customer.subscription.created": _SUBSCRIPTION,
     "customer.subscription.updated": _SUBSCRIPTION,
     "customer.subscription.deleted": _SUBSCRIPTION,
+    "customer.subscription.trial_will_end": _SUBSCRIPTION,
     **{name: _INVOICE for name in ("invoice.paid", "invoice.payment_failed", "invoice.created",
                                    "invoice.finalized", "invoice.payment_succeeded",
                                    "invoice.payment_action_required", "invoice.voided")},

@@ -28,7 +28,7 @@ from db.models.signups import SignupStatus
 from db.models.tenants import BillingState, ProvisioningState
 from links.urls import Urls
 from plans.catalog import Catalog
-from tenants import lifecycle, signups, subdomains
+from tenants import lifecycle, signups, subdomains, trials
 from tenants.billing_states import LIVE_STATUSES
 from tenants.lifecycle import Effects
 
@@ -100,6 +100,8 @@ def subscription_changed(session: Session, deps: Deps, obj: dict, outcome: Outco
     signup = _signup_for(session, mirror.customer_id, mirror.signup_id)
     if signup is not None and not signup.stripe_subscription_id:
         signup.stripe_subscription_id = mirror.id
+    if signup is not None and signup.trial and mirror.status == "trialing":
+        _one_trial_per_card(session, deps, signup, fresh)
     if signup is not None and signup.status == SignupStatus.PENDING \
             and mirror.status == "incomplete_expired":
         signups.expire(session, signup)  # the first (bank) payment failed: nothing was charged
@@ -114,6 +116,25 @@ def subscription_changed(session: Session, deps: Deps, obj: dict, outcome: Outco
     elif current:
         lifecycle.follow_subscription(session, deps.catalog, deps.urls, tenant, mirror, outcome)
     return mirror
+
+
+def _one_trial_per_card(session: Session, deps: Deps, signup: Signup, fresh: dict) -> None:
+    """Record the trial; a card that had one with another email address pays now instead."""
+    method = fresh.get("default_payment_method")
+    method = method if isinstance(method, dict) else {}
+    fingerprint = (method.get(method.get("type") or "") or {}).get("fingerprint")
+    if not trials.claim(session, signup, fingerprint):
+        deps.client.v1.subscriptions.update(fresh["id"], params={"trial_end": "now"},
+                                            options={"idempotency_key": f"trial-end-{fresh['id']}"})
+
+
+def trial_will_end(session: Session, deps: Deps, obj: dict, outcome: Outcome) -> None:
+    """Three days before a trial ends: the reminder, saying whether a payment method is on
+    file (without one, the site goes the way of an unpaid invoice when the trial ends)."""
+    mirror = subscription_changed(session, deps, obj, outcome)
+    tenant = _tenant_for(session, mirror.customer_id)
+    if tenant is not None and mirror.status == "trialing" and mirror.trial_end:
+        lifecycle.trial_ending(session, deps.urls, tenant, mirror, outcome)
 
 
 def invoice_paid(session: Session, deps: Deps, obj: dict, outcome: Outcome) -> None:
@@ -194,6 +215,8 @@ def handle(session: Session, deps: Deps, event: dict) -> Outcome:
         case ("customer.subscription.created" | "customer.subscription.updated"
               | "customer.subscription.deleted"):
             subscription_changed(session, deps, obj, outcome)
+        case "customer.subscription.trial_will_end":
+            trial_will_end(session, deps, obj, outcome)
         case "invoice.paid":
             invoice_paid(session, deps, obj, outcome)
         case "invoice.payment_failed":

@@ -84,6 +84,7 @@ def mirror_subscription(session: Session, catalog: Catalog, sub: dict) -> Subscr
         "cancellation_feedback": details.get("feedback"),
         "cancellation_comment": (details.get("comment") or "")[:500] or None,
         "discount_coupon": _coupon_of(sub),
+        "trial_end": _when(sub.get("trial_end")),
         **payment_method_values(sub.get("default_payment_method")),
         "synced_at": utcnow(),
     }

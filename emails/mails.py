@@ -111,3 +111,10 @@ def domain_lost(company: str, domain: str, served_until: datetime | str,
 def domain_claim_dropped(company: str, domain: str, domains_url: str) -> dict[str, Any]:
     """Another site proved it owns a domain the company had added but not verified."""
     return {"company": company, "domain": domain, "domains_url": domains_url}
+
+
+def trial_ending(company: str, trial_end: datetime | str, billing_url: str,
+                 has_payment_method: bool) -> dict[str, Any]:
+    """The free trial ends on ``trial_end`` (UTC; shown as a day in the tenant's time zone)."""
+    return {"company": company, "trial_end": trial_end, "billing_url": billing_url,
+            "has_payment_method": has_payment_method}

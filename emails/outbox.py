@@ -25,7 +25,8 @@ from emails import mails
 from emails.render import render
 
 MAX_ATTEMPTS = 30
-KINDS = ("dunning", "payment_action_required", "suspended", "reactivated", "closing_reminder", "team_invite",
+KINDS = ("dunning", "payment_action_required", "trial_ending", "suspended", "reactivated",
+         "closing_reminder", "team_invite",
          "password_reset", "welcome", "contact_submission", "domain_verified", "domain_lost",
          "domain_claim_dropped")
 

@@ -45,6 +45,7 @@ class Plan:
     limits: dict[str, int | None]  # None means unlimited
     prices: dict[str, Price]
     highlight: bool = False
+    trial_days: int = 0  # a free trial before the first payment (0: none)
 
     def has(self, feature: str) -> bool:
         return feature in self.features
@@ -100,6 +101,13 @@ def _parse_limit(value, where: str) -> int | None:
     return value
 
 
+def _trial_days(value, where: str) -> int:
+    days = _parse_limit(value, f"{where} trial_days")
+    if days is None or days > 730:  # Stripe's longest trial
+        raise CatalogError(f"{where} trial_days: a number of days up to 730")
+    return days
+
+
 def _parse_plan(raw: dict, features: dict, limits: dict) -> Plan:
     plan_id = _require(raw, "id", "plan")
     where = f"plan '{plan_id}'"
@@ -133,6 +141,7 @@ def _parse_plan(raw: dict, features: dict, limits: dict) -> Plan:
         limits={name: _parse_limit(raw_limits[name], f"{where} limit '{name}'") for name in limits},
         prices=prices,
         highlight=bool(raw.get("highlight", False)),
+        trial_days=_trial_days(raw.get("trial_days", 0), where),
     )
 
 

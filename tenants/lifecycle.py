@@ -171,6 +171,14 @@ def start(session: Session, catalog: Catalog, urls: Urls, tenant: Tenant,
     follow_subscription(session, catalog, urls, tenant, subscription, effects, now=now)
 
 
+def trial_ending(session: Session, urls: Urls, tenant: Tenant, subscription: Subscription,
+                 effects: Effects) -> None:
+    """The free trial ends in three days: once per subscription."""
+    _mail(session, effects, tenant, f"trial-ending-{subscription.id}", "trial_ending",
+          company=tenant.company, trial_end=subscription.trial_end.isoformat(),
+          billing_url=urls.billing(), has_payment_method=bool(subscription.payment_method_type))
+
+
 def remind_before_deletion(session: Session, urls: Urls, tenant: Tenant, delete_on: datetime,
                            effects: Effects) -> None:
     _mail(session, effects, tenant, f"closing-reminder-{tenant.id}-{tenant.closed_at.isoformat()}",

@@ -16,7 +16,7 @@ from db.models import Signup, Subdomain, User
 from db.models.signups import SignupStatus
 from db.refusals import Refused
 from plans.catalog import Catalog
-from tenants import subdomains
+from tenants import subdomains, trials
 from tenants.passwords import hash_password, verify_password
 
 # An unpaid signup holds its subdomain this long (Stripe accepts 30 minutes to 24 hours for
@@ -45,6 +45,7 @@ class SignupRequest:
     interval: str
     language: str = DEFAULT_LANGUAGE  # the form's: the welcome mail's and the owner's
     site_language: str = DEFAULT_LANGUAGE  # the new site's starter content
+    trial: bool = False  # start with the plan's free trial (once per email address)
 
 
 def email_taken(session: Session, email: str) -> bool:
@@ -116,12 +117,13 @@ def _resume(signup: Signup, request: SignupRequest, browser_key_hash: str | None
     if browser_key_hash:
         signup.browser_key_hash = browser_key_hash
     signup.language, signup.site_language = request.language, request.site_language
-    choice = (request.company, request.template, request.plan_id, request.interval)
-    renew = (choice != (signup.company, signup.template, signup.plan_id, signup.interval)
+    choice = (request.company, request.template, request.plan_id, request.interval, request.trial)
+    renew = (choice != (signup.company, signup.template, signup.plan_id, signup.interval,
+                        signup.trial)
              or not signup.checkout_url
              or signup.expires_at is None or signup.expires_at - now < RENEW_BEFORE)
     if renew:
-        signup.company, signup.template, signup.plan_id, signup.interval = choice
+        signup.company, signup.template, signup.plan_id, signup.interval, signup.trial = choice
         signup.expires_at = now + reservation
     return renew
 
@@ -145,6 +147,10 @@ def create_or_resume(
     password_hash = hash_password(request.password)
     if email_taken(session, request.email):
         raise Refused(EMAIL_TAKEN, "email")
+    plan = catalog.plan(request.plan_id)
+    request.trial = bool(request.trial and plan is not None and plan.trial_days)
+    if request.trial and trials.had_trial(session, request.email):
+        raise Refused(trials.TRIAL_USED, "email")
     now = utcnow()
     signup = _pending_to_resume(session, request) or _expired_to_resume(session, request)
     if signup is not None:
@@ -157,7 +163,7 @@ def create_or_resume(
         company=request.company, subdomain=request.subdomain, email=request.email,
         password_hash=password_hash, plan_id=request.plan_id,
         interval=request.interval, template=request.template,
-        language=request.language, site_language=request.site_language,
+        language=request.language, site_language=request.site_language, trial=request.trial,
         browser_key_hash=browser_key_hash, expires_at=now + reservation,
     )
     session.add(signup)

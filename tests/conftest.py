@@ -234,9 +234,9 @@ def timeline(app, client, db_session, stripe_fake, forwarder, mails):
 
     counter = iter(range(1000))
 
-    def make(plan="starter", checkout=None):
+    def make(plan="starter", checkout=None, trial=False):
         return Timeline(app, client, db_session, stripe_fake, forwarder,
-                        f"t-{next(counter)}-{id(db_session) % 100000}", plan, checkout)
+                        f"t-{next(counter)}-{id(db_session) % 100000}", plan, checkout, trial)
 
     return make
 

@@ -17,7 +17,7 @@ class Timeline:
     """One paying tenant on the local Stripe, and the moves of its billing story."""
 
     def __init__(self, app, client, db_session, stripe_fake, forwarder, subdomain, plan="starter",
-                 checkout=None):
+                 checkout=None, trial=False):
         """``checkout``: what the customer enters on the local Checkout page (a card and a
         Dutch consumer's address unless given: payment method, address, business, VAT id)."""
         self.app, self.client, self.session = app, client, db_session
@@ -29,7 +29,8 @@ class Timeline:
         response = client.post(url, data={
             "company": f"Company {subdomain}", "subdomain": subdomain,
             "email": f"{subdomain}@example.com", "password": PASSWORD,
-            "template": "corporate", "terms": "y", "csrf_token": csrf_token(client, url)},
+            "template": "corporate", "terms": "y", "csrf_token": csrf_token(client, url),
+            **({"trial": "y"} if trial else {})},
             environ_overrides={"REMOTE_ADDR": address})
         checkout_url = response.headers["Location"]
         session_id = checkout_url.rsplit("/", 1)[1]

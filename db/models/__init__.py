@@ -7,7 +7,7 @@ from db.models.content import MediaFile, Page, Post, Product
 from db.models.domains import CustomDomain, DomainStatus
 from db.models.mail import MailLog
 from db.models.provisioning import ProvisioningRun, ProvisioningStep
-from db.models.signups import Signup, Subdomain
+from db.models.signups import Signup, Subdomain, TrialClaim
 from db.models.tenants import ApiKey, Invite, LoginToken, Tenant, TenantEvent, User
 from db.models.translations import PageTranslation, PostTranslation, ProductTranslation
 
@@ -34,6 +34,7 @@ __all__ = [
     "Signup",
     "StripeEvent",
     "Subdomain",
+    "TrialClaim",
     "Subscription",
     "Tenant",
     "User",

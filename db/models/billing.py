@@ -52,6 +52,7 @@ class Subscription(Base):
     cancellation_feedback: Mapped[str | None] = mapped_column(String(40))
     cancellation_comment: Mapped[str | None] = mapped_column(String(500))
     discount_coupon: Mapped[str | None] = mapped_column(String(80))  # the discount it runs with
+    trial_end: Mapped[datetime | None]  # a free trial's end, while it is trialing
     last_payment_failed_at: Mapped[datetime | None]
     failed_payment_count: Mapped[int] = mapped_column(default=0)
     # What the subscription is charged with (its default payment method at Stripe): ``card``

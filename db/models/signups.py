@@ -56,8 +56,21 @@ class Signup(CreatedAt, Base):
     # Checkout was completed with a payment that takes days (SEPA Direct Debit): the name is
     # held (no reservation end) until Stripe says the invoice was paid or the payment failed.
     payment_pending_since: Mapped[datetime | None]
+    # Asked for the plan's free trial (granted once per email address and card).
+    trial: Mapped[bool] = mapped_column(default=False, server_default="false")
     portal_entered_at: Mapped[datetime | None]  # the onboarding page signs in once
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class TrialClaim(CreatedAt, Base):
+    """A free trial given: one per email address (lower case) and per card (its Stripe
+    fingerprint), whatever became of the signup or the tenant since."""
+
+    __tablename__ = "trial_claims"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    card_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
+    signup_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class Subdomain(CreatedAt, Base):

@@ -12,13 +12,14 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from . import discounts
+from . import discounts, trials
 from .billing import require_recurring
 from .errors import invalid
 from .objects import paginate
 from .params import Params
 from .plan_changes import PAYMENT_BEHAVIORS, change_plan, preview
 from .proration import ANCHORS, PRORATION_BEHAVIORS, Change, Options
+from .renewals import renew
 from .state import fake
 from .wire import api_call, request_params, respond
 
@@ -109,6 +110,12 @@ def update_subscription(subscription_id: str) -> Response:
                                   subscription["currency"], now)  # fmt: skip
     if changes or options.billing_cycle_anchor == "now":
         change_plan(billing, subscription, changes, options, payment_behavior, now)
+    if "trial_end" in params:
+        if params.text("trial_end") != "now" or subscription["status"] != "trialing":
+            raise invalid("Only a trialing subscription's trial can be ended, with `trial_end=now`.",
+                          param="trial_end")
+        trials.end_now(subscription, now)
+        renew(billing, subscription, now)
     with fake().webhooks.updating(subscription, now):
         if cancel_at_period_end is not None:
             billing.set_cancel_at_period_end(subscription, cancel_at_period_end, now)

@@ -30,7 +30,7 @@ def run_until(billing: Billing, until: int) -> None:
         elif obj["cancel_at_period_end"]:
             billing.cancel(obj, at, "cancellation_requested")
         else:
-            _renew(billing, obj, at)
+            renew(billing, obj, at)
 
 
 def _next_due(billing: Billing, until: int) -> tuple[int, str, dict[str, Any]] | None:
@@ -60,7 +60,7 @@ def _next_due(billing: Billing, until: int) -> tuple[int, str, dict[str, Any]] |
     return min(due, key=lambda task: task[0]) if due else None
 
 
-def _renew(billing: Billing, subscription: dict[str, Any], at: int) -> None:
+def renew(billing: Billing, subscription: dict[str, Any], at: int) -> None:
     """Start the next period (in the schedule's next phase, if any) and charge its invoice:
     one ``customer.subscription.updated``."""
     missing = trials.missing_payment_method(subscription) if subscription["status"] == "trialing" else None

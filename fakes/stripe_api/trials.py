@@ -70,3 +70,10 @@ def missing_payment_method(subscription: dict[str, Any]) -> str | None:
     if subscription["default_payment_method"]:
         return None
     return subscription["trial_settings"]["end_behavior"]["missing_payment_method"]
+
+
+def end_now(subscription: dict[str, Any], at: int) -> None:
+    """``trial_end=now``: the trial's period ends at ``at`` (the caller renews it then)."""
+    subscription.update(trial_end=at, billing_cycle_anchor=at)
+    for item in subscription["items"]["data"]:
+        item["current_period_end"] = at

@@ -60,6 +60,11 @@ CASES = {
         },
         ["https://invoice.stripe.test/i/acct_1?s=ar", "https://portal.contyzr.test/billing"],
     ),
+    "trial_ending": (
+        {"company": COMPANY, "trial_end": "2027-01-14T23:30:00+00:00",
+         "billing_url": "https://portal.contyzr.test/billing", "has_payment_method": False},
+        ["https://portal.contyzr.test/billing"],
+    ),
     "suspended": (
         {"company": COMPANY, "billing_url": "https://portal.contyzr.test/billing"},
         ["https://portal.contyzr.test/billing"],

@@ -62,3 +62,12 @@ def test_unknown_plan_is_404_not_a_traceback(client):
 def test_selected_plan_is_highlighted(client):
     page = text_of(client.get("/pricing?plan=enterprise"))
     assert 'class="plan plan-selected" id="plan-enterprise"' in page
+
+
+def test_plans_with_a_trial_offer_it_and_the_signup_form_ticks_it(client):
+    page = text_of(client.get("/pricing"))
+    for plan in ("starter", "professional"):
+        assert f'href="/signup?plan={plan}&amp;interval=month&amp;trial=1">Or try it free for 14 days' in page
+    assert "plan=enterprise&amp;interval=month&amp;trial=1" not in page
+    form = words_of(client.get("/signup?plan=starter&interval=month&trial=1"))
+    assert "Start with a free trial of 14 days: no payment today" in form

@@ -36,6 +36,8 @@ class SignupForm(FlaskForm):
     site_language = RadioField(
         _l("Language of your site"), default=current_language, validate_choice=False,
         choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in UI_LANGUAGES])
+    # The plan's free trial (signup.html words it with the plan's days); ``?trial=1`` ticks it.
+    trial = BooleanField(_l("Start with the free trial"))
     # signup.html renders this label with links to /terms and /privacy.
     terms = BooleanField(
         _l("I accept the terms of service and have read the privacy statement"),

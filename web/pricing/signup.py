@@ -39,6 +39,8 @@ def _plan_and_interval():
 
 def _form(catalog, plan) -> SignupForm:
     form = SignupForm()
+    if request.method == "GET":
+        form.trial.data = bool(plan.trial_days) and request.args.get("trial") == "1"
     form.template.choices = [(t.id, translated(t.name)) for t in catalog.templates_for(plan)]
     return form
 
@@ -97,6 +99,7 @@ def signup():
         password=form.password.data, template=form.template.data,
         plan_id=plan.id, interval=interval,
         language=current_language(), site_language=form.site_language.data,
+        trial=bool(form.trial.data),
     )
     session = db.session
     secret, secret_hash = browser_key.mint()
