@@ -1,51 +1,20 @@
 """The local Stripe's iDEAL, SEPA Direct Debit, Bancontact and cards needing authentication."""
 
-import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import stripe
-from test_stripe_api import API_VERSION, CHECKOUT_EVENTS, GOOD_CARD, SECRET, Receiver, control
+from stripe_support import CHECKOUT_EVENTS, FIXTURES, GOOD_CARD, control
 
-from fakes.stripe_api import FakeStripeServer, start_in_thread
+from fakes.stripe_api import FakeStripeServer
 
-FIXTURES = json.loads(Path("/work/shared/stripe/fixtures3.json").read_text())["resources"]
+pytestmark = pytest.mark.usefixtures("fresh")
+
 GOOD_IBAN = "NL39 RABO 0300 0652 64"
 FAILING_IBAN = "NL91ABNA0417164300"
 AUTHENTICATION_CARD = "4000 0027 6000 3184"
 EUROPEAN_METHODS = ["card", "ideal", "sepa_debit", "bancontact"]
-
-
-@pytest.fixture(scope="module")
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture(scope="module")
-def server(receiver: Receiver):
-    server = start_in_thread(webhook_url=receiver.url, webhook_secret=SECRET)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def fresh(server: FakeStripeServer, receiver: Receiver):
-    control(server, "/_test/reset")
-    control(server, "/_test/delivery", backoff_ms=10)
-    receiver.clear()
-    yield
-    assert server.wait_idle()
-
-
-@pytest.fixture
-def client(server: FakeStripeServer) -> stripe.StripeClient:
-    return stripe.StripeClient(
-        "sk_test_x", base_addresses={"api": server.url}, stripe_version=API_VERSION, max_network_retries=0
-    )
 
 
 @pytest.fixture

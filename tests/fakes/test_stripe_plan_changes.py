@@ -4,42 +4,12 @@ from typing import Any
 
 import pytest
 import stripe
-from test_stripe_api import API_VERSION, DAY, GOOD_CARD, SECRET, Receiver, control
+from stripe_support import DAY, DUTCH_ADDRESS, GOOD_CARD, control
 
-from fakes.stripe_api import FakeStripeServer, start_in_thread
+from fakes.stripe_api import FakeStripeServer
 
-DUTCH_ADDRESS = {"name": "Ada Visser", "line1": "Keizersgracht 1", "postal_code": "1015 CJ",
-                 "city": "Amsterdam", "country": "NL"}  # fmt: skip
+pytestmark = pytest.mark.usefixtures("fresh")
 
-
-@pytest.fixture(scope="module")
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture(scope="module")
-def server(receiver: Receiver):
-    server = start_in_thread(webhook_url=receiver.url, webhook_secret=SECRET)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def fresh(server: FakeStripeServer, receiver: Receiver):
-    control(server, "/_test/reset")
-    control(server, "/_test/delivery", backoff_ms=10)
-    receiver.clear()
-    yield
-    assert server.wait_idle()
-
-
-@pytest.fixture
-def client(server: FakeStripeServer) -> stripe.StripeClient:
-    return stripe.StripeClient(
-        "sk_test_x", base_addresses={"api": server.url}, stripe_version=API_VERSION, max_network_retries=0
-    )
 
 
 def make_price(client: stripe.StripeClient, name: str, amount: int, interval: str = "month") -> stripe.Price:

@@ -1,56 +1,20 @@
 """The local Stripe's Stripe Tax (a seller registered in NL only) and customer tax IDs."""
 
-import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import stripe
-from test_stripe_api import API_VERSION, GOOD_CARD, SECRET, Receiver, control
+from stripe_support import DUTCH_ADDRESS, FIXTURES, GOOD_CARD, control
 
-from fakes.stripe_api import FakeStripeServer, start_in_thread
+from fakes.stripe_api import FakeStripeServer
 
-FIXTURES = json.loads(Path("/work/shared/stripe/fixtures3.json").read_text())["resources"]
+pytestmark = pytest.mark.usefixtures("fresh")
+
 REVERSE_CHARGE_NOTE = (
     "Reverse charge: VAT to be accounted for by the recipient "
     "(Article 196, Council Directive 2006/112/EC)."
 )
-DUTCH_ADDRESS = {"name": "Ada Visser", "line1": "Keizersgracht 1", "postal_code": "1015 CJ",
-                 "city": "Amsterdam", "country": "NL"}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture(scope="module")
-def server(receiver: Receiver):
-    server = start_in_thread(webhook_url=receiver.url, webhook_secret=SECRET)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def fresh(server: FakeStripeServer, receiver: Receiver):
-    control(server, "/_test/reset")
-    control(server, "/_test/delivery", backoff_ms=10)
-    receiver.clear()
-    yield
-    assert server.wait_idle()
-
-
-@pytest.fixture
-def client(server: FakeStripeServer) -> stripe.StripeClient:
-    return stripe.StripeClient(
-        "sk_test_x",
-        base_addresses={"api": server.url},
-        stripe_version=API_VERSION,
-        max_network_retries=0,
-    )
 
 
 def make_price(client: stripe.StripeClient, behavior: str = "exclusive", amount: int = 2900) -> stripe.Price:
