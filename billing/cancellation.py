@@ -10,7 +10,7 @@ from __future__ import annotations
 import stripe
 
 from billing.subscriptions import fetch_subscription
-from db.messages import N_, Message
+from db.messages import N_
 from db.models import Tenant
 from db.refusals import Refused
 from plans.catalog import Catalog
@@ -24,10 +24,10 @@ OFFER_KEY = "retention_offer"  # subscription metadata: "accepted" or "declined"
 
 def _live_subscription(client: stripe.StripeClient, tenant: Tenant) -> dict:
     if not tenant.stripe_subscription_id:
-        raise Refused(Message(N_("There is no subscription to change.")))
+        raise Refused(N_("There is no subscription to change."))
     current = fetch_subscription(client, tenant.stripe_subscription_id)
     if current["status"] in ("canceled", "incomplete_expired"):
-        raise Refused(Message(N_("This subscription has already ended.")))
+        raise Refused(N_("This subscription has already ended."))
     return current
 
 
@@ -35,10 +35,14 @@ def may_offer_retention(catalog: Catalog, tenant: Tenant) -> bool:
     return catalog.retention_coupon() is not None and tenant.retention_offer_used_at is None
 
 
+def require_feedback(feedback: str) -> None:
+    if feedback not in FEEDBACK:
+        raise Refused(N_("Please choose a reason from the list."))
+
+
 def cancel_at_period_end(client: stripe.StripeClient, tenant: Tenant, feedback: str,
                          comment: str) -> None:
-    if feedback not in FEEDBACK:
-        raise Refused(Message(N_("Please choose a reason from the list.")))
+    require_feedback(feedback)
     current = _live_subscription(client, tenant)
     offered = (current.get("metadata") or {}).get(OFFER_KEY) or "declined"
     client.v1.subscriptions.update(tenant.stripe_subscription_id, params={
@@ -48,7 +52,7 @@ def cancel_at_period_end(client: stripe.StripeClient, tenant: Tenant, feedback: 
 
 def undo(client: stripe.StripeClient, tenant: Tenant) -> None:
     if not _live_subscription(client, tenant).get("cancel_at_period_end"):
-        raise Refused(Message(N_("The subscription is not being cancelled.")))
+        raise Refused(N_("The subscription is not being cancelled."))
     client.v1.subscriptions.update(tenant.stripe_subscription_id,
                                    params={"cancel_at_period_end": False})
 
@@ -57,7 +61,7 @@ def accept_retention_offer(client: stripe.StripeClient, catalog: Catalog, tenant
     """The tenant stays, with the catalog's retention coupon on its subscription: once."""
     current = _live_subscription(client, tenant)
     if not may_offer_retention(catalog, tenant) or (current.get("metadata") or {}).get(OFFER_KEY):
-        raise Refused(Message(N_("This offer has already been used.")))
+        raise Refused(N_("This offer has already been used."))
     client.v1.subscriptions.update(
         tenant.stripe_subscription_id,
         params={"discounts": [{"coupon": catalog.retention_coupon().id}],

@@ -7,7 +7,7 @@ what it paid for until then. Changes go to Stripe first; the mirror follows its 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import stripe
 from sqlalchemy.orm import Session
@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 from billing.cancellation import OFFER_KEY
 from billing.checkout import price_id
 from billing.stripe_client import as_dict
-from billing.subscriptions import fetch_subscription
+from billing.subscriptions import fetch_subscription, stripe_time
 from db.base import utcnow
-from db.messages import N_, Message
+from db.messages import N_
 from db.models import Subscription, Tenant
 from db.models.tenants import BillingState
 from db.refusals import Refused
 from plans.catalog import Catalog, Plan, Price
-from plans.entitlements import usage
+from plans.entitlements import Usage, used
 from tenants import lifecycle
 
 
@@ -50,13 +50,13 @@ class Preview:
 def target(catalog: Catalog, tenant: Tenant, lookup_key: str) -> tuple[Plan, Price]:
     found = catalog.by_lookup_key(lookup_key or "")
     if found is None:
-        raise Refused(Message(N_("There is no such plan. Choose one from the list.")))
+        raise Refused(N_("There is no such plan. Choose one from the list."))
     if (found[0].id, found[1].interval) == (tenant.plan_id, tenant.interval):
-        raise Refused(Message(N_("This is already your plan.")))
+        raise Refused(N_("This is already your plan."))
     if tenant.billing_state != BillingState.ACTIVE or not tenant.stripe_subscription_id:
-        raise Refused(Message(N_(
+        raise Refused(N_(
             "The plan can be changed while the subscription is paid up. Please settle the open "
-            "invoice first.")))
+            "invoice first."))
     return found
 
 
@@ -73,17 +73,10 @@ def losses(session: Session, catalog: Catalog, tenant: Tenant, plan: Plan) -> li
     found = [Loss(label) for feature, label in catalog.features.items()
              if current.has(feature) and not plan.has(feature)]
     for name, label in catalog.limits.items():
-        limit = plan.limit(name)
-        if name == "api_rpm" or limit is None:
-            continue
-        over = usage(session, catalog, tenant, name).used - limit
-        if over > 0:
+        over = Usage(name, label, used(session, tenant, name), plan.limit(name)).over
+        if over:
             found.append(Loss(label, over))
     return found
-
-
-def _when(seconds: int) -> datetime:
-    return datetime.fromtimestamp(int(seconds), UTC)
 
 
 def _preview_invoice(client: stripe.StripeClient, tenant: Tenant, item_id: str, new_price: str,
@@ -103,7 +96,7 @@ def preview(session: Session, client: stripe.StripeClient, catalog: Catalog, ten
     new_price = price_id(client, price.lookup_key)
     proration_date = int((now or utcnow()).timestamp())
     upgrade = is_upgrade(catalog, tenant, plan, price)
-    period_end = _when(item["current_period_end"])
+    period_end = stripe_time(item["current_period_end"])
     following = _preview_invoice(client, tenant, item["id"], new_price, "none", proration_date)
     if not upgrade:
         return Preview(plan, price, False, 0, following.amount_due, period_end, following.currency,
@@ -112,20 +105,33 @@ def preview(session: Session, client: stripe.StripeClient, catalog: Catalog, ten
                                  proration_date)
     next_date = period_end
     if price.interval != tenant.interval:  # a new billing cycle starts now
-        next_date = _when(max(line.period.end for line in immediate.lines.data))
+        next_date = stripe_time(max(line.period.end for line in immediate.lines.data))
     return Preview(plan, price, True, immediate.amount_due, following.amount_due, next_date,
                    immediate.currency, proration_date)
 
 
-def upgrade(client: stripe.StripeClient, catalog: Catalog, tenant: Tenant, lookup_key: str,
-            proration_date: int) -> None:
-    """Switch now, charging the prorated difference at once (the amount the preview for
-    ``proration_date`` showed). A declined charge changes nothing. The tenant's plan follows
-    Stripe's ``customer.subscription.updated`` (``scheduled_change`` for a downgrade), as it
-    does for a change made in Stripe's own portal: the portal's requests may not write it."""
+def change(client: stripe.StripeClient, catalog: Catalog, tenant: Tenant, lookup_key: str,
+           proration_date: int | None, confirmed: bool) -> tuple[Plan, bool]:
+    """Change to the plan of ``lookup_key``; return it and whether it applied at once.
+
+    An upgrade is charged now, the prorated amount the preview for ``proration_date`` showed
+    (a declined charge changes nothing). A downgrade, once ``confirmed`` (the owner read what
+    becomes read-only), starts when the paid period ends. The tenant follows Stripe's
+    ``customer.subscription.updated`` (``follow``), as after a change in Stripe's own portal:
+    the portal's requests may not write a plan."""
     plan, price = target(catalog, tenant, lookup_key)
-    if not is_upgrade(catalog, tenant, plan, price):
-        raise Refused(Message(N_("A smaller plan starts when the paid period ends.")))
+    if is_upgrade(catalog, tenant, plan, price):
+        if proration_date is None:
+            raise Refused(N_("Open the plan's price preview first."))
+        _upgrade(client, tenant, price, proration_date)
+        return plan, True
+    if not confirmed:
+        raise Refused(N_("Please confirm that you have read what changes."))
+    _schedule_downgrade(client, tenant, price)
+    return plan, False
+
+
+def _upgrade(client: stripe.StripeClient, tenant: Tenant, price: Price, proration_date: int) -> None:
     current = fetch_subscription(client, tenant.stripe_subscription_id)
     _release_schedule(client, current)
     try:
@@ -134,20 +140,16 @@ def upgrade(client: stripe.StripeClient, catalog: Catalog, tenant: Tenant, looku
                        "price": price_id(client, price.lookup_key)}],
             "proration_behavior": "always_invoice", "proration_date": proration_date,
             "payment_behavior": "error_if_incomplete"},
-            options={"idempotency_key": f"plan-{tenant.id}-{lookup_key}-{proration_date}"})
+            options={"idempotency_key": f"plan-{tenant.id}-{price.lookup_key}-{proration_date}"})
     except stripe.CardError:
-        raise Refused(Message(N_(
+        raise Refused(N_(
             "Your payment method was declined, so the plan was not changed. Update it in "
-            "billing and try again."))) from None
+            "billing and try again.")) from None
 
 
-def schedule_downgrade(client: stripe.StripeClient, catalog: Catalog, tenant: Tenant,
-                       lookup_key: str) -> None:
+def _schedule_downgrade(client: stripe.StripeClient, tenant: Tenant, price: Price) -> None:
     """The smaller plan from the end of the paid period (a subscription schedule with two
     phases, released after), nothing charged now."""
-    plan, price = target(catalog, tenant, lookup_key)
-    if is_upgrade(catalog, tenant, plan, price):
-        raise Refused(Message(N_("A bigger plan starts at once: confirm it as an upgrade.")))
     current = fetch_subscription(client, tenant.stripe_subscription_id)
     item = current["items"]["data"][0]
     schedule_id = _schedule_of(current)
@@ -167,7 +169,7 @@ def schedule_downgrade(client: stripe.StripeClient, catalog: Catalog, tenant: Te
 def keep_current_plan(client: stripe.StripeClient, tenant: Tenant) -> None:
     """Call off a scheduled downgrade."""
     if not tenant.scheduled_plan_id:
-        raise Refused(Message(N_("No plan change is scheduled.")))
+        raise Refused(N_("No plan change is scheduled."))
     _release_schedule(client, fetch_subscription(client, tenant.stripe_subscription_id))
 
 
@@ -195,7 +197,7 @@ def scheduled_change(client: stripe.StripeClient, catalog: Catalog,
         price = ((phase.get("items") or [{}])[0]).get("price")
         found = catalog.by_lookup_key(price.get("lookup_key") or "") if isinstance(price, dict) else None
         if phase.get("start_date", 0) >= period_end and found is not None:
-            return found[0].id, found[1].interval, _when(phase["start_date"])
+            return found[0].id, found[1].interval, stripe_time(phase["start_date"])
     return None
 
 

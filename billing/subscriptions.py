@@ -15,7 +15,8 @@ from db.models import Invoice, Subscription
 from plans.catalog import Catalog
 
 
-def _when(seconds) -> datetime | None:
+def stripe_time(seconds) -> datetime | None:
+    """A Stripe timestamp (seconds since 1970) as a UTC datetime; None for none."""
     return datetime.fromtimestamp(int(seconds), UTC) if seconds else None
 
 
@@ -78,13 +79,13 @@ def mirror_subscription(session: Session, catalog: Catalog, sub: dict) -> Subscr
         "interval": found[1].interval if found else None,
         "price_lookup_key": lookup_key,
         "cancel_at_period_end": bool(sub.get("cancel_at_period_end")),
-        "current_period_end": _when(item.get("current_period_end")),
-        "canceled_at": _when(sub.get("canceled_at")),
+        "current_period_end": stripe_time(item.get("current_period_end")),
+        "canceled_at": stripe_time(sub.get("canceled_at")),
         "cancellation_reason": details.get("reason"),
         "cancellation_feedback": details.get("feedback"),
         "cancellation_comment": (details.get("comment") or "")[:500] or None,
         "discount_coupon": _coupon_of(sub),
-        "trial_end": _when(sub.get("trial_end")),
+        "trial_end": stripe_time(sub.get("trial_end")),
         **payment_method_values(sub.get("default_payment_method")),
         "synced_at": utcnow(),
     }
@@ -122,8 +123,8 @@ def mirror_invoice(session: Session, invoice: dict) -> Invoice:
         "attempt_count": invoice.get("attempt_count") or 0,
         "hosted_invoice_url": invoice.get("hosted_invoice_url"),
         "invoice_pdf": invoice.get("invoice_pdf"),
-        "created": _when(invoice.get("created")) or utcnow(),
-        "paid_at": _when(transitions.get("paid_at")),
+        "created": stripe_time(invoice.get("created")) or utcnow(),
+        "paid_at": stripe_time(transitions.get("paid_at")),
         "number": invoice.get("number"),
         "total": invoice.get("total"),
         "total_excluding_tax": invoice.get("total_excluding_tax"),

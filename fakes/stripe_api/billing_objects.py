@@ -108,17 +108,28 @@ def subscription(
     }
 
 
-def invoice_line(*, item: dict[str, Any], invoice_id: str, description: str) -> dict[str, Any]:
-    price_obj = item["price"]
-    amount = price_obj["unit_amount"] * item["quantity"]
+def line_item(
+    *,
+    invoice_id: str | None,
+    amount: int,
+    currency: str,
+    description: str,
+    subscription_item: dict[str, Any],
+    period: dict[str, int],
+    pricing: dict[str, Any],
+    quantity: int,
+    invoice_item: str | None = None,
+) -> dict[str, Any]:
+    """An invoice line of a subscription: its item's price, or (``invoice_item`` given) a
+    proration for it, which is never discounted."""
     return {
         "id": new_id("il_"),
         "object": "line_item",
         "amount": amount,
-        "currency": price_obj["currency"],
+        "currency": currency,
         "description": description,
         "discount_amounts": [],
-        "discountable": True,
+        "discountable": invoice_item is None,
         "discounts": [],
         "invoice": invoice_id,
         "livemode": False,
@@ -127,25 +138,39 @@ def invoice_line(*, item: dict[str, Any], invoice_id: str, description: str) -> 
             "type": "subscription_item_details",
             "invoice_item_details": None,
             "subscription_item_details": {
-                "invoice_item": None,
-                "proration": False,
+                "invoice_item": invoice_item,
+                "proration": invoice_item is not None,
                 "proration_details": {"credited_items": None},
-                "subscription": item["subscription"],
-                "subscription_item": item["id"],
+                "subscription": subscription_item["subscription"],
+                "subscription_item": subscription_item["id"],
             },
         },
-        "period": {"start": item["current_period_start"], "end": item["current_period_end"]},
+        "period": period,
         "pretax_credit_amounts": [],
-        "pricing": {
+        "pricing": pricing,
+        "quantity": quantity,
+        "subscription": subscription_item["subscription"],
+        "subtotal": amount,
+        "taxes": [],
+    }
+
+
+def invoice_line(*, item: dict[str, Any], invoice_id: str, description: str) -> dict[str, Any]:
+    price_obj = item["price"]
+    return line_item(
+        invoice_id=invoice_id,
+        amount=price_obj["unit_amount"] * item["quantity"],
+        currency=price_obj["currency"],
+        description=description,
+        subscription_item=item,
+        period={"start": item["current_period_start"], "end": item["current_period_end"]},
+        pricing={
             "type": "price_details",
             "price_details": {"price": price_obj["id"], "product": price_obj["product"]},
             "unit_amount_decimal": price_obj["unit_amount_decimal"],
         },
-        "quantity": item["quantity"],
-        "subscription": item["subscription"],
-        "subtotal": amount,
-        "taxes": [],
-    }
+        quantity=item["quantity"],
+    )
 
 
 def invoice(

@@ -8,6 +8,7 @@ each becomes a line whose ``parent.subscription_item_details`` says ``proration:
 from datetime import UTC, datetime
 from typing import Any
 
+from . import billing_objects
 from .store import Store, new_id
 
 
@@ -64,37 +65,17 @@ def invoice_item(
 def line(item: dict[str, Any], invoice_id: str | None) -> dict[str, Any]:
     """The invoice line for a proration item."""
     details = item["parent"]["subscription_details"]
-    return {
-        "id": new_id("il_"),
-        "object": "line_item",
-        "amount": item["amount"],
-        "currency": item["currency"],
-        "description": item["description"],
-        "discount_amounts": [],
-        "discountable": False,
-        "discounts": [],
-        "invoice": invoice_id,
-        "livemode": False,
-        "metadata": {},
-        "parent": {
-            "type": "subscription_item_details",
-            "invoice_item_details": None,
-            "subscription_item_details": {
-                "invoice_item": item["id"],
-                "proration": True,
-                "proration_details": {"credited_items": None},
-                "subscription": details["subscription"],
-                "subscription_item": details["subscription_item"],
-            },
-        },
-        "period": dict(item["period"]),
-        "pretax_credit_amounts": [],
-        "pricing": dict(item["pricing"]),
-        "quantity": item["quantity"],
-        "subscription": details["subscription"],
-        "subtotal": item["amount"],
-        "taxes": [],
-    }
+    return billing_objects.line_item(
+        invoice_id=invoice_id,
+        amount=item["amount"],
+        currency=item["currency"],
+        description=item["description"],
+        subscription_item={"id": details["subscription_item"], "subscription": details["subscription"]},
+        period=dict(item["period"]),
+        pricing=dict(item["pricing"]),
+        quantity=item["quantity"],
+        invoice_item=item["id"],
+    )
 
 
 def pending(store: Store, subscription_id: str) -> list[dict[str, Any]]:

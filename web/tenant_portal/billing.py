@@ -47,7 +47,7 @@ def billing():
                    if invoice.customer_name or invoice.customer_address), None)
     return render_template("portal/billing.html", tenant=tenant, invoices=invoices,
                            subscription=subscription, plan=catalog().plan(tenant.plan_id),
-                           billed=billed, terms=catalog().billing, catalog=catalog(),
+                           billed=billed, catalog=catalog(),
                            method_names=PAYMENT_METHOD_NAMES,
                            invoice_statuses=INVOICE_STATUSES,
                            subscription_statuses=SUBSCRIPTION_STATUSES)

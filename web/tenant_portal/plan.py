@@ -5,6 +5,8 @@ portal's database role may not write a plan), as after a change in Stripe's own 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import stripe
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -55,41 +57,39 @@ def plan():
                            current=catalog().plan(tenant.plan_id), terms=catalog().billing)
 
 
+def _changed(change: Callable[[], str | None], back: str, done: str | None = None):
+    """Make a change at Stripe; flash ``done`` (or what ``change`` says it did) and show
+    billing. A ``Refused`` is answered as the view asked; Stripe unreachable, at ``back``."""
+    try:
+        said = change()
+    except stripe.StripeError:
+        return _unreachable(back)
+    flash(done or said, "success")
+    return redirect(url_for("portal.billing"), code=303)
+
+
 @bp.post("/billing/plan")
 def change_plan():
-    tenant, chosen = g.tenant, request.form.get("price", "")
+    chosen = request.form.get("price", "")
     redirect_refusals(url_for("portal.plan", price=chosen) if chosen else url_for("portal.plan"))
-    found = catalog().by_lookup_key(chosen)
-    try:
-        if found and plan_changes.is_upgrade(catalog(), tenant, *found):
-            proration_date = request.form.get("proration_date", type=int)
-            if proration_date is None:
-                abort(400, description=_("Open the plan's price preview first."))
-            plan_changes.upgrade(services().stripe, catalog(), tenant, chosen, proration_date)
-            message = _("Your upgrade to %(plan)s is paid. Everything it includes is ready "
-                        "within a few seconds.", plan=found[0].name)
-        else:
-            if found and request.form.get("confirm") != "yes":
-                flash(_("Please confirm that you have read what changes."), "error")
-                return redirect(url_for("portal.plan", price=chosen), code=303)
-            plan_changes.schedule_downgrade(services().stripe, catalog(), tenant, chosen)
-            message = _("Your plan changes to %(plan)s when the current period ends. Until then "
-                        "nothing changes.", plan=found[0].name)
-    except stripe.StripeError:
-        return _unreachable("portal.plan")
-    flash(message, "success")
-    return redirect(url_for("portal.billing"), code=303)
+
+    def change() -> str:
+        plan, at_once = plan_changes.change(
+            services().stripe, catalog(), g.tenant, chosen,
+            request.form.get("proration_date", type=int), request.form.get("confirm") == "yes")
+        if at_once:
+            return _("Your upgrade to %(plan)s is paid. Everything it includes is ready within "
+                     "a few seconds.", plan=plan.name)
+        return _("Your plan changes to %(plan)s when the current period ends. Until then "
+                 "nothing changes.", plan=plan.name)
+    return _changed(change, "portal.plan")
 
 
 @bp.post("/billing/plan/keep")
 def keep_plan():
     redirect_refusals(url_for("portal.billing"))
-    try:
-        plan_changes.keep_current_plan(services().stripe, g.tenant)
-    except stripe.StripeError:
-        return _unreachable("portal.billing")
-    flash(_("You keep your current plan."), "success")
-    return redirect(url_for("portal.billing"), code=303)
+    return _changed(lambda: plan_changes.keep_current_plan(services().stripe, g.tenant),
+                    "portal.billing", _("You keep your current plan."))
 
 
 def _own_subscription() -> Subscription:
@@ -115,42 +115,29 @@ def confirm_cancel():
     feedback = request.form.get("feedback", "")
     comment = request.form.get("comment", "").strip()
     redirect_refusals(url_for("portal.cancel"))
-    if feedback not in cancellation.FEEDBACK:
-        flash(_("Please choose a reason from the list."), "error")
-        return redirect(url_for("portal.cancel"), code=303)
+    cancellation.require_feedback(feedback)
     if request.form.get("offer") != "declined" and cancellation.may_offer_retention(catalog(), g.tenant):
         return render_template("portal/cancel.html", tenant=g.tenant, subscription=subscription,
                                reasons=FEEDBACK_LABELS, offer=catalog().retention_coupon(),
                                feedback=feedback, comment=comment,
                                retention_days=current_app.config["RETENTION_DAYS"])
-    try:
-        cancellation.cancel_at_period_end(services().stripe, g.tenant, feedback, comment)
-    except stripe.StripeError:
-        return _unreachable("portal.cancel")
-    flash(_("Your subscription is cancelled at the end of the period. You can undo that until "
-            "then."), "success")
-    return redirect(url_for("portal.billing"), code=303)
+    return _changed(
+        lambda: cancellation.cancel_at_period_end(services().stripe, g.tenant, feedback, comment),
+        "portal.cancel",
+        _("Your subscription is cancelled at the end of the period. You can undo that until then."))
 
 
 @bp.post("/billing/cancel/offer")
 def accept_offer():
     _own_subscription()
     redirect_refusals(url_for("portal.billing"))
-    try:
-        cancellation.accept_retention_offer(services().stripe, catalog(), g.tenant)
-    except stripe.StripeError:
-        return _unreachable("portal.billing")
-    flash(_("Thank you for staying. The discount is on your next invoices."), "success")
-    return redirect(url_for("portal.billing"), code=303)
+    return _changed(lambda: cancellation.accept_retention_offer(services().stripe, catalog(), g.tenant),
+                    "portal.billing", _("Thank you for staying. The discount is on your next invoices."))
 
 
 @bp.post("/billing/cancel/undo")
 def undo_cancel():
     _own_subscription()
     redirect_refusals(url_for("portal.billing"))
-    try:
-        cancellation.undo(services().stripe, g.tenant)
-    except stripe.StripeError:
-        return _unreachable("portal.billing")
-    flash(_("Your subscription continues as before."), "success")
-    return redirect(url_for("portal.billing"), code=303)
+    return _changed(lambda: cancellation.undo(services().stripe, g.tenant), "portal.billing",
+                    _("Your subscription continues as before."))
