@@ -1,4 +1,5 @@
-"""``python -m fakes.stripe_api --port 12111 --webhook-url URL --webhook-secret whsec_dev``."""
+"""``python -m fakes.stripe_api --port 12111 --webhook-url URL --webhook-secret whsec_dev``
+(``--connect-webhook-url``/``--connect-webhook-secret`` for connected accounts' events)."""
 
 import argparse
 import logging
@@ -19,10 +20,22 @@ def main(argv: list[str] | None = None) -> None:
         "--webhook-url", action="append", default=[], help="where to POST events (repeatable)"
     )
     parser.add_argument("--webhook-secret", help="signing secret of those endpoints (default: generated)")
+    parser.add_argument(
+        "--connect-webhook-url",
+        action="append",
+        default=[],
+        help="where to POST connected accounts' events (a Connect endpoint; repeatable)",
+    )
+    parser.add_argument("--connect-webhook-secret", help="signing secret of the Connect endpoints")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        app = create_app(webhook_url=args.webhook_url, webhook_secret=args.webhook_secret)
+        app = create_app(
+            webhook_url=args.webhook_url,
+            webhook_secret=args.webhook_secret,
+            connect_webhook_url=args.connect_webhook_url,
+            connect_webhook_secret=args.connect_webhook_secret,
+        )
     except StripeError as error:
         parser.error(error.message)
     server = make_server(args.host, args.port, app, threaded=True)
@@ -30,7 +43,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Local Stripe on http://{args.host}:{server.server_port}", flush=True)
     for endpoint in reversed(state.store.all("webhook_endpoint")):
         secret = state.webhooks.secret(endpoint["id"])
-        print(f"  webhooks -> {endpoint['url']} (secret {secret})", flush=True)
+        kind = "connect webhooks" if state.webhooks.is_connect(endpoint["id"]) else "webhooks"
+        print(f"  {kind} -> {endpoint['url']} (secret {secret})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -12,12 +12,17 @@ from werkzeug.exceptions import HTTPException
 
 from .api_billing import billing_api
 from .api_catalog import catalog_api
+from .api_connect import connect_api
 from .api_discounts import discounts_api
 from .api_events import events_api
+from .api_payments import payments_api
 from .api_portal import portal_api
+from .api_refunds import refunds_api
 from .api_schedules import schedules_api
 from .api_subscriptions import subscriptions_api
 from .api_tax import tax_api
+from .connect_controls import connect_controls
+from .connect_pages import connect_pages
 from .controls import controls
 from .errors import StripeError
 from .invoice_pages import invoice_pages
@@ -28,25 +33,37 @@ from .store import new_id
 from .templates import TEMPLATES
 
 
-def create_app(webhook_url: str | Sequence[str] | None = None, webhook_secret: str | None = None) -> Flask:
-    """The fake Stripe, sending webhooks to ``webhook_url`` (one or several) if given.
+def create_app(
+    webhook_url: str | Sequence[str] | None = None,
+    webhook_secret: str | None = None,
+    connect_webhook_url: str | Sequence[str] | None = None,
+    connect_webhook_secret: str | None = None,
+) -> Flask:
+    """The fake Stripe, sending webhooks to ``webhook_url`` (one or several) if given, and
+    connected accounts' events to ``connect_webhook_url`` (Connect endpoints).
 
-    Without ``webhook_secret`` each configured endpoint gets a generated ``whsec_``
-    secret; ``GET /_test/webhooks`` lists them.
+    Without a secret each configured endpoint gets a generated ``whsec_`` secret;
+    ``GET /_test/webhooks`` lists them.
     """
-    urls = [webhook_url] if isinstance(webhook_url, str) else list(webhook_url or ())
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep "id", "object" first
     app.jinja_loader = DictLoader(TEMPLATES)
-    app.extensions["fake_stripe"] = FakeStripe(urls, webhook_secret)
-    apis = (catalog_api, billing_api, subscriptions_api, schedules_api, discounts_api, events_api, tax_api)
-    for blueprint in (*apis, portal_api, pages, invoice_pages, controls):
+    app.extensions["fake_stripe"] = FakeStripe(
+        _urls(webhook_url), webhook_secret, _urls(connect_webhook_url), connect_webhook_secret
+    )
+    apis = (catalog_api, billing_api, subscriptions_api, schedules_api, discounts_api, events_api, tax_api,
+            connect_api, payments_api, refunds_api)  # fmt: skip
+    for blueprint in (*apis, portal_api, pages, invoice_pages, connect_pages, controls, connect_controls):
         app.register_blueprint(blueprint)
     app.before_request(_authenticate)
     app.after_request(_add_request_id)
     app.register_error_handler(StripeError, _stripe_error)
     app.register_error_handler(HTTPException, _http_error)
     return app
+
+
+def _urls(url: str | Sequence[str] | None) -> list[str]:
+    return [url] if isinstance(url, str) else list(url or ())
 
 
 def _authenticate() -> None:

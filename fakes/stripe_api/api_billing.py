@@ -1,38 +1,35 @@
 """``/v1`` Checkout Sessions and invoices (subscriptions are in :mod:`.api_subscriptions`,
-billing portal sessions in :mod:`.api_portal`)."""
+billing portal sessions in :mod:`.api_portal`, what ``mode=payment`` takes in
+:mod:`.payment_sessions`)."""
 
-import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, jsonify
 
-from . import checkout_objects, checkout_params, discounts, trials
+from . import accounts, checkout_objects, checkout_params, discounts, payment_sessions, trials
 from .billing import require_recurring, subscription_of
 from .billing_objects import describe_line
 from .errors import invalid
+from .expand import Includes, expand, included
 from .objects import paginate
 from .params import Params
 from .state import base_url, fake
-from .store import DAY
 from .wire import api_call, request_params, respond
 
 billing_api = Blueprint("billing_api", __name__, url_prefix="/v1")
-
-# Checkout's languages (https://docs.stripe.com/api/checkout/sessions/create#locale), of which
-# the app sends its own two.
-CHECKOUT_LOCALES = ("auto", "bg", "cs", "da", "de", "el", "en", "en-GB", "es", "es-419", "et",
-                    "fi", "fil", "fr", "fr-CA", "hr", "hu", "id", "it", "ja", "ko", "lt", "lv",
-                    "ms", "mt", "nb", "nl", "pl", "pt", "pt-BR", "ro", "ru", "sk", "sl", "sv",
-                    "th", "tr", "vi", "zh", "zh-HK", "zh-TW")
-
 
 @billing_api.post("/checkout/sessions")
 @api_call
 def create_checkout_session() -> Response:
     params, store = request_params(), fake().store
-    if params.choice("mode", ("payment", "setup", "subscription")) != "subscription":
-        raise invalid("This local Stripe supports only `mode=subscription`.", param="mode")
+    mode = params.choice("mode", ("payment", "setup", "subscription"))
+    if mode == "payment":
+        session = payment_sessions.create(params, store, fake().webhooks, base_url())
+        return respond(session, params, _includes(session["id"]))
+    if mode != "subscription":
+        raise invalid("This local Stripe supports only `mode=subscription` and `mode=payment`.", param="mode")
+    accounts.require_charges(store)
     lines = [_checkout_line(line) for line in params.records("line_items", required=True)]
     if not lines:
         raise invalid("`line_items` must contain at least one item.", param="line_items")
@@ -63,9 +60,8 @@ def create_checkout_session() -> Response:
             amount=sum(price["unit_amount"] * quantity for price, quantity in lines),
             base_url=base_url(),
             created=store.now(),
-            expires_at=_expires_at(params),
-            locale=params.choice("locale", CHECKOUT_LOCALES, default=None) if "locale" in params
-            else None,
+            expires_at=checkout_params.expires_at(params),
+            locale=checkout_params.read_locale(params),
         )
     )
     session.update(collection)
@@ -78,7 +74,7 @@ def create_checkout_session() -> Response:
         line_items=[_line_item(price, quantity) for price, quantity in lines],
         subscription_metadata=params.nested("subscription_data").metadata(),
     )
-    return respond(session, params)
+    return respond(session, params, _includes(session["id"]))
 
 
 def _session_discounts(params: Params, customer_id: str | None, currency: str) -> list[dict[str, Any]]:
@@ -91,20 +87,6 @@ def _session_discounts(params: Params, customer_id: str | None, currency: str) -
     store = fake().store
     found = discounts.resolve(store, params.records("discounts"), customer_id, currency, store.now())
     return [{"coupon": coupon["id"], "promotion_code": promo and promo["id"]} for coupon, promo in found]
-
-
-def _expires_at(params: Params) -> int | None:
-    """Stripe's rule: 30 minutes to 24 hours after creation. Checkout Sessions live in real
-    time (test clocks move subscriptions, not sessions), so the rule is checked against it;
-    the fake clock still expires sessions whose moment it passes."""
-    expires_at = params.integer("expires_at")
-    if expires_at is None:
-        return None
-    now = int(time.time())
-    if not now + 30 * 60 <= expires_at <= now + DAY:
-        raise invalid("The `expires_at` timestamp must be between 30 minutes and 24 hours "
-                      "after the Checkout Session is created.", param="expires_at")
-    return expires_at
 
 
 def _checkout_line(line: Params) -> tuple[dict[str, Any], int]:
@@ -134,7 +116,7 @@ def _check_same(
 def list_checkout_sessions() -> Response:
     params = request_params()
     sessions = fake().store.all("checkout.session")
-    for field in ("customer", "subscription", "status"):
+    for field in ("customer", "subscription", "status", "payment_intent"):
         if (value := params.text(field)) is not None:
             sessions = [session for session in sessions if session[field] == value]
     return respond(paginate(sessions, params, "/v1/checkout/sessions"), params)
@@ -143,16 +125,31 @@ def list_checkout_sessions() -> Response:
 @billing_api.get("/checkout/sessions/<session_id>")
 @api_call
 def retrieve_checkout_session(session_id: str) -> Response:
-    return respond(fake().store.require("checkout.session", session_id), request_params())
+    session = fake().store.require("checkout.session", session_id)
+    return respond(session, request_params(), _includes(session_id))
+
+
+def _includes(session_id: str) -> Includes:
+    """``expand[]=line_items`` (and ``line_items.data.taxes``...) adds the session's items."""
+    store = fake().store
+    url = f"/v1/checkout/sessions/{session_id}/line_items"
+
+    def line_items(paths: list[str]) -> dict[str, Any]:
+        items, rest = included(store.internal[session_id]["line_items"], "taxes", paths)
+        return expand(paginate(items, Params({"limit": 100}), url), rest, store)
+
+    return {"line_items": line_items}
 
 
 @billing_api.get("/checkout/sessions/<session_id>/line_items")
 @api_call
 def list_checkout_line_items(session_id: str) -> Response:
+    """The items; their ``taxes`` only with ``expand[]=data.taxes``, as Stripe includes them."""
     params, store = request_params(), fake().store
     store.require("checkout.session", session_id)
-    items = store.internal[session_id]["line_items"]
-    return respond(paginate(items, params, f"/v1/checkout/sessions/{session_id}/line_items"), params)
+    items, paths = included(store.internal[session_id]["line_items"], "taxes", params.strings("expand"))
+    page = paginate(items, params, f"/v1/checkout/sessions/{session_id}/line_items")
+    return jsonify(expand(page, paths, store))
 
 
 @billing_api.post("/checkout/sessions/<session_id>/expire")
@@ -161,7 +158,7 @@ def expire_checkout_session(session_id: str) -> Response:
     store = fake().store
     session = store.require("checkout.session", session_id)
     fake().billing().expire_checkout(session, store.now())
-    return respond(session, request_params())
+    return respond(session, request_params(), _includes(session_id))
 
 
 @billing_api.get("/invoices")

@@ -1,4 +1,4 @@
-"""``/v1`` events and webhook endpoints."""
+"""``/v1`` events and webhook endpoints (``connect=true``: for connected accounts' events)."""
 
 from flask import Blueprint, Response
 
@@ -46,6 +46,7 @@ def create_webhook_endpoint() -> Response:
         enabled_events=params.strings("enabled_events") or None,
         description=params.text("description"),
         metadata=params.metadata(),
+        connect=bool(params.flag("connect", default=False)),
     )
     return respond({**endpoint, "secret": secret}, params)
 

@@ -78,7 +78,7 @@ def _check(session: dict[str, Any], payment: Payment, internal: dict[str, Any]) 
             raise invalid("Enter your billing address.", param="billing_details")
         if session["automatic_tax"]["enabled"] and not tax.known_country(address["country"]):
             raise tax.location_invalid()
-    _check_method(payment)
+    check_method(payment)
     collection = session["tax_id_collection"]
     if not (collection["enabled"] and payment.business):
         return None
@@ -92,7 +92,8 @@ def _check(session: dict[str, Any], payment: Payment, internal: dict[str, Any]) 
     return value, country
 
 
-def _check_method(payment: Payment) -> None:
+def check_method(payment: Payment) -> None:
+    """Refuse a declined card, a malformed IBAN, a missing bank or a failing test bank."""
     if payment.method == "card" and not payment_methods.is_good_card(payment.card):
         raise card_declined()
     if payment.method == "sepa_debit":

@@ -105,4 +105,5 @@ def checkout_line_item(price_obj: dict[str, Any], quantity: int, description: st
         "description": description,
         "price": copy.deepcopy(price_obj),
         "quantity": quantity,
+        "taxes": [],  # shown only with ``expand[]=data.taxes``
     }

@@ -2,14 +2,22 @@
 checked as Stripe checks them when the session is created.
 """
 
+import time
 from typing import Any
 
 from .errors import invalid
 from .params import Params
 from .payment_methods import EUR_ONLY, METHOD_TYPES
-from .store import BillingSettings
+from .store import DAY, BillingSettings
 
 AUTO_NEVER = ("auto", "never")
+
+# Checkout's languages (https://docs.stripe.com/api/checkout/sessions/create#locale), of which
+# the app sends its own two.
+CHECKOUT_LOCALES = ("auto", "bg", "cs", "da", "de", "el", "en", "en-GB", "es", "es-419", "et",
+                    "fi", "fil", "fr", "fr-CA", "hr", "hu", "id", "it", "ja", "ko", "lt", "lv",
+                    "ms", "mt", "nb", "nl", "pl", "pt", "pt-BR", "ro", "ru", "sk", "sl", "sv",
+                    "th", "tr", "vi", "zh", "zh-HK", "zh-TW")
 
 
 def read(
@@ -50,7 +58,7 @@ def read(
             "Checkout to the Customer.",
             param="customer_update[address]",
         )
-    method_types = _method_types(params, currency, settings)
+    method_types = read_method_types(params, currency, settings)
     fields = {
         "automatic_tax": {
             "enabled": automatic_tax,
@@ -67,7 +75,8 @@ def read(
     return fields, internal
 
 
-def _method_types(params: Params, currency: str, settings: BillingSettings) -> list[str]:
+def read_method_types(params: Params, currency: str, settings: BillingSettings) -> list[str]:
+    """``payment_method_types[]`` (default: card), each enabled and fit for the currency."""
     method_types = params.strings("payment_method_types") or ["card"]
     for method_type in method_types:
         if method_type not in METHOD_TYPES or method_type not in settings.payment_method_types_enabled:
@@ -90,3 +99,21 @@ def _method_types(params: Params, currency: str, settings: BillingSettings) -> l
 def collects_address(session: dict[str, Any]) -> bool:
     """The page asks for a billing address (and the payment requires one)."""
     return session["billing_address_collection"] == "required" or session["automatic_tax"]["enabled"]
+
+
+def expires_at(params: Params) -> int | None:
+    """Stripe's rule: 30 minutes to 24 hours after creation. Checkout Sessions live in real
+    time (test clocks move subscriptions, not sessions), so the rule is checked against it;
+    the fake clock still expires sessions whose moment it passes."""
+    moment = params.integer("expires_at")
+    if moment is None:
+        return None
+    now = int(time.time())
+    if not now + 30 * 60 <= moment <= now + DAY:
+        raise invalid("The `expires_at` timestamp must be between 30 minutes and 24 hours "
+                      "after the Checkout Session is created.", param="expires_at")
+    return moment
+
+
+def read_locale(params: Params) -> str | None:
+    return params.choice("locale", CHECKOUT_LOCALES, default=None) if "locale" in params else None

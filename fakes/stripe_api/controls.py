@@ -12,6 +12,7 @@ from .checkout import complete_checkout, read_payment
 from .delivery import DeliverySettings
 from .errors import card_declined, invalid, missing
 from .payment_methods import METHOD_TYPES
+from .payments import pay, read_shipping_rate
 from .pending_payments import pay_with_authentication
 from .renewals import run_until
 from .state import atomic, fake
@@ -32,14 +33,19 @@ def _json(payload: Any, status: int = 200) -> Response:
 @controls.post("/checkout/sessions/<session_id>/pay")
 @atomic
 def pay_checkout_session(session_id: str) -> Response:
-    """What the hosted page's form does (same fields), answering ``{"session": ...}`` or the
-    error (402 for a declined card or a payment the bank refused)."""
+    """What the hosted page's form does (same fields; for a ``payment``-mode session also
+    ``shipping_rate``), answering ``{"session": ...}`` or the error (402 for a declined card
+    or a payment the bank refused). Works for sessions of any account."""
     params, store = request_params(), fake().store
     session = store.require("checkout.session", session_id)
     payment = read_payment(params)
     if payment.method == "card" and not payment.card:
         raise missing("card")
-    complete_checkout(fake().billing(), session, payment)
+    if session["mode"] == "payment":
+        pay(store, fake().webhooks, session, payment, read_shipping_rate(params))
+    else:
+        with store.scoped(store.owner(session_id)):
+            complete_checkout(fake().billing(), session, payment)
     return _json({"session": session})
 
 
@@ -176,6 +182,7 @@ def events() -> Response:
                 {
                     "id": event["id"],
                     "type": event["type"],
+                    "account": event.get("account"),
                     "created": event["created"],
                     "object_id": event["data"]["object"].get("id"),
                     "deliveries": fake().sender.deliveries(event["id"]),
@@ -187,23 +194,37 @@ def events() -> Response:
     )
 
 
+@controls.get("/events/<event_id>")
+@atomic
+def event(event_id: str) -> Response:
+    """One event as it was delivered, of any account (also one that revoked the platform,
+    whose events ``/v1/events`` no longer shows)."""
+    return _json(fake().store.require("event", event_id))
+
+
 @controls.route("/webhooks", methods=["GET", "POST", "DELETE"])
 @atomic
 def webhooks() -> Response:
-    """List (with secrets), add (``url``, optional ``secret``) or remove all endpoints."""
+    """List (with secrets), add (``url``, optional ``secret``, ``connect``) or remove all
+    endpoints."""
     store, hooks = fake().store, fake().webhooks
     if request.method == "POST":
         params = request_params()
-        endpoint, secret = hooks.register(params.text("url", required=True), secret=params.text("secret"))
-        return _json({**endpoint, "secret": secret})
+        connect = bool(params.flag("connect", default=False))
+        endpoint, secret = hooks.register(
+            params.text("url", required=True), secret=params.text("secret"), connect=connect
+        )
+        return _json({**endpoint, "secret": secret, "connect": connect})
     endpoints = store.all("webhook_endpoint")
     if request.method == "DELETE":
         for endpoint in endpoints:
             store.remove("webhook_endpoint", endpoint["id"])
         return _json({"deleted": len(endpoints)})
-    return _json(
-        {"endpoints": [{**endpoint, "secret": hooks.secret(endpoint["id"])} for endpoint in endpoints]}
-    )
+    listed = [
+        {**endpoint, "secret": hooks.secret(endpoint["id"]), "connect": hooks.is_connect(endpoint["id"])}
+        for endpoint in endpoints
+    ]
+    return _json({"endpoints": listed})
 
 
 @controls.post("/reset")

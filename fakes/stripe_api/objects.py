@@ -224,13 +224,17 @@ def event(
     previous_attributes: dict[str, Any] | None,
     pending_webhooks: int,
     created: int,
+    account: str | None = None,
 ) -> dict[str, Any]:
+    """An event; one about a connected account's objects names it in ``account``."""
     data: dict[str, Any] = {"object": data_object}
     if previous_attributes is not None:
         data["previous_attributes"] = previous_attributes
+    connect = {"account": account} if account is not None else {}
     return {
         "id": new_id("evt_"),
         "object": "event",
+        **connect,
         "api_version": API_VERSION,
         "created": created,
         "data": data,

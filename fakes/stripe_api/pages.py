@@ -1,11 +1,14 @@
-"""The hosted pages: Checkout and the billing portal (invoices are in :mod:`.invoice_pages`)."""
+"""The hosted pages: Checkout and the billing portal (invoices are in :mod:`.invoice_pages`,
+payment-mode Checkout in :mod:`.payment_pages`, Connect onboarding in :mod:`.connect_pages`).
+
+A session is paid as the account owning it (a connected account's, or the platform's)."""
 
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from . import payment_methods, portal_config, tax, trials
+from . import payment_methods, payment_pages, portal_config, tax, trials
 from .billing_objects import format_amount
 from .checkout import complete_checkout, read_payment
 from .checkout_params import collects_address
@@ -68,12 +71,21 @@ def pay_checkout(session_id: str) -> Any:
     if session is None:
         return message("Not found", "This checkout link is not valid.", 404)
     form = request.form.to_dict()
-    try:
-        complete_checkout(fake().billing(), session, read_payment(Params(form)))
-    except StripeError as error:
-        return _checkout_page(session, error=error.message, form=form, status=error.status)
+    if session["mode"] == "payment":
+        failed = payment_pages.submit(session, form, METHOD_NAMES)
+        if failed is not None:
+            return failed
+    else:
+        try:
+            with fake().store.scoped(fake().store.owner(session_id)):
+                complete_checkout(fake().billing(), session, read_payment(Params(form)))
+        except StripeError as error:
+            return _checkout_page(session, error=error.message, form=form, status=error.status)
     if session["success_url"] is None:
-        return message("Thank you", "Your subscription is active.", 200)
+        done = "Your payment was received."
+        if session["mode"] == "subscription":
+            done = "Your subscription is active."
+        return message("Thank you", done, 200)
     return redirect(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]), 303)
 
 
@@ -90,6 +102,8 @@ def _checkout_page(
         if session["status"] == "complete" and session["success_url"]:
             link = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
         return message("Checkout unavailable", text, status, link)
+    if session["mode"] == "payment":
+        return payment_pages.render(session, METHOD_NAMES, error=error, form=form, status=status)
     store = fake().store
     lines = []
     for item in store.internal[session["id"]]["line_items"]:

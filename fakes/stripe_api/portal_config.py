@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import invalid
 from .params import Params
-from .store import Store
+from .store import Store, new_id
 
 FEEDBACK = ("customer_service", "low_quality", "missing_features", "other", "switched_service",
             "too_complex", "too_expensive", "unused")  # fmt: skip
@@ -62,7 +62,8 @@ def default(store: Store) -> dict[str, Any]:
     for config in store.all("billing_portal.configuration"):
         if config["is_default"]:
             return config
-    config = configuration(store.portal_configuration, store.now())
+    own_id = store.portal_configuration if not isinstance(store.account, str) else new_id("bpc_")
+    config = configuration(own_id, store.now())  # a connected account's has an id of its own
     config["is_default"] = True
     return store.add(config)
 

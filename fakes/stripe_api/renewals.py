@@ -18,19 +18,23 @@ RENEWING = ("active", "past_due", "trialing")  # unpaid, paused and canceled one
 def run_until(billing: Billing, until: int) -> None:
     """Run everything due up to ``until``, earliest first."""
     while (task := _next_due(billing, until)) is not None:
-        at, kind, obj = task
-        if kind == "expire":
-            billing.expire_checkout(obj, at)
-        elif kind == "retry":
-            billing.collect(obj, at, scheduled=True)
-        elif kind == "settle":
-            settle_debit(billing, obj, at)
-        elif kind == "trial_will_end":
-            trials.warn(billing.store, billing.webhooks, obj, at)
-        elif obj["cancel_at_period_end"]:
-            billing.cancel(obj, at, "cancellation_requested")
-        else:
-            renew(billing, obj, at)
+        with billing.store.scoped(billing.store.owner(task[2]["id"])):  # as the object's account
+            _run(billing, *task)
+
+
+def _run(billing: Billing, at: int, kind: str, obj: dict[str, Any]) -> None:
+    if kind == "expire":
+        billing.expire_checkout(obj, at)
+    elif kind == "retry":
+        billing.collect(obj, at, scheduled=True)
+    elif kind == "settle":
+        settle_debit(billing, obj, at)
+    elif kind == "trial_will_end":
+        trials.warn(billing.store, billing.webhooks, obj, at)
+    elif obj["cancel_at_period_end"]:
+        billing.cancel(obj, at, "cancellation_requested")
+    else:
+        renew(billing, obj, at)
 
 
 def _next_due(billing: Billing, until: int) -> tuple[int, str, dict[str, Any]] | None:

@@ -1,8 +1,11 @@
 """Run the fake Stripe on a loopback port in a background thread (for tests and scripts).
 
 server = start_in_thread(webhook_url="http://127.0.0.1:5000/webhooks/stripe",
-                         webhook_secret="whsec_test")
+                         webhook_secret="whsec_test",
+                         connect_webhook_url="http://127.0.0.1:5000/webhooks/stripe-connect",
+                         connect_webhook_secret="whsec_connect")
 client = stripe.StripeClient("sk_test_x", base_addresses={"api": server.url})
+client.v1.checkout.sessions.create(params, options={"stripe_account": "acct_..."})
 ...
 server.wait_idle()
 server.stop()
@@ -52,8 +55,15 @@ def start_in_thread(
     webhook_secret: str | None = None,
     port: int = 0,
     host: str = "127.0.0.1",
+    connect_webhook_url: str | Sequence[str] | None = None,
+    connect_webhook_secret: str | None = None,
 ) -> FakeStripeServer:
     """Serve :func:`~.api.create_app` on ``host:port`` (0: a free port), threaded."""
-    app = create_app(webhook_url=webhook_url, webhook_secret=webhook_secret)
+    app = create_app(
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        connect_webhook_url=connect_webhook_url,
+        connect_webhook_secret=connect_webhook_secret,
+    )
     server = make_server(host, port, app, threaded=True, request_handler=_QuietRequestHandler)
     return FakeStripeServer(app, server)

@@ -14,16 +14,23 @@ from .webhooks import Webhooks
 
 
 class FakeStripe:
-    def __init__(self, webhook_urls: Sequence[str] = (), webhook_secret: str | None = None):
+    def __init__(
+        self,
+        webhook_urls: Sequence[str] = (),
+        webhook_secret: str | None = None,
+        connect_webhook_urls: Sequence[str] = (),
+        connect_webhook_secret: str | None = None,
+    ):
         self.store = Store()
         self.sender = Sender()
         self.webhooks = Webhooks(self.store, self.sender)
-        self._configured = [(url, webhook_secret) for url in webhook_urls]
+        self._configured = [(url, webhook_secret, False) for url in webhook_urls]
+        self._configured += [(url, connect_webhook_secret, True) for url in connect_webhook_urls]
         self._register_configured()
 
     def _register_configured(self) -> None:
-        for url, secret in self._configured:
-            self.webhooks.register(url, secret=secret, description="configured at start")
+        for url, secret, connect in self._configured:
+            self.webhooks.register(url, secret=secret, description="configured at start", connect=connect)
 
     def reset(self) -> None:
         """Forget everything but the endpoints given at start."""

@@ -90,35 +90,65 @@ def tax_on(amount: int, percentage: float, behavior: str) -> int:
 
 
 def tax_rate(store: Store, country: str, percentage: float, inclusive: bool, at: int) -> dict[str, Any]:
-    """The ``tax_rate`` for (country, percentage, inclusive), created on first use."""
+    """Stripe Tax's ``tax_rate`` for (country, percentage, inclusive), created on first use
+    (rates made with ``POST /v1/tax_rates`` are not reused)."""
     for existing in store.all("tax_rate"):
-        if (existing["country"], existing["percentage"], existing["inclusive"]) == (
-            country, percentage, inclusive,
-        ):  # fmt: skip
+        if store.internal.get(existing["id"], {}).get("automatic") and (
+            existing["country"], existing["percentage"], existing["inclusive"]
+        ) == (country, percentage, inclusive):  # fmt: skip
             return existing
     display_name, tax_type = _TAX_NAMES.get(country, ("VAT", "vat"))
-    return store.add(
-        {
-            "id": new_id("txr_"),
-            "object": "tax_rate",
-            "active": True,
-            "country": country,
-            "created": at,
-            "description": f"{display_name} {COUNTRY_NAMES.get(country, country)}",
-            "display_name": display_name,
-            "effective_percentage": percentage,
-            "flat_amount": None,
-            "inclusive": inclusive,
-            "jurisdiction": country,
-            "jurisdiction_level": "country",
-            "livemode": False,
-            "metadata": {},
-            "percentage": percentage,
-            "rate_type": "percentage",
-            "state": None,
-            "tax_type": tax_type,
-        }
+    rate = store.add(
+        tax_rate_object(
+            display_name=display_name,
+            percentage=percentage,
+            inclusive=inclusive,
+            country=country,
+            jurisdiction=country,
+            description=f"{display_name} {COUNTRY_NAMES.get(country, country)}",
+            tax_type=tax_type,
+            created=at,
+        )
     )
+    rate["jurisdiction_level"] = "country"
+    store.internal[rate["id"]]["automatic"] = True
+    return rate
+
+
+def tax_rate_object(
+    *,
+    display_name: str,
+    percentage: float,
+    inclusive: bool,
+    country: str | None,
+    jurisdiction: str | None,
+    description: str | None,
+    tax_type: str | None,
+    created: int,
+    active: bool = True,
+    metadata: dict[str, str] | None = None,
+    state: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": new_id("txr_"),
+        "object": "tax_rate",
+        "active": active,
+        "country": country,
+        "created": created,
+        "description": description,
+        "display_name": display_name,
+        "effective_percentage": percentage,
+        "flat_amount": None,
+        "inclusive": inclusive,
+        "jurisdiction": jurisdiction,
+        "jurisdiction_level": None,
+        "livemode": False,
+        "metadata": metadata or {},
+        "percentage": percentage,
+        "rate_type": "percentage",
+        "state": state,
+        "tax_type": tax_type,
+    }
 
 
 def apply_automatic_tax(

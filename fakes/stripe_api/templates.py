@@ -1,7 +1,10 @@
-"""Inline Jinja templates of the hosted pages: Checkout, the billing portal, invoices."""
+"""Inline Jinja templates of the hosted pages: Checkout, the billing portal, invoices,
+Connect onboarding."""
 
 from .checkout_template import CHECKOUT
+from .connect_template import ONBOARDING
 from .invoice_template import INVOICE
+from .payment_template import PAYMENT_CHECKOUT
 
 _BASE = """<!doctype html>
 <html lang="en">
@@ -171,4 +174,6 @@ TEMPLATES = {
     "message.html": _MESSAGE,
     "portal.html": _PORTAL,
     "invoice.html": INVOICE,
+    "onboarding.html": ONBOARDING,
+    "payment_checkout.html": PAYMENT_CHECKOUT,
 }

@@ -4,6 +4,10 @@ Every change emits an event (kept for ``GET /v1/events``) with a snapshot of the
 and hands one delivery per matching endpoint to the :class:`~.delivery.Sender`. Events
 emitted while a :meth:`Webhooks.batch` is open (one per API call) are sent together, so
 ``reorder`` can shuffle exactly the events one call caused.
+
+An event about a connected account's objects (or the account itself) names it in
+``account``, belongs to it (``GET /v1/events`` with its ``Stripe-Account``) and goes only to
+Connect endpoints (``connect=true``); the platform's own events only to the others.
 """
 
 import copy
@@ -20,7 +24,12 @@ from .errors import invalid
 from .store import Store, new_id
 
 # Event types are named after the object, except subscriptions and tax IDs (``customer.*``).
-_EVENT_PREFIX = {"subscription": "customer.subscription", "tax_id": "customer.tax_id"}
+_EVENT_PREFIX = {
+    "subscription": "customer.subscription",
+    "tax_id": "customer.tax_id",
+    "application": "account.application",
+}
+_OWNER = object()  # ``emit``'s default account: the object's owner
 
 
 class Webhooks:
@@ -37,8 +46,10 @@ class Webhooks:
         enabled_events: list[str] | None = None,
         description: str | None = None,
         metadata: dict[str, str] | None = None,
+        connect: bool = False,
     ) -> tuple[dict[str, Any], str]:
-        """Add an endpoint; returns it with its signing secret (generated unless given)."""
+        """Add an endpoint (``connect``: for connected accounts' events); returns it with its
+        signing secret (generated unless given)."""
         if not _is_http_url(url):
             raise invalid(f"Invalid URL: {url}. It must be an http(s) URL.", param="url")
         endpoint = objects.webhook_endpoint(
@@ -50,11 +61,14 @@ class Webhooks:
         )
         secret = secret or new_id("whsec_", 32)
         self._store.add(endpoint)
-        self._store.internal[endpoint["id"]]["secret"] = secret
+        self._store.internal[endpoint["id"]].update(secret=secret, connect=connect)
         return endpoint, secret
 
     def secret(self, endpoint_id: str) -> str:
         return self._store.internal[endpoint_id]["secret"]
+
+    def is_connect(self, endpoint_id: str) -> bool:
+        return bool(self._store.internal[endpoint_id].get("connect"))
 
     def emit(
         self,
@@ -62,13 +76,20 @@ class Webhooks:
         action: str,
         at: int,
         previous_attributes: dict[str, Any] | None = None,
+        *,
+        account: Any = _OWNER,
     ) -> dict[str, Any]:
-        """Record ``<object>.<action>`` with a snapshot of ``obj`` and queue its deliveries."""
+        """Record ``<object>.<action>`` with a snapshot of ``obj`` and queue its deliveries.
+
+        The event is the connected ``account``'s (default: the one owning ``obj``)."""
         event_type = f"{_EVENT_PREFIX.get(obj['object'], obj['object'])}.{action}"
+        if account is _OWNER:
+            account = obj["id"] if obj["object"] == "account" else self._store.owner(obj["id"])
         endpoints = [
             endpoint
-            for endpoint in self._store.all("webhook_endpoint")
+            for endpoint in self._store.all("webhook_endpoint", everywhere=True)
             if endpoint["status"] == "enabled"
+            and self.is_connect(endpoint["id"]) == (account is not None)
             and ("*" in endpoint["enabled_events"] or event_type in endpoint["enabled_events"])
         ]
         event = self._store.add(
@@ -78,7 +99,9 @@ class Webhooks:
                 previous_attributes=copy.deepcopy(previous_attributes),
                 pending_webhooks=len(endpoints),
                 created=at,
-            )
+                account=account,
+            ),
+            account=account,
         )
         payload = json.dumps(event, indent=2)
         deliveries = [

@@ -1,4 +1,5 @@
-"""What goes over the wire: request parameters in, JSON out, and idempotent replays."""
+"""What goes over the wire: request parameters in, JSON out, idempotent replays, and the
+``Stripe-Account`` header naming the connected account a request acts for."""
 
 import functools
 from collections.abc import Callable
@@ -6,8 +7,9 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from . import accounts
 from .errors import StripeError
-from .expand import expand
+from .expand import Includes, expand
 from .forms import decode, parse_query
 from .params import Params
 from .state import fake
@@ -32,28 +34,48 @@ def request_params() -> Params:
     return Params(request_data())
 
 
-def respond(obj: dict[str, Any], params: Params | None = None) -> Response:
-    """Answer with ``obj``, expanded per the request's ``expand[]``."""
+def respond(obj: dict[str, Any], params: Params | None = None, includes: Includes | None = None) -> Response:
+    """Answer with ``obj``, expanded per the request's ``expand[]`` (``includes`` builds the
+    properties Stripe adds only when asked, like a session's ``line_items``)."""
     if params is not None and "expand" in params:
-        obj = expand(obj, params.strings("expand"), fake().store)
+        obj = expand(obj, params.strings("expand"), fake().store, includes)
     return jsonify(obj)
+
+
+def api_key() -> str:
+    """The secret key the request was made with."""
+    auth = request.authorization
+    if auth is None:
+        return ""
+    return (auth.token if auth.type == "bearer" else auth.username) or ""
+
+
+def acting_account() -> str | None:
+    """The connected account named by ``Stripe-Account`` (checked), or ``None``."""
+    account_id = request.headers.get("Stripe-Account", "").strip()
+    if not account_id:
+        return None
+    accounts.require_access(fake().store, account_id, api_key())
+    return account_id
 
 
 def api_call(view: Callable[..., Response]) -> Callable[..., Response]:
     """A ``/v1`` view: one transaction, and POSTs replayed per ``Idempotency-Key``.
 
-    As with Stripe, a key used again on the same path answers the first result (if it
-    succeeded) without running the request again, and fails if the parameters differ.
+    As with Stripe, a key used again on the same path (by the same account) answers the
+    first result (if it succeeded) without running the request again, and fails if the
+    parameters differ. The view runs in the scope of the ``Stripe-Account`` header.
     """
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         key = request.headers.get("Idempotency-Key")
-        with fake().transaction():
+        store = fake().store
+        with fake().transaction(), store.scoped(acting_account()):
             if request.method != "POST" or not key:
                 return view(*args, **kwargs)
-            store, params = fake().store, request_data()
-            slot = (key, request.path)
+            params = request_data()
+            slot = (key, store.account, request.path)
             stored = store.idempotent.get(slot)
             if stored is not None:
                 return _replay(stored, params, key)

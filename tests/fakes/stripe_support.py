@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 from fakes.stripe_api import FakeStripeServer
 
 SECRET = "whsec_test_local"
+CONNECT_SECRET = "whsec_test_connect"  # the Connect endpoint's (connected accounts' events)
 API_VERSION = "2026-10-28.endive"
 GOOD_CARD = "4242 4242 4242 4242"
 DECLINED_CARD = "4000 0000 0000 0341"
@@ -31,7 +32,8 @@ CHECKOUT_EVENTS = [
 class Receiver:
     """A webhook endpoint on a free loopback port that verifies signatures like an app does."""
 
-    def __init__(self) -> None:
+    def __init__(self, secret: str = SECRET) -> None:
+        self.secret = secret
         self.events: list[stripe.Event] = []
         self.failures_left = 0
         self._lock = threading.Lock()
@@ -44,7 +46,7 @@ class Receiver:
 
     def _hook(self) -> tuple[str, int]:
         payload = request.get_data(as_text=True)
-        event = stripe.Webhook.construct_event(payload, request.headers["Stripe-Signature"], SECRET)
+        event = stripe.Webhook.construct_event(payload, request.headers["Stripe-Signature"], self.secret)
         with self._lock:
             if self.failures_left:
                 self.failures_left -= 1
