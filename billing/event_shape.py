@@ -15,6 +15,7 @@ import re
 EVENT_ID = re.compile(r"evt_[A-Za-z0-9_]{1,251}")  # at most 255 characters, safe as a job id
 EVENT_TYPE = re.compile(r"[A-Za-z0-9_.]{1,80}")
 CUSTOMER_ID = re.compile(r"[A-Za-z0-9_]{1,64}")  # fits stripe_events.customer_id
+ACCOUNT_ID = re.compile(r"acct_[A-Za-z0-9]{1,59}")  # fits stripe_events.account
 MAX_DEPTH = 32  # Stripe's objects nest a few levels; expanded ones a few more
 MAX_CREATED = 2**32  # seconds since 1970: a Unix timestamp, up to the year 2106
 
@@ -78,6 +79,9 @@ def envelope_problem(event) -> str | None:
     data = event.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
         return "data.object must be a JSON object"
+    account = event.get("account")
+    if account is not None and (not isinstance(account, str) or not ACCOUNT_ID.fullmatch(account)):
+        return "account must be a Stripe account id"
     customer = customer_of(event)
     if customer is not None and (not isinstance(customer, str)
                                  or not CUSTOMER_ID.fullmatch(customer)):
@@ -173,7 +177,14 @@ _INVOICE = {
     "customer_name": (_text(255), False), "customer_address": (_mapping, False),
     "customer_tax_ids": (_list_of({"type": _text(40), "value": _text(100)}), False),
 }
+_ACCOUNT = {"id": (ID64, True)}
+_CHARGE = {"id": (ID64, True), "payment_intent": (_reference(255), False),
+           "amount_refunded": (_whole(2**63), False)}
 OBJECT_FIELDS = {
+    "account.updated": _ACCOUNT,
+    "checkout.session.async_payment_succeeded": _CHECKOUT,
+    "checkout.session.async_payment_failed": _CHECKOUT,
+    "charge.refunded": _CHARGE,
     "checkout.session.completed": _CHECKOUT,
     "checkout.session.expired": _CHECKOUT,
     "customer.subscription.created": _SUBSCRIPTION,

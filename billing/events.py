@@ -47,8 +47,8 @@ class RetryPolicy:
 # One statement, prepared once: the webhook's hot path. The body Stripe signed is stored as
 # it came (PostgreSQL parses it to jsonb) instead of being serialised again.
 STORE = text("""
-    INSERT INTO stripe_events (id, type, customer_id, created, payload, attempts)
-    VALUES (:id, :type, :customer_id, :created, CAST(:payload AS jsonb), 0)
+    INSERT INTO stripe_events (id, type, customer_id, account, created, payload, attempts)
+    VALUES (:id, :type, :customer_id, :account, :created, CAST(:payload AS jsonb), 0)
     ON CONFLICT (id) DO NOTHING
     RETURNING id
 """)
@@ -63,6 +63,7 @@ def store(session: Session, event: dict, body: str | None = None) -> bool:
     check_envelope(event)
     result = session.execute(STORE, {
         "id": event["id"], "type": event["type"], "customer_id": customer_of(event),
+        "account": event.get("account"),
         "created": datetime.fromtimestamp(event["created"], UTC),
         "payload": body if body is not None else json.dumps(event)})
     return result.first() is not None

@@ -1,10 +1,12 @@
-"""Process one stored event exactly once, serialised per Stripe customer."""
+"""Process one stored event exactly once, serialised per Stripe customer (a Connect event:
+per connected account)."""
 
 from __future__ import annotations
 
 import stripe
 from sqlalchemy.orm import Session
 
+from billing.connect_handlers import handle_connect
 from billing.event_shape import MalformedEvent, object_problem
 from billing.handlers import Deps, Outcome, handle
 from db.base import utcnow
@@ -29,8 +31,8 @@ def process(session: Session, deps: Deps, event_id: str) -> Outcome | None:
     event = session.get(StripeEvent, event_id)
     if event is None or event.processed_at is not None or event.failed_at is not None:
         return None
-    if event.customer_id:
-        lock_customer(session, event.customer_id)
+    if event.account or event.customer_id:
+        lock_customer(session, event.account or event.customer_id)
     # Lock the row (after the customer lock, so the order of locks is always the same).
     event = session.get(StripeEvent, event_id, with_for_update=True, populate_existing=True)
     if event.processed_at is not None or event.failed_at is not None:
@@ -38,7 +40,10 @@ def process(session: Session, deps: Deps, event_id: str) -> Outcome | None:
     problem = object_problem(event.payload)
     if problem:
         raise MalformedEvent(problem)
-    outcome = handle(session, deps, event.payload)
+    if event.account:
+        outcome = handle_connect(session, deps, event.payload)
+    else:
+        outcome = handle(session, deps, event.payload)
     event.attempts += 1
     event.processed_at = utcnow()
     event.next_attempt_at = None

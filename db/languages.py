@@ -25,9 +25,11 @@ def format_locale(code: str) -> str:
     return FORMAT_LOCALES.get(code, code)
 
 
-def ui_language(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
-    """``code`` if the product speaks it, else ``default``: an unknown code is never an error."""
-    return code if code in UI_LANGUAGES else default
+def ui_language(code: str | None, default: str = DEFAULT_LANGUAGE,
+                languages: tuple[str, ...] = UI_LANGUAGES) -> str:
+    """``code`` if the product speaks it (of ``languages``), else ``default``: an unknown code
+    is never an error."""
+    return code if code in languages else default
 
 
 def in_sql(codes: tuple[str, ...]) -> str:

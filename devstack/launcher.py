@@ -50,15 +50,19 @@ class Launcher:
     def start_local_stripe(self) -> None:
         port = free_port()
         secret = "whsec_local_" + secrets.token_hex(16)
+        connect_secret = "whsec_local_connect_" + secrets.token_hex(16)
         self.spawn("local Stripe", [
             "-m", "fakes.stripe_api", "--port", str(port),
             "--webhook-url", f"http://127.0.0.1:{self.port}/webhooks/stripe",
             "--webhook-secret", secret,
+            "--connect-webhook-url", f"http://127.0.0.1:{self.port}/webhooks/stripe/connect",
+            "--connect-webhook-secret", connect_secret,
         ])
         self.env.update(
             STRIPE_SECRET_KEY="sk_test_local",  # noqa: S106 (the local fake accepts any sk_ key)
             STRIPE_API_BASE=f"http://127.0.0.1:{port}",
             STRIPE_WEBHOOK_SECRET=secret,
+            STRIPE_CONNECT_WEBHOOK_SECRET=connect_secret,
         )
         self.say(f"local Stripe at http://127.0.0.1:{port} (test card 4242 4242 4242 4242)")
 

@@ -118,3 +118,41 @@ def trial_ending(company: str, trial_end: datetime | str, billing_url: str,
     """The free trial ends on ``trial_end`` (UTC; shown as a day in the tenant's time zone)."""
     return {"company": company, "trial_end": trial_end, "billing_url": billing_url,
             "has_payment_method": has_payment_method}
+
+
+# A webshop's order. ``order`` is the order as the mails show it: ``number``, ``lines``
+# ([{"name", "quantity", "cents"}]), ``goods``, ``shipping``, ``total`` and ``currency``,
+# ``vat`` ([(rate, cents)]), ``shipping_method`` (flat, free, pickup), the buyer's ``name``,
+# ``email`` and ``address`` (Stripe's shape), and ``short`` (the products that sold out).
+# The buyer's mails come from the shop: signed with its name, replies to its owner.
+
+def _to_buyer(company: str, order: dict[str, Any], site_url: str, owner_email: str | None,
+              **more: Any) -> dict[str, Any]:
+    return {"company": company, **order, "site_url": site_url, "from_name": company,
+            "reply_to": owner_email, **more}
+
+
+def order_confirmation(company: str, order: dict[str, Any], site_url: str,
+                       owner_email: str | None) -> dict[str, Any]:
+    """The buyer paid: what they bought, the VAT in it, where it goes."""
+    return _to_buyer(company, order, site_url, owner_email)
+
+
+def order_shipped(company: str, order: dict[str, Any], site_url: str, owner_email: str | None,
+                  tracking_url: str | None) -> dict[str, Any]:
+    return _to_buyer(company, order, site_url, owner_email, tracking_url=tracking_url or "")
+
+
+def order_out_of_stock(company: str, order: dict[str, Any], site_url: str,
+                       owner_email: str | None) -> dict[str, Any]:
+    """The stock ran out before the buyer's payment arrived: refunded in full."""
+    return _to_buyer(company, order, site_url, owner_email)
+
+
+def new_order(company: str, order: dict[str, Any], order_url: str) -> dict[str, Any]:
+    """To the shop's owner: a paid order to send."""
+    return {"company": company, **order, "order_url": order_url}
+
+
+def order_out_of_stock_owner(company: str, order: dict[str, Any], order_url: str) -> dict[str, Any]:
+    return {"company": company, **order, "order_url": order_url}

@@ -28,7 +28,8 @@ MAX_ATTEMPTS = 30
 KINDS = ("dunning", "payment_action_required", "trial_ending", "suspended", "reactivated",
          "closing_reminder", "team_invite",
          "password_reset", "welcome", "contact_submission", "domain_verified", "domain_lost",
-         "domain_claim_dropped")
+         "domain_claim_dropped", "order_confirmation", "new_order", "order_shipped",
+         "order_out_of_stock", "order_out_of_stock_owner")
 
 
 def queue_mail(session: Session, *, key: str, kind: str, to: str, params: dict,
@@ -62,7 +63,8 @@ def deliver(session: Session, service, key: str,
         session.flush()
         return None
     language = found.pop("language", None) or recipient_language(session, row)
-    mail = render(row.kind, language, tenant_time_zone(session, row.tenant_id), **found)
+    mail = render(row.kind, language, tenant_time_zone(session, row.tenant_id),
+                  site_language=found.pop("site_language", False), **found)
     return service.send_once(session, key=key, kind=row.kind, to=row.to_address,
                              mail=mail, tenant_id=row.tenant_id)
 

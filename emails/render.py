@@ -25,8 +25,9 @@ from babel.support import Translations
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup
 
-from db.languages import TRANSLATIONS, ui_language
+from db.languages import SITE_LANGUAGES, TRANSLATIONS, UI_LANGUAGES, ui_language
 from db.messages import N_
+from emails.order_words import ORDER_WORDS
 
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 SOURCE_LANGUAGE = "en"  # the templates' own words (the msgids)
@@ -85,6 +86,7 @@ class RenderedMail:
     text: str
     html: str
     reply_to: str | None = None  # where the recipient's reply goes (the sender's address)
+    from_name: str | None = None  # the sender's name when not the platform's (a shop's mails)
 
 
 def format_money(amount_cents: int, currency: str, language: str = SOURCE_LANGUAGE) -> str:
@@ -173,17 +175,18 @@ def _environment(language: str) -> Environment:
         Translations.load(str(TRANSLATIONS), [language]), newstyle=True)
     environment.filters.update(money=_money_filter, date=_date_filter,
                                datetime=_datetime_filter, strong=_strong, link=_link)
-    environment.globals["words"] = WORDS
+    environment.globals["words"] = {**WORDS, **ORDER_WORDS}
     return environment
 
 
 def render(mail_name: str, language: str = SOURCE_LANGUAGE, time_zone: str | None = None,
-           **context: Any) -> RenderedMail:
+           site_language: bool = False, **context: Any) -> RenderedMail:
     """Render the three parts of ``mail_name`` with ``context`` (from ``emails.mails``) in
     ``language`` (the recipient's; one the product does not speak falls back to Dutch, the
-    default) with dates in ``time_zone`` (the tenant's; Europe/Amsterdam when not given). A
-    ``reply_to`` in the context is where replies go."""
-    language = ui_language(language)
+    default; with ``site_language``, a mail to a site's visitor, any language a site speaks)
+    with dates in ``time_zone`` (the tenant's; Europe/Amsterdam when not given). A
+    ``reply_to`` in the context is where replies go, a ``from_name`` whom the mail is from."""
+    language = ui_language(language, languages=SITE_LANGUAGES if site_language else UI_LANGUAGES)
     values = {**context, "language": language, "time_zone": time_zone or DEFAULT_TIME_ZONE}
     environment = _environment(language)
 
@@ -195,4 +198,5 @@ def render(mail_name: str, language: str = SOURCE_LANGUAGE, time_zone: str | Non
         text=part("body.txt"),
         html=part("body.html"),
         reply_to=context.get("reply_to"),
+        from_name=context.get("from_name"),
     )

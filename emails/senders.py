@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 from typing import Protocol
 
@@ -55,7 +55,7 @@ class ResendSender:
         resend.api_url = self._api_url
         resend.default_http_client = self._http_client
         params: resend.Emails.SendParams = {
-            "from": self._from_address,
+            "from": sender(self._from_address, mail),
             "to": [to],
             "subject": mail.subject,
             "text": mail.text,
@@ -68,6 +68,15 @@ class ResendSender:
         except ResendError as error:
             raise _mail_error(error) from error
         return response["id"]
+
+
+def sender(from_address: str, mail: RenderedMail) -> str:
+    """The From header: the platform's, or the mail's own name at the platform's address
+    (a shop's mails: "Bakkerij Jansen <hello@...>"; replies go to the shop by Reply-To)."""
+    if not mail.from_name:
+        return from_address
+    name = " ".join(mail.from_name.split())[:100]
+    return formataddr((name, parseaddr(from_address)[1]))
 
 
 def _mail_error(error: ResendError) -> MailError:
@@ -127,7 +136,7 @@ class OutboxSender:
         message = EmailMessage()
         message["Message-ID"] = make_msgid(domain=domain)
         message["Date"] = format_datetime(now)
-        message["From"] = self._from_address
+        message["From"] = sender(self._from_address, mail)
         message["To"] = to
         message["Subject"] = mail.subject
         if mail.reply_to:

@@ -17,9 +17,13 @@ class Urls:
         return cls(public.rstrip("/"), config["PLATFORM_DOMAIN"])
 
     def site(self, subdomain: str) -> str:
+        return self.address(f"{subdomain}.{self.platform_domain}")
+
+    def address(self, host: str) -> str:
+        """``https://host/`` with the scheme (and port) of ``PUBLIC_URL``."""
         parts = urlsplit(self.public_url)
         port = f":{parts.port}" if parts.port else ""
-        return f"{parts.scheme}://{subdomain}.{self.platform_domain}{port}/"
+        return f"{parts.scheme}://{host}{port}/"
 
     def portal(self) -> str:
         return f"{self.public_url}/portal/"
@@ -44,6 +48,12 @@ class Urls:
 
     def invite(self, token: str) -> str:
         return f"{self.public_url}/invites/{token}"
+
+    def shop(self) -> str:
+        return f"{self.public_url}/portal/shop"
+
+    def order(self, order_id: int) -> str:
+        return f"{self.public_url}/portal/orders/{order_id}"
 
     def api(self, path: str = "") -> str:
         return f"{self.public_url}/api/v1/{path}"

@@ -46,6 +46,12 @@ class Plan:
     prices: dict[str, Price]
     highlight: bool = False
     trial_days: int = 0  # a free trial before the first payment (0: none)
+    # The platform's share of each webshop sale, in basis points of the goods (200 = 2%).
+    shop_fee_basis_points: int = 0
+
+    def shop_fee(self, amount_cents: int) -> int:
+        """The application fee on a sale of ``amount_cents``, rounded half up to a cent."""
+        return (amount_cents * self.shop_fee_basis_points + 5_000) // 10_000
 
     def has(self, feature: str) -> bool:
         return feature in self.features
@@ -108,6 +114,16 @@ def _trial_days(value, where: str) -> int:
     return days
 
 
+def _shop_fee(value, where: str) -> int:
+    """``shop_fee_percent = 2`` or ``0.5`` → basis points (200, 50)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 20:
+        raise CatalogError(f"{where} shop_fee_percent: a percentage from 0 to 20")
+    basis_points = round(value * 100, 6)
+    if basis_points != int(basis_points):
+        raise CatalogError(f"{where} shop_fee_percent: at most two decimals")
+    return int(basis_points)
+
+
 def _parse_plan(raw: dict, features: dict, limits: dict) -> Plan:
     plan_id = _require(raw, "id", "plan")
     where = f"plan '{plan_id}'"
@@ -142,6 +158,7 @@ def _parse_plan(raw: dict, features: dict, limits: dict) -> Plan:
         prices=prices,
         highlight=bool(raw.get("highlight", False)),
         trial_days=_trial_days(raw.get("trial_days", 0), where),
+        shop_fee_basis_points=_shop_fee(raw.get("shop_fee_percent", 0), where),
     )
 
 

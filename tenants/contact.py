@@ -155,7 +155,7 @@ def mark_handled(row: ContactSubmission, handled: bool = True) -> None:
     row.handled_at = (row.handled_at or utcnow()) if handled else None
 
 
-def _cell(value: str) -> str:
+def safe_cell(value: str) -> str:
     """A spreadsheet must not read a visitor's text as a formula."""
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
@@ -165,7 +165,7 @@ def export_csv(rows: list[ContactSubmission]) -> str:
     writer = csv.writer(out)
     writer.writerow(["received", "name", "email", "page", "message", "handled"])
     for row in rows:
-        writer.writerow([row.created_at.isoformat(timespec="seconds"), _cell(row.name),
-                         _cell(row.email), _cell(row.page_slug), _cell(row.message),
+        writer.writerow([row.created_at.isoformat(timespec="seconds"), safe_cell(row.name),
+                         safe_cell(row.email), safe_cell(row.page_slug), safe_cell(row.message),
                          row.handled_at.isoformat(timespec="seconds") if row.handled_at else ""])
     return out.getvalue()

@@ -22,6 +22,7 @@ from emails import mails, outbox
 from links.urls import Urls
 from tenants import password_reset, signin
 from tenants import team as team_rules
+from tenants.order_mails import BUYER_MAILS, OWNER_MAILS, order_mail
 
 Context = Callable[[Session, MailLog], dict | None]
 
@@ -55,6 +56,8 @@ def context_for(urls: Urls, secret: str) -> Context:
                                           row.params["invite_id"])
         if row.kind == password_reset.KIND:
             return password_reset.reset_mail(session, urls, secret, row)
+        if row.kind in BUYER_MAILS + OWNER_MAILS:
+            return order_mail(session, urls, row)
         return outbox.from_params(session, row)
 
     return context

@@ -18,6 +18,7 @@ from db.refusals import Refused
 from plans.catalog import Catalog
 from plans.entitlements import require_kept, reserve
 from tenants.scope import scoped
+from tenants.shop import VAT_RATES
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG_LENGTH = 120  # Product.slug
@@ -36,6 +37,7 @@ class ProductValues:
     stock: int | None  # None: not tracked (always available)
     image_ids: list[int]
     active: bool
+    vat_rate: int = 21  # percent included in the price (tenants.shop.VAT_RATES)
 
 
 def price_cents(text: str) -> int:
@@ -151,6 +153,9 @@ def _apply(session: Session, product: Product, values: ProductValues) -> None:
     product.slug, product.images = slug, images
     product.name, product.description = values.name, values.description
     product.price_cents, product.stock, product.active = values.price_cents, values.stock, values.active
+    if values.vat_rate not in VAT_RATES:
+        raise Refused(N_("Choose a VAT rate: 21%, 9% or 0%."), "vat_rate")
+    product.vat_rate = values.vat_rate
 
 
 def create(session: Session, catalog: Catalog, tenant: Tenant, values: ProductValues) -> Product:

@@ -21,10 +21,11 @@ TEMPLATE_DIR = Path(__file__).with_name("site_templates")
 TEMPLATE_IDS = ("corporate", "portfolio", "blog", "ecommerce", "b2b")
 COMPANY_PLACEHOLDER = "{company}"
 HOME_SLUG = "home"
-RESERVED_SLUGS = frozenset({"shop", "blog", "media"})  # listings and uploaded files
+RESERVED_SLUGS = frozenset({"shop", "blog", "media", "cart"})  # listings, files, the cart
 RESERVED_SLUG_PROBLEMS = {"shop": N_("'/shop' is kept for the site's shop."),
                           "blog": N_("'/blog' is kept for the site's blog."),
-                          "media": N_("'/media' is kept for the site's media.")}
+                          "media": N_("'/media' is kept for the site's media."),
+                          "cart": N_("'/cart' is kept for the shop's cart.")}
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG_LENGTH = 80  # Page.slug
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")

@@ -82,6 +82,7 @@ def base_config(migrated, redis_server, resend_fake, stripe_fake, tmp_path_facto
         "STRIPE_SECRET_KEY": "sk_test_suite",
         "STRIPE_API_BASE": stripe_fake.url,
         "STRIPE_WEBHOOK_SECRET": ["whsec_test_current", "whsec_test_previous"],
+        "STRIPE_CONNECT_WEBHOOK_SECRET": ["whsec_test_connect"],
         "RESEND_API_KEY": "re_test_suite",
         "RESEND_API_URL": resend_fake.url,
         "MAIL_RATE_PER_SECOND": 50,
@@ -180,6 +181,9 @@ def live_app(make_app, stripe_fake, redis):
     thread.start()
     httpx.post(f"{stripe_fake.url}/_test/webhooks", data={
         "url": f"{live.config['PUBLIC_URL']}/webhooks/stripe", "secret": "whsec_test_current"})
+    httpx.post(f"{stripe_fake.url}/_test/webhooks", data={
+        "url": f"{live.config['PUBLIC_URL']}/webhooks/stripe/connect",
+        "secret": "whsec_test_connect", "connect": "true"})
     yield live
     httpx.delete(f"{stripe_fake.url}/_test/webhooks")
     server.shutdown()

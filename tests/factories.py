@@ -102,7 +102,7 @@ def one_of_each(session, tenant):
     from sqlalchemy import select
 
     from db.base import utcnow
-    from db.models import ContactSubmission, Invite, MediaFile, Page, Post, Product
+    from db.models import ContactSubmission, Invite, MediaFile, Order, Page, Post, Product
     from tenants.api_keys import create_key
 
     media = MediaFile(tenant_id=tenant.id, filename="a.png", storage_name=uuid.uuid4().hex,
@@ -117,9 +117,13 @@ def one_of_each(session, tenant):
     session.add_all([media, post, product, invite, submission])
     member = user(session, tenant, role="editor")
     key, _ = create_key(session, tenant.id, "k")
+    order = Order(tenant_id=tenant.id, language="en", stripe_account_id="acct_roles",
+                  status="paid", number=1001, total_cents=1000, email="buyer@example.com")
+    session.add(order)
     session.commit()
     page = session.scalar(select(Page).where(Page.tenant_id == tenant.id).order_by(Page.id))
     return {"page_id": page.id, "post_id": post.id, "media_id": media.id,
             "product_id": product.id, "invite_id": invite.id, "member_id": member.id,
-            "key_id": key.id, "submission_id": submission.id, "index": 0, "direction": "up",
+            "key_id": key.id, "submission_id": submission.id, "order_id": order.id,
+            "index": 0, "direction": "up",
             "lang": "en"}

@@ -56,9 +56,11 @@ def test_every_message_has_a_dutch_translation():
     assert untranslated(messages, DUTCH) == []
 
 
-# Tenant sites also speak German and French (SITE_LANGUAGES): their chrome, and the contact
-# form's refusals, need those translations too.
-SITE_SOURCES = ("web/public_site/", "tenants/contact.py")
+# Tenant sites also speak German and French (SITE_LANGUAGES): their chrome, the contact
+# form's refusals, the cart's words and the shop's mails to its buyers need those too.
+SITE_SOURCES = ("web/public_site/", "tenants/contact.py", "tenants/cart.py", "tenants/shop.py",
+                "emails/order_words.py", "emails/templates/order_confirmation/",
+                "emails/templates/order_shipped/", "emails/templates/order_out_of_stock/")
 
 
 def site_messages() -> dict[str, str]:

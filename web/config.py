@@ -117,6 +117,8 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, bool]] = {
     "PREFERRED_URL_SCHEME": (_str, "http", False),
     "STRIPE_SECRET_KEY": (_str, None, True),
     "STRIPE_WEBHOOK_SECRET": (_csv, [], True),
+    # The Connect endpoint's own secret(s): events of the shops' accounts (webshop orders).
+    "STRIPE_CONNECT_WEBHOOK_SECRET": (_csv, [], False),
     "STRIPE_API_BASE": (_url, None, False),
     "STRIPE_WEBHOOK_TOLERANCE": (_int, 300, False),
     "RESEND_API_KEY": (_str, None, False),

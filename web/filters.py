@@ -9,6 +9,8 @@ from babel.numbers import format_currency
 from flask import Flask
 from flask_babel import format_date, format_decimal, format_percent, get_locale, gettext
 
+from tenants.products import euros as product_euros
+
 
 def money(cents: int, currency: str = "eur") -> str:
     """2900 -> '€ 29' (nl) / '€29' (en); cents only when there are any: '€ 79,50' / '€79.50'."""
@@ -55,6 +57,11 @@ def percent(value) -> str:
     return format_percent(Decimal(str(value)) / 100, "#,##0.#%")
 
 
+def euros(cents: int) -> str:
+    """An amount as a form field shows it for typing: 1990 -> '19.90'."""
+    return product_euros(cents)
+
+
 def date(value, format: str = "long") -> str:  # noqa: A002  (Babel's own name for it)
     """A date (or the day of a datetime, in the request's time zone): '2 januari 2027'."""
     return format_date(value, format)
@@ -69,3 +76,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(date)
     app.add_template_filter(country)
     app.add_template_filter(percent)
+    app.add_template_filter(euros)

@@ -130,9 +130,7 @@ def primary_domain(subdomain: str) -> str | None:
 
 def address_of(host: str) -> str:
     """``https://host/`` with the scheme (and port) of ``PUBLIC_URL``, as ``Urls.site`` does."""
-    parts = urlsplit(services().urls.public_url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}/"
+    return services().urls.address(host)
 
 
 def site_url(subdomain: str) -> str:

@@ -41,7 +41,7 @@ def _on_primary(host: str):
 
 
 def init_app(app: Flask) -> None:
-    from web.public_site import bp, contact, render_site
+    from web.public_site import bp, cart, contact, render_site
     from web.public_site.languages import place
     from web.public_site.seo import robots
 
@@ -79,6 +79,8 @@ def init_app(app: Flask) -> None:
             return render_template("site/closed.html"), 410
         if request.method == "POST" and where.path == contact.PATH:
             return contact.submit(db.session, tenant, where.language)
+        if where.path in cart.PATHS and may_use(services().catalog, tenant, "webshop"):
+            return cart.handle(db.session, tenant, where)
         if request.method not in ("GET", "HEAD"):
             abort(405)
         return render_site(db.session, tenant, request.path)

@@ -7,6 +7,7 @@ from db.models.content import MediaFile, Page, Post, Product
 from db.models.domains import CustomDomain, DomainStatus
 from db.models.mail import MailLog
 from db.models.provisioning import ProvisioningRun, ProvisioningStep
+from db.models.shop import Order, OrderEvent, OrderItem, Shop
 from db.models.signups import Signup, Subdomain, TrialClaim
 from db.models.tenants import ApiKey, Invite, LoginToken, Tenant, TenantEvent, User
 from db.models.translations import PageTranslation, PostTranslation, ProductTranslation
@@ -23,6 +24,9 @@ __all__ = [
     "LoginToken",
     "MailLog",
     "MediaFile",
+    "Order",
+    "OrderEvent",
+    "OrderItem",
     "Page",
     "PageTranslation",
     "Post",
@@ -31,6 +35,7 @@ __all__ = [
     "ProductTranslation",
     "ProvisioningRun",
     "ProvisioningStep",
+    "Shop",
     "Signup",
     "StripeEvent",
     "Subdomain",

@@ -21,6 +21,7 @@ class StripeEvent(Base):
     id: Mapped[str] = mapped_column(String(255), primary_key=True)
     type: Mapped[str] = mapped_column(String(80))
     customer_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    account: Mapped[str | None] = mapped_column(String(64))  # a Connect event's account
     created: Mapped[datetime]  # Stripe's own timestamp of the event
     payload: Mapped[dict] = mapped_column(JSONB)
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())

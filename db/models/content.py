@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -54,7 +54,8 @@ class Post(CreatedAt, Base):
 
 class Product(CreatedAt, Base):
     __tablename__ = "products"
-    __table_args__ = (UniqueConstraint("tenant_id", "slug"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "slug"),
+                      CheckConstraint("vat_rate IN (0, 9, 21)", name="vat_rate"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -66,6 +67,7 @@ class Product(CreatedAt, Base):
     stock: Mapped[int | None] = mapped_column(default=None)  # None: not tracked
     active: Mapped[bool] = mapped_column(default=True)
     images: Mapped[list] = mapped_column(JSONB, default=list)
+    vat_rate: Mapped[int] = mapped_column(default=21, server_default="21")  # percent in the price
 
 
 class MediaFile(CreatedAt, Base):

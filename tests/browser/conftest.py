@@ -46,6 +46,9 @@ def storefront(make_app, stripe_fake, redis):
     fresh_stripe()
     http.post(f"{stripe_fake.url}/_test/webhooks", data={
         "url": f"http://127.0.0.1:{server.server_port}/webhooks/stripe", "secret": WEBHOOK_SECRET})
+    http.post(f"{stripe_fake.url}/_test/webhooks", data={
+        "url": f"http://127.0.0.1:{server.server_port}/webhooks/stripe/connect",
+        "secret": "whsec_test_connect", "connect": "true"})
     try:
         yield live
     finally:

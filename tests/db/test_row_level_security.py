@@ -22,12 +22,16 @@ from db.models import (
     Invoice,
     LoginToken,
     MediaFile,
+    Order,
+    OrderEvent,
+    OrderItem,
     Page,
     PageTranslation,
     Post,
     PostTranslation,
     Product,
     ProductTranslation,
+    Shop,
     Subscription,
     Tenant,
     TenantEvent,
@@ -58,7 +62,15 @@ GRANTS = {
     "page_translations": {"SELECT", "INSERT", "UPDATE", "DELETE"},
     "post_translations": {"SELECT", "INSERT", "UPDATE", "DELETE"},
     "product_translations": {"SELECT", "INSERT", "UPDATE", "DELETE"},
+    # The webshop (0017): its Stripe account and shipping; orders made unconfined by the site
+    # and the Connect events, shipped and refunded in the portal (UPDATE by column).
+    "shops": {"SELECT", "INSERT", "UPDATE"},
+    "orders": {"SELECT"},
+    "order_items": {"SELECT"},
+    "order_events": {"SELECT", "INSERT"},
 }
+ORDER_COLUMNS_UPDATABLE = {"status", "tracking_url", "shipped_at", "closed_at", "refunded_cents",
+                           "updated_at"}
 # Of its own tenant row, the tenant may change only these.
 TENANT_COLUMNS_UPDATABLE = {"updated_at", "site_settings", "time_zone", "language", "languages"}
 # Tables a request never needs: reading them, let alone writing, is refused.
@@ -120,6 +132,17 @@ def every_kind_of_row(session, tenant):
         Subscription(id=f"sub_{unique}", customer_id=tenant.stripe_customer_id, status="active"),
         ContactSubmission(tenant_id=tenant.id, name="Theirs", email="a@example.com",
                           message="theirs"),
+        Shop(tenant_id=tenant.id, stripe_account_id=f"acct_{unique}", charges_enabled=True,
+             payouts_enabled=True, details_submitted=True, pickup=False, pickup_address=""),
+    ])
+    order = Order(tenant_id=tenant.id, language="nl", stripe_account_id=f"acct_{unique}",
+                  status="paid", number=1001)
+    session.add(order)
+    session.flush()
+    session.add_all([
+        OrderItem(tenant_id=tenant.id, order_id=order.id, product_id=product.id, name="Theirs",
+                  unit_cents=100, quantity=1, vat_rate=21),
+        OrderEvent(tenant_id=tenant.id, order_id=order.id, kind="paid"),
     ])
     session.commit()
 
@@ -261,7 +284,13 @@ def test_the_tenant_role_holds_exactly_the_grants_a_request_needs(db_session):
         "WHERE grantee = 'contyzr_tenant' AND table_schema = 'public' "
         "AND privilege_type IN ('INSERT', 'UPDATE')")).all()
     assert set(column_grants) <= {table for table, granted in GRANTS.items()
-                                  if granted & {"INSERT", "UPDATE"}} | {"tenants", "custom_domains"}
+                                  if granted & {"INSERT", "UPDATE"}} | {"tenants", "custom_domains",
+                                                                         "orders"}
+    order_columns = set(db_session.scalars(text(
+        "SELECT column_name FROM information_schema.column_privileges "
+        "WHERE grantee = 'contyzr_tenant' AND table_name = 'orders' "
+        "AND privilege_type = 'UPDATE'")))
+    assert order_columns == ORDER_COLUMNS_UPDATABLE  # never its amounts, number or account
     domain_columns = set(db_session.execute(text(
         "SELECT privilege_type, column_name FROM information_schema.column_privileges "
         "WHERE grantee = 'contyzr_tenant' AND table_name = 'custom_domains' "

@@ -32,6 +32,7 @@ from db.models import (
 from db.models.domains import CustomDomain, DomainStatus
 from db.models.mail import MailStatus
 from db.models.provisioning import RunStatus, StepOutcome
+from db.models.shop import Order, OrderStatus
 from db.models.signups import SignupStatus
 from db.models.tenants import BillingState, ProvisioningState, Role
 
@@ -45,6 +46,7 @@ STATE_COLUMNS = [
     (ProvisioningStep.outcome, StepOutcome),
     (MailLog.status, MailStatus),
     (CustomDomain.status, DomainStatus),
+    (Order.status, OrderStatus),
 ]
 IDS = [f"{column.class_.__tablename__}.{column.key}" for column, _ in STATE_COLUMNS]
 
@@ -83,6 +85,7 @@ def one_of_each(session):
         MailLog(idempotency_key=f"welcome-{unique}", kind="welcome",
                 to_address=f"o-{unique}@example.com"),
         CustomDomain(tenant_id=tenant.id, name=f"{unique}.example.org"),
+        Order(tenant_id=tenant.id, language="nl", stripe_account_id="acct_1"),
     ])
     session.flush()
 
@@ -111,7 +114,19 @@ def test_the_migrations_add_the_check_constraints_the_models_declare(session):
         "SELECT conname FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace")))
     assert declared == in_database
     states = {f"ck_{column.class_.__tablename__}_{column.key}" for column, _ in STATE_COLUMNS}
-    assert declared == states | set(LANGUAGE_CHECKS)
+    assert declared == states | set(LANGUAGE_CHECKS) | {"ck_products_vat_rate"}
+
+
+def test_a_product_takes_only_the_dutch_vat_rates(session):
+    one_of_each(session)
+    product = Product(tenant_id=session.scalar(select(Tenant.id)), slug="p", name="P",
+                      price_cents=1)
+    session.add(product)
+    for rate in (21, 9, 0):
+        session.execute(update(Product).values(vat_rate=rate))
+    with pytest.raises(IntegrityError) as refused, session.begin_nested():
+        session.execute(update(Product).values(vat_rate=6))
+    assert refused.value.orig.diag.constraint_name == "ck_products_vat_rate"
 
 
 # Languages (migration 0013): people speak the UI's, sites and translations the sites'.

@@ -117,6 +117,30 @@ CASES = {
         ["https://portal.contyzr.test/portal/domain?x=1&y=2"],
     ),
 }
+ORDER = {"number": 1001, "lines": [{"name": "Mug <blue>", "quantity": 2, "cents": 2400},
+                                   {"name": "Book", "quantity": 1, "cents": 1090}],
+         "goods": 3490, "shipping": 495, "shipping_method": "flat", "total": 3985,
+         "currency": "eur", "vat": [(21, 417), (9, 90)], "name": "Ann Buyer",
+         "email": "ann@example.com", "short": ["Mug <blue>"],
+         "address": {"line1": "Dorpsstraat 1", "postal_code": "1234 AB", "city": "Utrecht",
+                     "country": "NL"}}
+SHOP = "https://acme.example.test/?x=1&y=2"
+ORDER_URL = "https://portal.contyzr.test/portal/orders/7?x=1"
+CASES.update({
+    "order_confirmation": ({"company": COMPANY, "order": ORDER, "site_url": SHOP,
+                            "owner_email": "owner@example.com"}, [SHOP]),
+    "order_shipped": ({"company": COMPANY, "order": ORDER, "site_url": SHOP,
+                       "owner_email": "owner@example.com",
+                       "tracking_url": "https://track.example.test/?c=1&d=2"},
+                      ["https://track.example.test/?c=1&d=2"]),
+    "order_out_of_stock": ({"company": COMPANY, "order": ORDER, "site_url": SHOP,
+                            "owner_email": "owner@example.com"}, [SHOP]),
+    "new_order": ({"company": COMPANY, "order": ORDER, "order_url": ORDER_URL}, [ORDER_URL]),
+    "order_out_of_stock_owner": ({"company": COMPANY, "order": ORDER, "order_url": ORDER_URL},
+                                 [ORDER_URL]),
+})
+# The buyer's mails come from the shop, signed with its name.
+SHOP_MAILS = {"order_confirmation", "order_shipped", "order_out_of_stock"}
 
 
 def rendered(name):
@@ -155,15 +179,16 @@ def test_both_parts_carry_the_links_and_the_sign_off(name):
     for link in links:
         assert link in mail.text
         assert f'href="{html.escape(link)}"' in mail.html
-    assert "The Contyzr team" in mail.text
-    assert "The Contyzr team" in mail.html
+    signed = (COMPANY, html.escape(COMPANY)) if name in SHOP_MAILS else ("The Contyzr team",) * 2
+    assert mail.text.rstrip().endswith(signed[0])
+    assert signed[1] in mail.html
 
 
 @pytest.mark.parametrize("name", [name for name, (args, _) in CASES.items() if "company" in args])
 def test_the_company_is_named_and_escaped_in_html_only(name):
     mail = rendered(name)
 
-    assert COMPANY in mail.subject
+    assert COMPANY in mail.subject or name.startswith(("new_order", "order_out_of_stock"))
     assert COMPANY in mail.text
     assert "&lt;Acme &amp; Co&gt;" in mail.html
     assert COMPANY not in mail.html
@@ -269,3 +294,25 @@ def test_the_confirmation_mail_links_the_invoice_in_dutch():
     assert mail.subject.startswith("Bevestig de betaling voor")
     assert "Visa-kaart eindigend op 3184" in mail.text
     assert "https://invoice.stripe.test/i/acct_1?s=ar" in mail.text
+
+
+def test_an_order_confirmation_lists_the_products_the_vat_per_rate_and_the_address():
+    mail = rendered("order_confirmation")
+
+    assert "2 × Mug <blue>: €24.00" in mail.text
+    assert "Including 21% VAT: €4.17" in mail.text and "Including 9% VAT: €0.90" in mail.text
+    assert "Total: €39.85" in mail.text
+    assert "Dorpsstraat 1" in mail.text and "1234 AB Utrecht" in mail.text
+    assert "Mug &lt;blue&gt;" in mail.html and "Mug <blue>" not in mail.html
+    assert mail.from_name == COMPANY and mail.reply_to == "owner@example.com"
+
+
+def test_a_buyers_mail_speaks_the_sites_language_even_one_the_portal_does_not():
+    arguments, _ = CASES["order_confirmation"]
+    german = render("order_confirmation", "de", site_language=True,
+                    **mails.order_confirmation(**arguments))
+    portal_only = render("order_confirmation", "de", **mails.order_confirmation(**arguments))
+
+    assert "Bestellung" in german.subject
+    assert "bestelling" in portal_only.subject  # a portal mail falls back to Dutch
+    assert "21 % MwSt." in german.text or "21 % MwSt" in german.text

@@ -55,7 +55,7 @@ def test_another_tenants_ids_are_404_on_every_route(app, db_session, client, sig
 def test_unknown_id_argument_names_are_mapped(app):
     """A new route with an id argument must be added to objects_of above."""
     known = {"page_id", "post_id", "media_id", "product_id", "invite_id", "member_id", "key_id",
-             "submission_id"}
+             "submission_id", "order_id"}
     for rule, _method in id_routes(app, ("/portal/", "/api/")):
         assert set(rule.arguments) - NOT_IDS <= known, rule.rule
 
@@ -66,8 +66,10 @@ def suspend(db_session, tenant):
     db_session.commit()
 
 
-# Paying again, and one's own language (the page that says how to pay must be readable).
-ALLOWED_WHEN_SUSPENDED = {"portal.billing_portal", "portal.resubscribe", "portal.save_profile"}
+# Paying again, one's own language (the page that says how to pay must be readable), and the
+# orders buyers already paid for: they can still be shipped or refunded.
+ALLOWED_WHEN_SUSPENDED = {"portal.billing_portal", "portal.resubscribe", "portal.save_profile",
+                          "portal.ship_order", "portal.refund_order", "portal.cancel_order"}
 
 
 @pytest.mark.parametrize("plan", ["professional"])

@@ -9,7 +9,7 @@ import re
 
 from sqlalchemy import select
 
-from db.models import ContactSubmission, MediaFile, Page, Post, Product, Signup, User
+from db.models import ContactSubmission, MediaFile, Order, Page, Post, Product, Signup, User
 from tenants import signin
 from tenants import team as team_rules
 from tenants.api_keys import create_key
@@ -20,7 +20,8 @@ import factories
 from security_support import FORM_EXPIRED, STATE_CHANGING, changes, png, snapshot, title
 from support import csrf_token
 
-EXEMPT_ENDPOINTS = {"webhooks.stripe_webhook"}  # signed by Stripe instead
+EXEMPT_ENDPOINTS = {"webhooks.stripe_webhook",  # signed by Stripe instead
+                    "webhooks.stripe_connect_webhook"}
 EXEMPT_PREFIXES = ("/api/",)  # bearer keys, no cookies
 # A superset of every form's fields, filled so that the action would really happen if the
 # CSRF check let it through.
@@ -42,7 +43,9 @@ def live_values(app, db_session, tenant) -> dict:
                       content_type="image/png", size_bytes=10)
     submission = ContactSubmission(tenant_id=tenant.id, name="Visitor", email="v@example.com",
                                    message="Hello")
-    db_session.add_all([post, product, media, submission])
+    order = Order(tenant_id=tenant.id, language="en", stripe_account_id="acct_csrf",
+                  status="paid", number=1001, total_cents=1000, email="buyer@example.com")
+    db_session.add_all([post, product, media, submission, order])
     member = factories.user(db_session, tenant, role="editor")
     key, _secret = create_key(db_session, tenant.id, "k")
     invite = team_rules.invite(db_session, services(app).catalog, tenant, owner,
@@ -57,7 +60,8 @@ def live_values(app, db_session, tenant) -> dict:
     return {"page_id": page.id, "index": 0, "direction": "down", "post_id": post.id,
             "product_id": product.id, "media_id": media.id, "invite_id": invite.id,
             "member_id": member.id, "signup_id": tenant.signup_id, "key_id": key.id,
-            "submission_id": submission.id, "lang": "en", "tokens": tokens}
+            "submission_id": submission.id, "order_id": order.id, "lang": "en",
+            "tokens": tokens}
 
 
 def state_changing_rules(app):
@@ -135,7 +139,8 @@ def test_the_same_request_with_the_sessions_token_goes_through(app, db_session, 
 def test_only_the_webhook_and_the_api_are_exempt(app):
     csrf = app.extensions["csrf"]
     # Flask-WTF keeps its exemptions in these two sets.
-    assert csrf._exempt_views == {"web.webhooks.stripe_webhook"}
+    assert csrf._exempt_views == {"web.webhooks.stripe_webhook",
+                                  "web.webhooks.stripe_connect_webhook"}
     assert {blueprint.name for blueprint in csrf._exempt_blueprints} == {"api"}
     api_methods = {method for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
                    for method in rule.methods}

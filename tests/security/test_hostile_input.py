@@ -164,7 +164,8 @@ def test_upload_names_never_reach_the_filesystem_or_the_headers(owner_client, db
 def form_routes(app):
     for rule in app.url_map.iter_rules():
         if rule.methods & STATE_CHANGING and rule.endpoint not in (
-                "webhooks.stripe_webhook", "auth.logout") and not rule.rule.startswith("/api/"):
+                "webhooks.stripe_webhook", "webhooks.stripe_connect_webhook", "auth.logout") \
+                and not rule.rule.startswith("/api/"):
             yield rule
 
 

@@ -26,12 +26,14 @@ from db.models import MediaFile, Page, Tenant
 from plans.catalog import Plan
 from plans.entitlements import kept
 from tenants import markdown, media
+from tenants import shop as shop_rules
 from tenants.pages import image_ids, is_empty_block
 from tenants.scope import scoped
 from tenants.site_content import HOME_SLUG, IMAGE_BLOCKS, RESERVED_SLUGS, block_problems
 from tenants.translations import localised
 from web.hosts import site_url
 from web.public_site import queries, seo
+from web.public_site.cart_session import cart_of
 from web.public_site.formatting import long_date, paragraphs, product_image
 from web.public_site.languages import Place, localise_path, place, served
 from web.public_site.theme import Theme, site_theme
@@ -64,6 +66,8 @@ class Site:
     language: str = "nl"  # the language of this page of the site
     default_language: str = "nl"  # served at the root
     languages: tuple[str, ...] = ("nl",)  # every language the site serves now
+    sells: bool = False  # the shop takes orders now (web/public_site/cart.py)
+    cart_count: int = 0  # products in this visitor's cart
 
     @property
     def multilingual(self) -> bool:
@@ -134,6 +138,9 @@ def _site(session: Session, tenant: Tenant, now: datetime, language: str | None 
         language=language if language in languages else tenant.language,
         default_language=tenant.language,
         languages=languages,
+        sells=webshop and shop_rules.sells(services().catalog, tenant,
+                                           shop_rules.shop_of(session, tenant.id)),
+        cart_count=sum(cart_of(tenant.id).values()) if webshop else 0,
     )
     return replace(site, navigation=_navigation(session, site, now))
 

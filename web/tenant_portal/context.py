@@ -27,7 +27,9 @@ MARKED = (N_("Only owners and admins can do this. Ask one of them if you need it
 
 # Endpoints a suspended or closed tenant may still post to: paying and subscribing again.
 # (and one's own language: a person on hold must still be able to read the portal)
-ALWAYS_ALLOWED = {"portal.billing_portal", "portal.resubscribe", "portal.save_profile"}
+# Also on hold: paying, one's own language, and the buyers of paid orders (shipped, refunded).
+ALWAYS_ALLOWED = {"portal.billing_portal", "portal.resubscribe", "portal.save_profile",
+                  "portal.ship_order", "portal.refund_order", "portal.cancel_order"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 

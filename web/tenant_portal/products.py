@@ -6,7 +6,14 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -61,6 +68,10 @@ class ProductForm(FlaskForm):
                                  option_widget=CheckboxInput(), invalid_value_message=NOT_OUR_IMAGE,
                                  invalid_choice_message=NOT_OUR_IMAGE)
     active = BooleanField(_l("Show in the shop"), default=True)
+    vat_rate = SelectField(_l("VAT in the price"), coerce=int, default=21, choices=[
+        SelectChoice(21, _l("21% (most products)")),
+        SelectChoice(9, _l("9% (food, books, some services)")),
+        SelectChoice(0, _l("0% (exempt)"))])
 
     def validate_slug(self, field):
         problem = product_rules.slug_problem(field.data) if field.data else None
@@ -71,7 +82,7 @@ class ProductForm(FlaskForm):
         return product_rules.ProductValues(
             name=self.name.data, slug=self.slug.data or "", description=self.description.data or "",
             price_cents=self.price.data, stock=self.stock.data, image_ids=self.images.data or [],
-            active=self.active.data)
+            active=self.active.data, vat_rate=self.vat_rate.data)
 
 
 def _form(product: Product | None = None) -> ProductForm:
@@ -79,6 +90,7 @@ def _form(product: Product | None = None) -> ProductForm:
     if product is not None:
         data = {"name": product.name, "slug": product.slug, "description": product.description,
                 "price": product.price_cents, "stock": product.stock, "active": product.active,
+                "vat_rate": product.vat_rate,
                 "images": product_rules.chosen_image_ids(db.session, product)}
     form = ProductForm(data=data)
     form.images.choices = [SelectChoice(m.id, m.filename)

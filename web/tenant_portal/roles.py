@@ -35,6 +35,7 @@ _EVERYONE = {
     "portal.languages",  # the site's languages; changing them is for managers
     "portal.translations", "portal.translate_page", "portal.translate_post",
     "portal.translate_product",
+    "portal.orders_list", "portal.order", "portal.export_orders", "portal.ship_order",
 }
 _MANAGERS = {
     "portal.billing", "portal.billing_portal", "portal.resubscribe", "portal.export",
@@ -47,6 +48,9 @@ _MANAGERS = {
     "portal.delete_message", "portal.export_inbox",  # gone for good; every address at once
     "portal.settings",  # the site's time zone
     "portal.save_languages",  # the site's languages and default (plan feature multi_language)
+    # The shop's Stripe account and shipping; money back to buyers.
+    "portal.shop", "portal.connect_shop", "portal.shop_onboarding", "portal.shop_connected",
+    "portal.disconnect_shop", "portal.save_shipping", "portal.refund_order", "portal.cancel_order",
 }
 
 PORTAL_ROLES: dict[str, frozenset[str]] = {
