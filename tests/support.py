@@ -177,7 +177,10 @@ def purge(engine, subdomains: list[str]) -> None:
         tenants = session.scalars(select(Tenant.id).where(Tenant.signup_id.in_(ids))).all()
         accounts = session.scalars(select(Shop.stripe_account_id).where(
             Shop.tenant_id.in_(tenants), Shop.stripe_account_id.is_not(None))).all()
+        # Their shops' events: the accounts' own, and the platform's about them (its fees).
         session.execute(delete(StripeEvent).where(StripeEvent.account.in_(accounts)))
+        session.execute(delete(StripeEvent).where(
+            StripeEvent.payload["data"]["object"]["account"].astext.in_(accounts)))
         session.execute(delete(MailLog).where(MailLog.tenant_id.in_(tenants)))
         session.execute(delete(Tenant).where(Tenant.id.in_(tenants)))
         session.execute(delete(ProvisioningRun).where(ProvisioningRun.signup_id.in_(ids)))

@@ -61,6 +61,15 @@ def load_tenant():
     return None
 
 
+def stripe_unreachable(endpoint: str):
+    """Stripe did not answer a change made from the portal: nothing changed; try again."""
+    current_app.logger.exception("Stripe failed a change of tenant %s", g.tenant.id)
+    db.session.rollback()
+    flash(_("Our payment provider could not be reached. Nothing was changed; please try again "
+            "in a minute."), "error")
+    return redirect(url_for(endpoint), code=303)
+
+
 def requires_feature(feature: str):
     """The view (GET and POST alike) is part of plans with ``feature`` only."""
     def decorate(view):

@@ -17,7 +17,7 @@ from db.models import Subscription
 from web.extensions import db
 from web.refusals import redirect_refusals
 from web.tenant_portal import bp
-from web.tenant_portal.context import catalog
+from web.tenant_portal.context import catalog, stripe_unreachable
 from worker.services import services
 
 # Stripe's cancellation_details.feedback values, in words.
@@ -33,13 +33,6 @@ FEEDBACK_LABELS = {
 }
 
 
-def _unreachable(endpoint: str):
-    current_app.logger.exception("Stripe failed a billing change of tenant %s", g.tenant.id)
-    flash(_("Our payment provider could not be reached. Nothing was changed; please try again "
-            "in a minute."), "error")
-    return redirect(url_for(endpoint), code=303)
-
-
 @bp.get("/billing/plan")
 def plan():
     """Every other plan and interval; with ``?price=<lookup key>``, what that change costs."""
@@ -52,7 +45,7 @@ def plan():
         try:
             shown = plan_changes.preview(db.session, services().stripe, catalog(), tenant, chosen)
         except stripe.StripeError:
-            return _unreachable("portal.billing")
+            return stripe_unreachable("portal.billing")
     return render_template("portal/plan.html", tenant=tenant, choices=choices, preview=shown,
                            current=catalog().plan(tenant.plan_id), terms=catalog().billing)
 
@@ -63,7 +56,7 @@ def _changed(change: Callable[[], str | None], back: str, done: str | None = Non
     try:
         said = change()
     except stripe.StripeError:
-        return _unreachable(back)
+        return stripe_unreachable(back)
     flash(done or said, "success")
     return redirect(url_for("portal.billing"), code=303)
 

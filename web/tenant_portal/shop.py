@@ -8,7 +8,7 @@ kept current by ``account.updated`` (``billing.connect_handlers``).
 from __future__ import annotations
 
 import stripe
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,16 +21,19 @@ from web.extensions import db
 from web.hosts import site_url
 from web.refusals import redirect_refusals
 from web.tenant_portal import bp
-from web.tenant_portal.context import catalog, requires_feature
+from web.tenant_portal.context import catalog, requires_feature, stripe_unreachable
 from worker.services import services
 
 
 def _unreachable():
-    current_app.logger.exception("Stripe failed a shop change of tenant %s", g.tenant.id)
-    db.session.rollback()
-    flash(_("Our payment provider could not be reached. Nothing was changed; please try again "
-            "in a minute."), "error")
-    return redirect(url_for("portal.shop"), code=303)
+    return stripe_unreachable("portal.shop")
+
+
+def _onboarding_url(found) -> str:
+    """A fresh link to Stripe's onboarding; Stripe sends the owner back to the portal."""
+    return connect_accounts.onboarding_url(
+        services().stripe, found, return_url=url_for("portal.shop_connected", _external=True),
+        refresh_url=url_for("portal.shop_onboarding", _external=True))
 
 
 def _amount(name: str) -> int | None:
@@ -71,9 +74,7 @@ def connect_shop():
             db.session.commit()
             flash(_("Your Stripe account is connected again: the shop takes orders."), "success")
             return redirect(url_for("portal.shop"), code=303)
-        url = connect_accounts.onboarding_url(
-            services().stripe, found, return_url=url_for("portal.shop_connected", _external=True),
-            refresh_url=url_for("portal.shop_onboarding", _external=True))
+        url = _onboarding_url(found)
     except stripe.StripeError:
         return _unreachable()
     db.session.commit()
@@ -88,9 +89,7 @@ def shop_onboarding():
     if found is None or found.stripe_account_id is None:
         return redirect(url_for("portal.shop"), code=303)
     try:
-        url = connect_accounts.onboarding_url(
-            services().stripe, found, return_url=url_for("portal.shop_connected", _external=True),
-            refresh_url=url_for("portal.shop_onboarding", _external=True))
+        url = _onboarding_url(found)
     except stripe.StripeError:
         return _unreachable()
     return redirect(url, code=303)
