@@ -26,6 +26,7 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 RESULTS = Path(__file__).with_name("results") / "latest.json"
 WEBHOOK_SECRET = "whsec_bench"
+CONNECT_WEBHOOK_SECRET = "whsec_bench_connect"  # the Connect endpoint's (shops' accounts)
 
 
 class Stack:
@@ -53,6 +54,7 @@ class Stack:
             **os.environ, "APP_ENV": "testing", "SECRET_KEY": "bench-" + "k" * 40,
             "DATABASE_URL": self.postgres.start(), "REDIS_URL": self.redis.start(),
             "STRIPE_SECRET_KEY": "sk_test_bench", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_CONNECT_WEBHOOK_SECRET": CONNECT_WEBHOOK_SECRET,
             "RESEND_API_KEY": "re_bench", "RESEND_API_URL": self.resend.url,
             "MAIL_RATE_PER_SECOND": "1000", "PUBLIC_URL": self.url,
             "INSTANCE_PATH": str(self.root / "instance"),
@@ -77,10 +79,14 @@ class Stack:
         return self
 
     def start_stripe(self, timeout: float = 30) -> None:
-        """The local Stripe on the port chosen in ``__enter__``, then ``catalog sync`` to it."""
+        """The local Stripe on the port chosen in ``__enter__`` (platform events to
+        /webhooks/stripe, connected accounts' to /webhooks/stripe/connect), then ``catalog
+        sync`` to it."""
         port = self.stripe_url.rsplit(":", 1)[1]
         self.stripe = self.spawn(["-m", "fakes.stripe_api", "--port", port, "--webhook-url",
-                                  f"{self.url}/webhooks/stripe", "--webhook-secret", WEBHOOK_SECRET])
+                                  f"{self.url}/webhooks/stripe", "--webhook-secret", WEBHOOK_SECRET,
+                                  "--connect-webhook-url", f"{self.url}/webhooks/stripe/connect",
+                                  "--connect-webhook-secret", CONNECT_WEBHOOK_SECRET])
         deadline = time.monotonic() + timeout
         while True:
             try:

@@ -44,19 +44,37 @@ def checkout_paid(session: Session, deps: Deps, account: str, obj: dict, outcome
     if order is None or order.status != OrderStatus.OPEN:
         return  # not ours, or handled by an earlier delivery
     fresh = deps.client.v1.checkout.sessions.retrieve(
-        obj["id"], params={"expand": ["shipping_cost.shipping_rate"]},
+        obj["id"], params={"expand": ["shipping_cost.shipping_rate", "payment_intent.latest_charge"]},
         options={"stripe_account": account}).to_dict()
     if fresh.get("payment_status") != "paid":
         return  # a bank debit still on its way: async_payment_succeeded follows
     payment = _payment(fresh)
+    order.payment_intent_id = payment.payment_intent_id
+    earlier = _refund_made(deps, account, fresh)
+    if earlier is not None:
+        # An earlier attempt refunded it (the stock had run out) but did not commit: the sale
+        # stays refunded, even if the stock was replenished since.
+        names = [item.name for item in orders.items(session, order)]
+        outcome.mail_keys += orders.refunded_for_stock(session, order, payment, names, earlier)
+        return
     short = orders.take_stock(session, order)
     if short:
-        order.payment_intent_id = payment.payment_intent_id
         refund_id = refund(deps.client, order, payment.total_cents,
                            key=f"order-{order.id}-out-of-stock")
         outcome.mail_keys += orders.refunded_for_stock(session, order, payment, short, refund_id)
     else:
         outcome.mail_keys += orders.paid(session, order, payment)
+
+
+def _refund_made(deps: Deps, account: str, fresh: dict) -> str | None:
+    """The id of a refund already made of this payment, if any."""
+    intent = fresh.get("payment_intent")
+    charge = intent.get("latest_charge") if isinstance(intent, dict) else None
+    if not isinstance(charge, dict) or not charge.get("amount_refunded"):
+        return None
+    refunds = deps.client.v1.refunds.list(params={"payment_intent": intent["id"], "limit": 1},
+                                          options={"stripe_account": account})
+    return refunds.data[0].id if refunds.data else None
 
 
 def checkout_ended(session: Session, account: str, obj: dict) -> None:
@@ -74,8 +92,18 @@ def charge_refunded(session: Session, account: str, obj: dict) -> None:
         orders.refunds_seen(session, order, int(obj.get("amount_refunded") or 0))
 
 
+# What the shops' events change here; the rest (products, prices, payment intents...) are
+# stored for the record and take no lock.
+HANDLED = frozenset({
+    "account.updated", "account.application.deauthorized", "checkout.session.completed",
+    "checkout.session.async_payment_succeeded", "checkout.session.expired",
+    "checkout.session.async_payment_failed", "charge.refunded"})
+
+
 def handle_connect(session: Session, deps: Deps, event: dict) -> Outcome:
     outcome = Outcome()
+    if event["type"] not in HANDLED:
+        return outcome
     account, obj = event["account"], event["data"]["object"]
     shop = session.scalar(select(Shop).where(Shop.stripe_account_id == account).with_for_update())
     if shop is None:

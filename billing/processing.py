@@ -6,7 +6,7 @@ from __future__ import annotations
 import stripe
 from sqlalchemy.orm import Session
 
-from billing.connect_handlers import handle_connect
+from billing import connect_handlers
 from billing.event_shape import MalformedEvent, object_problem
 from billing.handlers import Deps, Outcome, handle
 from db.base import utcnow
@@ -31,8 +31,10 @@ def process(session: Session, deps: Deps, event_id: str) -> Outcome | None:
     event = session.get(StripeEvent, event_id)
     if event is None or event.processed_at is not None or event.failed_at is not None:
         return None
-    if event.account or event.customer_id:
-        lock_customer(session, event.account or event.customer_id)
+    if event.account and event.type in connect_handlers.HANDLED:
+        lock_customer(session, event.account)
+    elif event.customer_id and not event.account:
+        lock_customer(session, event.customer_id)
     # Lock the row (after the customer lock, so the order of locks is always the same).
     event = session.get(StripeEvent, event_id, with_for_update=True, populate_existing=True)
     if event.processed_at is not None or event.failed_at is not None:
@@ -41,7 +43,7 @@ def process(session: Session, deps: Deps, event_id: str) -> Outcome | None:
     if problem:
         raise MalformedEvent(problem)
     if event.account:
-        outcome = handle_connect(session, deps, event.payload)
+        outcome = connect_handlers.handle_connect(session, deps, event.payload)
     else:
         outcome = handle(session, deps, event.payload)
     event.attempts += 1

@@ -63,6 +63,10 @@ def start_checkout(session: Session, client: stripe.StripeClient, catalog: Catal
     if not options:
         raise Refused(N_("This shop cannot deliver orders yet. Please try again later."),
                       status=409)
+    if any(str(line.product.vat_rate) not in shop.tax_rates for line in cart.lines):
+        # The first checkouts of a shop make its tax rates: one at a time (Stripe refuses
+        # concurrent requests with one idempotency key), the others then find them stored.
+        session.refresh(shop, with_for_update=True)
     fee = plan_of(catalog, tenant).shop_fee(cart.goods_cents)
     order = orders.open_order(session, tenant, shop, cart, language, fee)
     params = {

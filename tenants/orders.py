@@ -144,8 +144,11 @@ def refunded_for_stock(session: Session, order: Order, payment: Payment, short: 
     order.refunded_cents = payment.total_cents
     record(session, order, "out_of_stock", products=short, refund=refund_id,
            amount=payment.total_cents)
+    # The owner hears of a sell-out once an hour, not once per late buyer (a race of a hundred
+    # buyers for the last items); every such order is in the portal.
+    hour = f"{order.tenant_id}-{utcnow():%Y%m%d%H}"
     return _queue(session, order, "order_out_of_stock", [order.email]) + _queue(
-        session, order, "order_out_of_stock_owner", _owners(session, order.tenant_id))
+        session, order, "order_out_of_stock_owner", _owners(session, order.tenant_id), hour)
 
 
 def expired(session: Session, order: Order) -> None:
@@ -158,11 +161,13 @@ def _owners(session: Session, tenant_id: int) -> list[str]:
         User.tenant_id == tenant_id, User.role == Role.OWNER).order_by(User.id)))
 
 
-def _queue(session: Session, order: Order, kind: str, addresses: list[str | None]) -> list[str]:
+def _queue(session: Session, order: Order, kind: str, addresses: list[str | None],
+           once_per: str | None = None) -> list[str]:
+    """One mail per address and order (or per ``once_per``)."""
     keys = []
     with unconfined(session):  # the portal's tenant role may not write mail_log
         for address in filter(None, addresses):
-            key = f"{kind}-{order.id}-{address.lower()}"
+            key = f"{kind}-{once_per or order.id}-{address.lower()}"
             if queue_mail(session, key=key, kind=kind, to=address, tenant_id=order.tenant_id,
                           params={"order_id": order.id}):
                 keys.append(key)

@@ -11,6 +11,7 @@ import pytest
 from shop_support import checkout, connected_account, open_shop, pay
 from sqlalchemy import func, select
 
+from billing.shop_checkout import refund
 from billing.signatures import sign
 from db.models import MailLog, Order, OrderEvent, Product, StripeEvent
 from db.models.shop import OrderStatus
@@ -137,3 +138,22 @@ def test_account_updates_keep_the_shop_current_and_a_deauthorization_stops_order
     run_jobs(app)
     db_session.expire_all()
     assert db_session.get(type(shop), tenant.id).disconnected_at is not None
+
+
+def test_a_refund_made_by_an_attempt_that_did_not_commit_is_never_sold_again(
+        app, db_session, client, stripe_fake, events):
+    """The stock ran out, the payment was refunded, then the transaction failed. Meanwhile
+    the owner restocked: the retry must not sell what the buyer got back."""
+    tenant, shop, mug = open_shop(app, db_session, stripe_fake)
+    order = checkout(app, db_session, tenant, {mug.id: 1})
+    session = pay(stripe_fake, order)
+    order.payment_intent_id = session["payment_intent"]
+    refund(services(app).stripe, order, session["amount_total"], key=f"order-{order.id}-out-of-stock")
+    db_session.rollback()  # the attempt's transaction is lost; the refund at Stripe is not
+    events.forward(client)
+    run_jobs(app)
+
+    db_session.expire_all()
+    order = db_session.get(Order, order.id)
+    assert order.status == OrderStatus.REFUNDED and order.number is None
+    assert db_session.get(Product, mug.id).stock == 3  # nothing taken
