@@ -9,6 +9,7 @@ from sqlalchemy import case
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from billing import mrr_ledger
 from billing.stripe_client import as_dict
 from db.base import utcnow
 from db.models import Invoice, Subscription
@@ -65,7 +66,8 @@ def fetch_subscription(client, subscription_id: str) -> dict:
 
 
 def mirror_subscription(session: Session, catalog: Catalog, sub: dict) -> Subscription:
-    """Upsert the mirror from a freshly fetched subscription (``fetch_subscription``). Flushes."""
+    """Upsert the mirror from a freshly fetched subscription (``fetch_subscription``), and append
+    to the revenue ledger when its MRR, state class or plan changed. Flushes."""
     item = (sub.get("items") or {}).get("data", [{}])[0]
     price = item.get("price") or {}
     lookup_key = price.get("lookup_key")
@@ -89,12 +91,15 @@ def mirror_subscription(session: Session, catalog: Catalog, sub: dict) -> Subscr
         **payment_method_values(sub.get("default_payment_method")),
         "synced_at": utcnow(),
     }
+    before = mrr_ledger.standing_before(session, catalog, sub["id"])
     session.execute(
         insert(Subscription).values(id=sub["id"], **values)
         .on_conflict_do_update(index_elements=["id"], set_=values)
     )
     session.flush()
-    return session.get(Subscription, sub["id"], populate_existing=True)
+    mirror = session.get(Subscription, sub["id"], populate_existing=True)
+    mrr_ledger.record(session, catalog, mirror, before)  # the revenue history, when it moved
+    return mirror
 
 
 def tax_values(invoice: dict) -> dict:

@@ -101,16 +101,18 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)  # Dutch and English: the language and time zone of each request
 
     from web import auth, edge, tenant_sites, webhooks
+    from web.admin import bp as admin_bp
     from web.api import bp as api_bp
     from web.health import bp as health_bp
     from web.onboarding import bp as onboarding_bp
+    from web.platform_api import bp as platform_api_bp
     from web.pricing import bp as pricing_bp
     from web.tenant_portal import bp as portal_bp
 
     auth.init_app(app)
     tenant_sites.init_app(app)
     for blueprint in (health_bp, pricing_bp, onboarding_bp, portal_bp, webhooks.bp, auth.bp,
-                      api_bp, edge.bp):
+                      api_bp, platform_api_bp, edge.bp, admin_bp):
         app.register_blueprint(blueprint)
 
     from web.cli import register_commands

@@ -10,16 +10,15 @@ from sqlalchemy import select
 
 from billing import events
 from billing.catalog_sync import sync_catalog
-from db.base import utcnow
-from db.locks import lock_customer
 from db.models import Tenant
 from db.models.provisioning import RunStatus
 from db.refusals import Refused
 from plans.access import access_for
-from tenants import lifecycle
-from tenants.lifecycle import STAFF_PREFIX, Effects
-from tenants.provisioning_repair import RunLine, prepare_retry, runs_for_staff
+from staff import audit, repairs
+from tenants.provisioning_repair import RunLine, runs_for_staff
 from web.extensions import db
+from web.i18n import translated
+from web.staff_commands import staff_cli
 from worker.services import services
 
 catalog_cli = AppGroup("catalog", help="The plan catalog.")
@@ -67,8 +66,12 @@ def events_retry(event_id: str) -> None:
     """Process a failed event again, with a fresh budget of attempts."""
     from worker.jobs.billing import enqueue_event
 
-    if not events.reset_failure(db.session, event_id):
-        raise click.ClickException(f"no unprocessed event {event_id}")
+    try:
+        repairs.reprocess_event(db.session, event_id)
+    except Refused:
+        raise click.ClickException(f"no unprocessed event {event_id}") from None
+    audit.record(db.session, None, "reprocess_event", email=f"command line ({_actor()})",
+                 event=event_id)
     db.session.commit()
     enqueue_event(services().queues, event_id)
     click.echo(f"events: {event_id} enqueued")
@@ -111,11 +114,14 @@ def provisioning_retry(signup_id: str, email: str | None, subdomain: str | None,
     from worker.jobs.provisioning import enqueue_provisioning
 
     try:
-        changes = prepare_retry(db.session, services().catalog, signup_id,
-                                email=email, subdomain=subdomain, template=template)
+        changes = repairs.retry_provisioning(db.session, services().catalog, signup_id,
+                                             email=email, subdomain=subdomain,
+                                             template=template).said
     except Refused as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from None
+    audit.record(db.session, None, "retry_provisioning", email=f"command line ({_actor()})",
+                 signup=signup_id, said=changes)
     db.session.commit()
     enqueue_provisioning(services().queues, signup_id)
     for change in changes:
@@ -127,16 +133,13 @@ def _tenant(subdomain: str) -> Tenant:
     tenant = db.session.scalar(select(Tenant).where(Tenant.subdomain == subdomain))
     if tenant is None:
         raise click.ClickException(f"no tenant {subdomain}")
-    if tenant.stripe_customer_id:
-        lock_customer(db.session, tenant.stripe_customer_id)
-    db.session.refresh(tenant, with_for_update=True)
     return tenant
 
 
-def _deliver(effects: Effects) -> None:
+def _deliver(mail_keys: list[str]) -> None:
     from worker.jobs.mail import enqueue_delivery
 
-    for key in effects.mail_keys:
+    for key in mail_keys:
         enqueue_delivery(services().queues, key)
 
 
@@ -147,35 +150,44 @@ def tenants_list() -> None:
                    f"{tenant.billing_state}  {access_for(tenant).value}")
 
 
+def _repaired(change, done: str) -> None:
+    """Make a repair (``staff.repairs``, the back office's rules too), commit, enqueue."""
+    try:
+        after = change()
+    except Refused as exc:
+        db.session.rollback()
+        raise click.ClickException(str(translated(exc.message))) from None
+    audit.record(db.session, None, done.split(":")[0], email=f"command line ({_actor()})",
+                 said=after.said)
+    db.session.commit()
+    _deliver(after.mail_keys)
+    click.echo(done)
+
+
+def _actor() -> str:
+    return os.environ.get("USER", "staff")
+
+
 @tenants_cli.command("suspend")
 @click.argument("subdomain")
 @click.option("--reason", required=True, help="Recorded in the tenant's history.")
-@click.option("--actor", default=lambda: os.environ.get("USER", "staff"), show_default="$USER")
+@click.option("--actor", default=_actor, show_default="$USER")
 def tenants_suspend(subdomain: str, reason: str, actor: str) -> None:
     """Suspend a tenant by hand (read-only portal, suspension page; nothing deleted)."""
-    tenant, effects = _tenant(subdomain), Effects()
-    urls = services().urls
-    if not lifecycle.suspend(db.session, urls, tenant, STAFF_PREFIX + reason, effects, actor=actor):
-        raise click.ClickException(f"{subdomain} is {tenant.billing_state}; not suspended")
-    db.session.commit()
-    _deliver(effects)
-    click.echo(f"tenants: {subdomain} suspended ({reason})")
+    tenant = _tenant(subdomain)
+    _repaired(lambda: repairs.suspend(db.session, services().urls, tenant, reason, actor),
+              f"tenants: {subdomain} suspended ({reason})")
 
 
 @tenants_cli.command("reactivate")
 @click.argument("subdomain")
 @click.option("--reason", required=True, help="Recorded in the tenant's history.")
-@click.option("--actor", default=lambda: os.environ.get("USER", "staff"), show_default="$USER")
+@click.option("--actor", default=_actor, show_default="$USER")
 def tenants_reactivate(subdomain: str, reason: str, actor: str) -> None:
     """Restore a suspended or past-due tenant by hand."""
-    tenant, effects = _tenant(subdomain), Effects()
-    urls = services().urls
-    if not lifecycle.reactivate(db.session, urls, tenant, reason, effects,
-                                occurrence=f"staff-{utcnow().isoformat()}", actor=actor):
-        raise click.ClickException(f"{subdomain} is {tenant.billing_state}; nothing to reactivate")
-    db.session.commit()
-    _deliver(effects)
-    click.echo(f"tenants: {subdomain} reactivated ({reason})")
+    tenant = _tenant(subdomain)
+    _repaired(lambda: repairs.reactivate(db.session, services().urls, tenant, reason, actor),
+              f"tenants: {subdomain} reactivated ({reason})")
 
 
 @mail_cli.command("failed")
@@ -243,4 +255,5 @@ def domains_check(name: str) -> None:
         click.echo(_domain_line(domain, subdomain))
 
 
-COMMANDS = (catalog_cli, events_cli, provisioning_cli, tenants_cli, mail_cli, domains_cli)
+COMMANDS = (catalog_cli, events_cli, provisioning_cli, tenants_cli, mail_cli, domains_cli,
+            staff_cli)

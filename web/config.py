@@ -117,6 +117,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, bool]] = {
     "PREFERRED_URL_SCHEME": (_str, "http", False),
     "STRIPE_SECRET_KEY": (_str, None, True),
     "STRIPE_WEBHOOK_SECRET": (_csv, [], True),
+    "STAFF_IDLE_MINUTES": (_int, 30, False),  # a back-office session ends when idle this long
     # The Connect endpoint's own secret(s): events of the shops' accounts (webshop orders).
     "STRIPE_CONNECT_WEBHOOK_SECRET": (_csv, [], False),
     "STRIPE_API_BASE": (_url, None, False),

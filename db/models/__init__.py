@@ -7,8 +7,10 @@ from db.models.content import MediaFile, Page, Post, Product
 from db.models.domains import CustomDomain, DomainStatus
 from db.models.mail import MailLog
 from db.models.provisioning import ProvisioningRun, ProvisioningStep
+from db.models.revenue import MrrChange, MrrMovement, MrrState
 from db.models.shop import Order, OrderEvent, OrderItem, Shop
 from db.models.signups import Signup, Subdomain, TrialClaim
+from db.models.staff import StaffApiToken, StaffAuditEntry, StaffRole, StaffUser
 from db.models.tenants import ApiKey, Invite, LoginToken, Tenant, TenantEvent, User
 from db.models.translations import PageTranslation, PostTranslation, ProductTranslation
 
@@ -24,6 +26,9 @@ __all__ = [
     "LoginToken",
     "MailLog",
     "MediaFile",
+    "MrrChange",
+    "MrrMovement",
+    "MrrState",
     "Order",
     "OrderEvent",
     "OrderItem",
@@ -37,6 +42,10 @@ __all__ = [
     "ProvisioningStep",
     "Shop",
     "Signup",
+    "StaffApiToken",
+    "StaffAuditEntry",
+    "StaffRole",
+    "StaffUser",
     "StripeEvent",
     "Subdomain",
     "TrialClaim",

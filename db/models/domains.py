@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import Column, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, CreatedAt, one_of, utcnow
+from db.models.tenants import prefix_index
 
 
 class DomainStatus(enum.StrEnum):
@@ -27,6 +28,9 @@ class CustomDomain(CreatedAt, Base):
               postgresql_where=text("status = 'verified'")),
         Index("ix_custom_domains_next_check_at", "next_check_at"),
         Index("ix_custom_domains_tenant_id", "tenant_id"),
+        prefix_index("ix_custom_domains_name_prefix", func.lower(Column("name"))),  # tenant search
+        Index("ix_custom_domains_trouble", "tenant_id",  # the tenant list's health (0020)
+              postgresql_where=text("status IN ('lost', 'misconfigured')")),
         one_of("status", DomainStatus),
     )
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, CreatedAt, one_of
@@ -26,7 +26,11 @@ class ProvisioningRun(CreatedAt, Base):
     """One run per signup (unique): the database, not a Redis lock, keeps provisioning single."""
 
     __tablename__ = "provisioning_runs"
-    __table_args__ = (one_of("status", RunStatus),)
+    __table_args__ = (
+        one_of("status", RunStatus),
+        # The back office's tenant list finds tenants whose provisioning failed (migration 0020).
+        Index("ix_provisioning_runs_failed", "tenant_id", postgresql_where=text("status = 'failed'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     signup_id: Mapped[str] = mapped_column(ForeignKey("signups.id"), unique=True)

@@ -42,12 +42,24 @@ def ui_language_check() -> CheckConstraint:
     return CheckConstraint(f"language IN ({in_sql(UI_LANGUAGES)})", name="language")
 
 
+def prefix_index(name: str, expression) -> Index:
+    """A btree index on ``expression`` in ``text_pattern_ops``: it serves ``LIKE 'abc%'``
+    under any collation (the back office's tenant search, migration 0020)."""
+    labelled = expression.label(name)
+    return Index(name, labelled, postgresql_ops={name: "text_pattern_ops"})
+
+
 class Tenant(CreatedAt, Base):
     __tablename__ = "tenants"
     __table_args__ = (
         one_of("provisioning_state", ProvisioningState), one_of("billing_state", BillingState),
         CheckConstraint(f"languages <@ ARRAY[{in_sql(SITE_LANGUAGES)}]::varchar[] "
                         "AND language = ANY(languages)", name="languages"),
+        # The back office's tenant search (staff/tenant_search.py, migration 0020).
+        prefix_index("ix_tenants_company_prefix", func.lower(Column("company"))),
+        prefix_index("ix_tenants_subdomain_prefix", func.lower(Column("subdomain"))),
+        Index("ix_tenants_created_at", "created_at", "id"),
+        Index("ix_tenants_company_order", func.lower(Column("company")), "id"),  # A-Z
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +107,9 @@ class User(CreatedAt, Base):
     __table_args__ = (
         Index("ix_users_tenant_id", "tenant_id"),
         Index("ix_users_email_lower", func.lower(Column("email"))),  # sign-in looks up lower(email)
+        prefix_index("ix_users_email_prefix", func.lower(Column("email"))),  # tenant search
+        prefix_index("ix_users_email_domain_prefix",
+                     func.split_part(func.lower(Column("email")), "@", 2)),
         one_of("role", Role),
         ui_language_check(),
     )

@@ -32,8 +32,10 @@ from db.models import (
 from db.models.domains import CustomDomain, DomainStatus
 from db.models.mail import MailStatus
 from db.models.provisioning import RunStatus, StepOutcome
+from db.models.revenue import MrrChange, MrrMovement, MrrState
 from db.models.shop import Order, OrderStatus
 from db.models.signups import SignupStatus
+from db.models.staff import StaffRole, StaffUser
 from db.models.tenants import BillingState, ProvisioningState, Role
 
 STATE_COLUMNS = [
@@ -47,6 +49,10 @@ STATE_COLUMNS = [
     (MailLog.status, MailStatus),
     (CustomDomain.status, DomainStatus),
     (Order.status, OrderStatus),
+    (MrrChange.state, MrrState),
+    (MrrChange.previous_state, MrrState),
+    (MrrChange.kind, MrrMovement),
+    (StaffUser.role, StaffRole),
 ]
 IDS = [f"{column.class_.__tablename__}.{column.key}" for column, _ in STATE_COLUMNS]
 
@@ -86,6 +92,9 @@ def one_of_each(session):
                 to_address=f"o-{unique}@example.com"),
         CustomDomain(tenant_id=tenant.id, name=f"{unique}.example.org"),
         Order(tenant_id=tenant.id, language="nl", stripe_account_id="acct_1"),
+        StaffUser(email=f"s-{unique}@agency.example", password_hash="x", role=StaffRole.SUPPORT),
+        MrrChange(subscription_id=f"sub_{unique}", customer_id=f"cus_{unique}", at=utcnow(),
+                  mrr_cents=2900, state=MrrState.ACTIVE, kind=MrrMovement.NEW),
     ])
     session.flush()
 

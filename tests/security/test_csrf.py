@@ -1,6 +1,7 @@
 """Cross-site request forgery: every state-changing route refuses a request without this
 session's CSRF token, with the "Form expired" page and without changing anything. The Stripe
-webhook (signed) and the JSON API (bearer keys, no cookies) are the only exemptions."""
+webhook (signed) and the JSON APIs (bearer keys and staff tokens, no cookies) are the only
+exemptions."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ import re
 
 from sqlalchemy import select
 
-from db.models import ContactSubmission, MediaFile, Order, Page, Post, Product, Signup, User
+from db.models import (
+    ContactSubmission,
+    MediaFile,
+    Order,
+    Page,
+    Post,
+    Product,
+    Signup,
+    Tenant,
+    User,
+)
 from tenants import signin
 from tenants import team as team_rules
 from tenants.api_keys import create_key
@@ -60,7 +71,8 @@ def live_values(app, db_session, tenant) -> dict:
     return {"page_id": page.id, "index": 0, "direction": "down", "post_id": post.id,
             "product_id": product.id, "media_id": media.id, "invite_id": invite.id,
             "member_id": member.id, "signup_id": tenant.signup_id, "key_id": key.id,
-            "submission_id": submission.id, "order_id": order.id, "lang": "en",
+            "submission_id": submission.id, "order_id": order.id, "tenant_id": tenant.id,
+            "event_id": "evt_csrf", "lang": "en",
             "tokens": tokens}
 
 
@@ -141,10 +153,11 @@ def test_only_the_webhook_and_the_api_are_exempt(app):
     # Flask-WTF keeps its exemptions in these two sets.
     assert csrf._exempt_views == {"web.webhooks.stripe_webhook",
                                   "web.webhooks.stripe_connect_webhook"}
-    assert {blueprint.name for blueprint in csrf._exempt_blueprints} == {"api"}
-    api_methods = {method for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
+    assert {blueprint.name for blueprint in csrf._exempt_blueprints} == {"api", "platform_api"}
+    api_methods = {method for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
                    for method in rule.methods}
-    assert not api_methods & STATE_CHANGING  # the exempt API only reads
+    assert not api_methods & STATE_CHANGING  # the tenants' exempt API only reads
+    # The staff's platform API changes things, with a bearer token only (the test below).
 
 
 def test_the_exempt_api_ignores_the_session_cookie(pro_owner):
@@ -153,6 +166,18 @@ def test_the_exempt_api_ignores_the_session_cookie(pro_owner):
     for path in ("/api/v1/pages", "/api/v1/products"):
         response = pro_owner.get(path)
         assert response.status_code == 401 and response.is_json
+
+
+def test_the_exempt_platform_api_ignores_the_session_cookie(db_session, pro_owner):
+    """The platform API's repairs skip CSRF because they take a staff bearer token only: a
+    signed-in browser that a hostile page points at them changes nothing."""
+    tenant_id = pro_owner.tenant.id
+    for method, path in (("GET", "/api/platform/tenants"),
+                         ("POST", f"/api/platform/tenants/{tenant_id}/suspend")):
+        response = pro_owner.open(path, method=method, data={"reason": "forged"})
+        assert response.status_code == 401 and response.is_json
+    db_session.expire_all()
+    assert db_session.get(Tenant, tenant_id).billing_state == "active"
 
 
 def test_behind_https_a_token_from_another_site_is_refused(app, db_session, https_client):

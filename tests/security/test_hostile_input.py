@@ -357,7 +357,11 @@ def test_ids_out_of_range_are_404_never_500(app, db_session, pro_owner):
             for method in sorted(rule.methods & {"GET", "POST"}):
                 response = (pro_owner.get(url, headers={"Authorization": f"Bearer {key}"})
                             if method == "GET" else pro_owner.post(url, data={"csrf_token": token}))
-                if response.status_code != 404:
+                # The back office is for staff: anyone else is sent to its sign-in first. The
+                # platform API refuses a tenant's key (or session) before it looks at an id.
+                expected = {302, 404} if url.startswith("/admin/") else \
+                    {401} if url.startswith("/api/platform/") else {404}
+                if response.status_code not in expected:
                     failures.append(f"{method} {url}: {response.status_code}")
     for odd in ("1e5", "0x10", "1.0", "١", "+1", "--1", "9" * 400):
         response = pro_owner.get(f"/api/v1/pages/{odd}", headers={"Authorization": f"Bearer {key}"})

@@ -16,6 +16,8 @@ from db.models import Tenant
 from plans.access import Access, access_for
 from plans.entitlements import FeatureNotInPlan, LimitReached, OverLimit, Usage, require_feature
 from tenants.scope import use_tenant
+from web.admin.view_as import staff_view
+from web.auth.session_user import SessionUser
 from web.extensions import db
 from web.i18n import translated
 from web.tenant_portal import bp
@@ -39,12 +41,18 @@ def catalog():
 
 @bp.before_request
 def load_tenant():
+    g.staff_view = staff_view()
+    if g.staff_view is not None:  # staff viewing the tenant's portal as its owner: read-only
+        g._login_user = SessionUser(g.staff_view.owner)  # this request's current_user only
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     tenant = db.session.get(Tenant, current_user.tenant_id)
     g.tenant = tenant
     g.access = access_for(tenant)
     use_tenant(db.session, tenant.id)
+    if g.staff_view is not None and request.method not in SAFE_METHODS:
+        return render_template("portal/forbidden.html", message=_(
+            "You are viewing this portal as staff: read-only. Nothing was changed.")), 403
     if g.access is Access.NONE:
         return render_template("portal/no_access.html", tenant=tenant), 403
     if not may_open(current_user.role, request.endpoint):

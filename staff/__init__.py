@@ -1,0 +1,1 @@
+"""The agency's back office rules: staff accounts, the audit log, revenue figures."""
