@@ -156,3 +156,9 @@ def new_order(company: str, order: dict[str, Any], order_url: str) -> dict[str, 
 
 def order_out_of_stock_owner(company: str, order: dict[str, Any], order_url: str) -> dict[str, Any]:
     return {"company": company, **order, "order_url": order_url}
+
+
+def staff_invite(inviter: str, role: str, accept_url: str, expires_days: int = 3) -> dict[str, Any]:
+    """An admin invited someone to the back office (``role``: admin, support or finance)."""
+    return {"inviter": inviter, "role": role, "accept_url": accept_url,
+            "expires_days": expires_days}

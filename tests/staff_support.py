@@ -32,9 +32,9 @@ def code_step(client, code):
         "code": code, "csrf_token": csrf_token(client, "/admin/login/code")})
 
 
-def enrol(client, staff) -> tuple[str, list[str]]:
+def enrol(client, staff, password=PASSWORD) -> tuple[str, list[str]]:
     """First sign-in: the QR page, then the first code; (the secret, the recovery codes)."""
-    answer = password_step(client, staff)
+    answer = password_step(client, staff, password)
     assert answer.status_code == 303, answer.get_data(as_text=True)
     page = client.get("/admin/login/code").get_data(as_text=True)
     assert "<svg" in page and "Scan this code" in page

@@ -21,7 +21,8 @@ from gunicorn.glogging import Logger
 # Routes whose next path segment opens something: a token, or the signup id of an onboarding
 # page (a test walks the URL map to keep this list complete).
 TOKEN_PATHS = ("/onboarding/", "/signin/", "/password/reset/", "/invites/",
-               "/admin/provisioning/")  # a signup id names a resumable signup
+               "/admin/provisioning/",  # a signup id names a resumable signup
+               "/admin/invite/")
 # Query parameters that do the same (``resume`` names the signup of a cancelled Checkout).
 # Stripe's ``session_id`` is no secret without our Stripe key, and stays.
 TOKEN_PARAMETERS = ("resume", "token")

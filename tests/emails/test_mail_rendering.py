@@ -139,6 +139,9 @@ CASES.update({
     "order_out_of_stock_owner": ({"company": COMPANY, "order": ORDER, "order_url": ORDER_URL},
                                  [ORDER_URL]),
 })
+CASES["staff_invite"] = ({"inviter": "Ann <Admin>", "role": "support",
+                          "accept_url": "https://portal.contyzr.test/admin/invite/7.ab?x=1"},
+                         ["https://portal.contyzr.test/admin/invite/7.ab?x=1"])
 # The buyer's mails come from the shop, signed with its name.
 SHOP_MAILS = {"order_confirmation", "order_shipped", "order_out_of_stock"}
 

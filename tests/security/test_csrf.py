@@ -21,6 +21,8 @@ from db.models import (
     Tenant,
     User,
 )
+from staff import accounts
+from staff import invites as staff_invites
 from tenants import signin
 from tenants import team as team_rules
 from tenants.api_keys import create_key
@@ -66,6 +68,8 @@ def live_values(app, db_session, tenant) -> dict:
         "auth.accept_invite": team_rules.invite_token(app.config["SECRET_KEY"], invite.id),
         "auth.use_signin_link": signin.issue(db_session, owner, "welcome", signin.WELCOME_TTL),
         "auth.reset_password": signin.issue(db_session, owner, "reset", RESET_TTL),
+        "admin.accept_invite": staff_invites.token(app.config["SECRET_KEY"], accounts.create(
+            db_session, "csrf-staff@agency.example", "support", "a long staff passphrase 7")),
     }
     db_session.commit()
     return {"page_id": page.id, "index": 0, "direction": "down", "post_id": post.id,

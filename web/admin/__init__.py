@@ -6,4 +6,13 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 # Routes register on import.
-from web.admin import login, session, tenant_page, tenants, tokens, view_as, views  # noqa: E402,F401
+from web.admin import (  # noqa: E402,F401
+    login,
+    session,
+    staff_accounts,
+    tenant_page,
+    tenants,
+    tokens,
+    view_as,
+    views,
+)

@@ -20,7 +20,7 @@ from staff.accounts import may
 from web.admin import bp
 from web.extensions import db
 
-OPEN_ENDPOINTS = {"admin.login", "admin.second_factor", "admin.recovery_codes", "static"}
+OPEN_ENDPOINTS = {"admin.login", "admin.second_factor", "admin.accept_invite", "static"}
 
 
 def begin(staff: StaffUser) -> None:

@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 
 from emails import outbox
 from emails.errors import MailError
+from staff import invites
 from tenants import outbox_mails
 from worker.context import job_session, queues
 from worker.queues import MAIL, Queues, retry_policy
@@ -36,11 +37,17 @@ def deliver_soon(queue_set: Queues, key: str) -> bool:
 
 def deliver_mail(key: str) -> None:
     """Send one queued (outbox) mail, once: every mail goes out through this job."""
-    service = services().mail
+    service, urls, secret = services().mail, services().urls, services().secret_key
+    tenants_context = outbox_mails.context_for(urls, secret)
+
+    def context(session, row):
+        if row.kind == invites.KIND:  # the back office's (staff/ sits above tenants/)
+            return invites.invite_mail(session, urls, secret, row)
+        return tenants_context(session, row)
+
     with job_session() as session:
         try:
-            outbox.deliver(session, service, key,
-                           outbox_mails.context_for(services().urls, services().secret_key))
+            outbox.deliver(session, service, key, context)
         except MailError:
             session.commit()  # the attempt and its error count (a refusal: failed for good)
             raise
