@@ -168,3 +168,19 @@ def test_an_export_is_audited_with_its_reason(app, client, db_session, mails, re
     archive = post(client, f"{page}/export", page, reason="customer asked for a copy")
     assert archive.mimetype == "application/zip" and archive.data[:2] == b"PK"
     assert audited(db_session, "export", tenant.id)[0].reason == "customer asked for a copy"
+
+
+def test_a_flood_of_changes_is_stopped_and_audited_once(app, client, db_session, mails, redis,
+                                                        monkeypatch):
+    from web.admin import session as admin_session
+
+    monkeypatch.setattr(admin_session, "_CHANGES", admin_session.RateLimitItemPerMinute(3))
+    tenant = factories.tenant(app, db_session, plan="starter")
+    signed_in_staff(client, db_session, "support")
+    page = f"/admin/tenants/{tenant.id}"
+    answers = [post(client, f"{page}/welcome", page, reason=f"try {n}").status_code
+               for n in range(5)]
+    assert answers[:3] == [303, 303, 303] and answers[3:] == [429, 429]
+    limited = db_session.scalars(select(StaffAuditEntry).where(
+        StaffAuditEntry.details["problem"].astext == "rate limited")).all()
+    assert len(limited) == 1

@@ -13,12 +13,17 @@ from functools import wraps
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from limits import RateLimitItemPerMinute
+from limits.errors import StorageError
+from redis.exceptions import RedisError
 
 from db.models import StaffUser
 from staff import audit
 from staff.accounts import may
+from tenants.rate_limits import moving_window
 from web.admin import bp
 from web.extensions import db
+from worker.services import services
 
 OPEN_ENDPOINTS = {"admin.login", "admin.second_factor", "admin.accept_invite", "static"}
 
@@ -57,6 +62,28 @@ def active_staff() -> StaffUser | None:
     return staff
 
 
+# Changes a signed-in staff member may make per minute: plenty for a person, a brake on a
+# script or a stolen session. Beyond it: 429, audited once a window.
+CHANGES_PER_MINUTE = 60
+_CHANGES = RateLimitItemPerMinute(CHANGES_PER_MINUTE)
+
+
+def _too_many_changes(staff: StaffUser) -> bool:
+    try:
+        limiter = moving_window(services().redis, "contyzr-staff-changes")
+        if limiter.hit(_CHANGES, str(staff.id)):
+            return False
+        if limiter.get_window_stats(_CHANGES, str(staff.id)).remaining == 0 \
+                and services().redis.set(f"contyzr-staff-changes:told:{staff.id}", 1, nx=True,
+                                         ex=60):
+            audit.record(db.session, staff, request.endpoint or "", outcome="refused",
+                         problem="rate limited", path=request.path)
+            db.session.commit()
+        return True
+    except (StorageError, RedisError):
+        return False  # Redis away: staff are not locked out
+
+
 @bp.before_request
 def load_staff():
     g.staff = None
@@ -65,6 +92,9 @@ def load_staff():
     g.staff = active_staff()
     if g.staff is None:
         return redirect(url_for("admin.login", next=request.path))
+    if request.method not in ("GET", "HEAD") and _too_many_changes(g.staff):
+        return render_template("admin/forbidden.html", rate_limited=True), 429, {
+            "Retry-After": "60"}
     return None
 
 
