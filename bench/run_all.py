@@ -20,7 +20,7 @@ from pathlib import Path
 from bench.harness import RESULTS, record
 
 BENCHMARKS = ("provisioning", "webhook_intake", "portal", "entitlements", "host_lookup", "shop_race",
-              "admin_tenants")
+              "admin_tenants", "site_checks")
 REPORT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 
 
@@ -114,6 +114,30 @@ ROWS = [
      "`?page=50`: rows 2,451 to 2,500, newest first (offset paging)"),
     ("admin_tenants_bare_p95_ms", "Bare endpoint p95, beside the tenant list", "{:.1f} ms",
      lambda f: "baseline", None, "`GET /livez` in the same rounds over the same connection"),
+    ("site_checks_round_s", "Health checks: one round of 10,000 tenant sites", "{:.0f} s",
+     lambda f: "< 300 s (the check interval)", lambda f: f["site_checks_round_s"] < 300,
+     "every live site's home page made due at once and checked by the job's batch step "
+     "(`worker.jobs.site_health.check_batch`: claim with SKIP LOCKED, httpx with 50 requests at a "
+     "time, record) until each was checked, through `SITE_CHECK_CONNECT` to gunicorn 2 × 4 "
+     "threads serving the real sites; the portal benchmark's 10,000 tenants; median of the runs"),
+    ("site_checks_per_s", "Health checks per second", "{:.0f} checks/s", lambda f: "—", None,
+     "the round above: checks made over its duration"),
+    ("site_checks_p95_ms", "Health check response p95", "{:.0f} ms", lambda f: "< 3,000 ms (slow)",
+     lambda f: f["site_checks_p95_ms"] < 3000,
+     "the recorded response times of the round, which include the wait for one of the 8 server "
+     "threads (50 checks in flight)"),
+    ("site_uptime_month_mb", "Uptime of a month, 10,000 tenants", "{:.0f} MB",
+     lambda f: "a few hundred MB at most", lambda f: f["site_uptime_month_mb"] < 300,
+     "`site_uptime_days`: 30 days × 10,000 tenants (24 hour slots each), filled by SQL; "
+     "`pg_total_relation_size`, indexes included"),
+    ("site_checks_kept_mb", "Checks kept, 10,000 tenants", "{:.0f} MB",
+     lambda f: "with the month's uptime, a few hundred MB at most",
+     lambda f: f["site_checks_kept_mb"] + f["site_uptime_month_mb"] < 300,
+     "`site_checks` as its clean-up keeps it: checks every 5 minutes, healthy ones for 6 hours, "
+     "the others (about 1 in 1,000 here) for 48 hours; heap and both indexes"),
+    ("site_low_uptime_30d_ms", "Low-uptime query, 30 days × 10,000 tenants", "{:.0f} ms",
+     lambda f: "—", None, "`monitoring.uptime.low_uptime_tenants` over 30 days (the alert rule's "
+                          "question), median of 5"),
     ("web_rss_mb", "Web RSS", "{:.0f} MB", lambda f: "—", None,
      "gunicorn master + 2 workers, after the intake benchmark"),
     ("worker_rss_mb", "Worker RSS", "{:.0f} MB", lambda f: "—", None,
@@ -132,7 +156,9 @@ EXTRAS = [("webhook_p50_ms", "webhook latency p50 {:.1f} ms"),
           ("admin_tenants_p50_ms_email", "search by email p50 {:.1f} ms"),
           ("admin_tenants_p50_ms_filter", "plan and state p50 {:.1f} ms"),
           ("admin_tenants_p50_ms_page50", "page 50 p50 {:.1f} ms"),
-          ("admin_tenants_bare_p50_ms", "bare endpoint beside them p50 {:.1f} ms")]
+          ("admin_tenants_bare_p50_ms", "bare endpoint beside them p50 {:.1f} ms"),
+          ("site_checks_p50_ms", "health check response p50 {:.0f} ms"),
+          ("site_uptime_one_30d_ms", "one tenant's 30-day uptime {:.1f} ms")]
 
 
 def cell(text: str) -> str:

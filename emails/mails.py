@@ -9,6 +9,7 @@ language (``emails.render``).
 from datetime import date, datetime
 from typing import Any
 
+from emails.alert_words import rule_title
 from emails.render import format_money  # noqa: F401  (money is formatted in the mail's language)
 
 
@@ -162,3 +163,14 @@ def staff_invite(inviter: str, role: str, accept_url: str, expires_days: int = 3
     """An admin invited someone to the back office (``role``: admin, support or finance)."""
     return {"inviter": inviter, "role": role, "accept_url": accept_url,
             "expires_days": expires_days}
+
+
+def staff_alert(rule: str, phase: str, subject: str, summary: str, opened_at: datetime | str,
+                incidents_url: str, resolved_at: datetime | str | None = None,
+                more: int = 0) -> dict[str, Any]:
+    """An alert rule's incident opened or resolved (``phase``), for staff; ``summary`` is one
+    line of English, ``more`` the incidents of the same rule this mail stands for too (the
+    rule's notices are rate limited)."""
+    return {"rule": rule, "title": rule_title(rule), "phase": phase, "subject": subject,
+            "summary": summary, "opened_at": opened_at, "resolved_at": resolved_at,
+            "more": more, "incidents_url": incidents_url}

@@ -29,7 +29,7 @@ KINDS = ("dunning", "payment_action_required", "trial_ending", "suspended", "rea
          "closing_reminder", "team_invite",
          "password_reset", "welcome", "contact_submission", "domain_verified", "domain_lost",
          "domain_claim_dropped", "order_confirmation", "new_order", "order_shipped",
-         "order_out_of_stock", "order_out_of_stock_owner", "staff_invite")
+         "order_out_of_stock", "order_out_of_stock_owner", "staff_invite", "staff_alert")
 
 
 def queue_mail(session: Session, *, key: str, kind: str, to: str, params: dict,

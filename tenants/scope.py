@@ -30,7 +30,8 @@ MAX_ID = 2**31 - 1
 TENANT_TABLES = ("users", "pages", "posts", "products", "media_files", "login_tokens",
                  "api_keys", "invites", "tenant_events", "mail_log", "provisioning_runs",
                  "contact_submissions", "page_translations", "post_translations",
-                 "product_translations", "shops", "orders", "order_items", "order_events")
+                 "product_translations", "shops", "orders", "order_items", "order_events",
+                 "site_health", "site_checks", "site_uptime_days")
 # Tables of one Stripe customer: the policy lets a tenant see those of its stripe_customer_id.
 CUSTOMER_TABLES = ("invoices", "subscriptions")
 

@@ -16,7 +16,9 @@ from db.refusals import Refused
 from plans.access import access_for
 from staff import audit, repairs
 from tenants.provisioning_repair import RunLine, runs_for_staff
+from web.alert_commands import alerts_cli
 from web.extensions import db
+from web.health_commands import health_cli
 from web.i18n import translated
 from web.staff_commands import staff_cli
 from worker.services import services
@@ -256,4 +258,4 @@ def domains_check(name: str) -> None:
 
 
 COMMANDS = (catalog_cli, events_cli, provisioning_cli, tenants_cli, mail_cli, domains_cli,
-            staff_cli)
+            staff_cli, alerts_cli, health_cli)

@@ -171,9 +171,52 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, bool]] = {
     "ONBOARDING_SIGNIN_MINUTES": (_int, 15, False),
     "MAX_CONTENT_LENGTH": (_int, 11 * 1024 * 1024, False),  # uploads are at most 10 MB
     "TRUST_PROXY": (proxy_count, 0, False),
+    # rq's own log lines in the workers (each job started and finished) from this level up;
+    # the one structured line per job is logged apart (LOG_LEVEL).
+    "WORKER_LOG_LEVEL": (_one_of("debug", "info", "warning", "error"), "warning", False),
     # The storefront's language for visitors who chose none and whose browser asks for none of
     # ours (web/i18n.py).
     "DEFAULT_LANGUAGE": (_one_of("nl", "en"), "nl", False),
+    # Health checks of tenant sites (monitoring/site_checks.py): each live site's home page is
+    # requested once per interval (its own slot in it), up to CONCURRENCY requests at a time,
+    # each with a timeout; slower than SLOW_MS is a warning. SITE_CHECK_CONNECT ("host:port")
+    # sends the requests to that address (the edge, or a local app) keeping the Host header,
+    # instead of resolving each name: tests, benchmarks, a checker beside the edge.
+    "SITE_CHECK_INTERVAL_SECONDS": (_int, 300, False),
+    "SITE_CHECK_TIMEOUT_SECONDS": (_int, 10, False),
+    "SITE_CHECK_SLOW_MS": (_int, 3000, False),
+    "SITE_CHECK_CONCURRENCY": (_int, 50, False),
+    "SITE_CHECK_BATCH_SIZE": (_int, 1000, False),  # sites per job run
+    "SITE_CHECK_CONNECT": (_str, None, False),
+    # Metrics and logs (monitoring/metrics.py, monitoring/logs.py): who may read /metrics
+    # (addresses or networks, judged on the client address after TRUST_PROXY), the request and
+    # job lines as JSON or readable text and from which level, and Sentry for errors (unset: off).
+    "METRICS_ALLOW_FROM": (_csv, ["127.0.0.1", "::1"], False),
+    "LOG_FORMAT": (_one_of("text", "json"), "text", False),
+    "LOG_LEVEL": (_one_of("debug", "info", "warning", "error"), "info", False),
+    "SENTRY_DSN": (_str, None, False),
+    # Alerts (monitoring/alert_rules.py, monitoring/alert_notices.py): staff (active admin and
+    # support accounts) and ALERT_MAIL_TO are mailed once when an incident opens and once when
+    # it resolves, and ALERT_WEBHOOK_URL (Slack-compatible) gets a post when set; at most
+    # ALERT_NOTICES_PER_RULE messages per rule in 10 minutes (beyond: one "and N more"), an
+    # incident resolved after ALERT_RESOLVE_AFTER_MINUTES without firing. The rules' thresholds.
+    "ALERT_MAIL_TO": (_csv, [], False),
+    "ALERT_WEBHOOK_URL": (_url, None, False),
+    "ALERT_WEBHOOK_TIMEOUT_SECONDS": (float, 5.0, False),
+    "ALERT_NOTICES_PER_RULE": (_int, 5, False),
+    "ALERT_RESOLVE_AFTER_MINUTES": (_int, 5, False),
+    "ALERT_SITE_DOWN_CHECKS": (_int, 2, False),
+    "ALERT_UPTIME_PERCENT": (float, 99.0, False),
+    "ALERT_UPTIME_HOURS": (_int, 24, False),
+    "ALERT_PROVISIONING_STUCK_MINUTES": (_int, 15, False),
+    "ALERT_EVENTS_FAILED_HOURS": (_int, 24, False),
+    "ALERT_EVENTS_BACKLOG_MINUTES": (_int, 5, False),
+    "ALERT_EVENTS_BACKLOG_COUNT": (_int, 10, False),
+    "ALERT_QUEUE_LENGTH": (_int, 1000, False),
+    "ALERT_QUEUE_AGE_SECONDS": (_int, 600, False),
+    "ALERT_WORKERS_MISSING_SECONDS": (_int, 120, False),
+    "ALERT_MAIL_ATTEMPTS": (_int, 3, False),
+    "ALERT_PAYMENT_FAILURES_PER_HOUR": (_int, 10, False),
 }
 
 

@@ -6,6 +6,7 @@ from db.models.contact import ContactSubmission
 from db.models.content import MediaFile, Page, Post, Product
 from db.models.domains import CustomDomain, DomainStatus
 from db.models.mail import MailLog
+from db.models.monitoring import Incident, SiteCheck, SiteHealth, SiteStatus, SiteUptimeDay
 from db.models.provisioning import ProvisioningRun, ProvisioningStep
 from db.models.revenue import MrrChange, MrrMovement, MrrState
 from db.models.shop import Order, OrderEvent, OrderItem, Shop
@@ -20,6 +21,7 @@ __all__ = [
     "ContactSubmission",
     "CustomDomain",
     "DomainStatus",
+    "Incident",
     "Invite",
     "TenantEvent",
     "Invoice",
@@ -38,6 +40,10 @@ __all__ = [
     "PostTranslation",
     "Product",
     "ProductTranslation",
+    "SiteCheck",
+    "SiteHealth",
+    "SiteStatus",
+    "SiteUptimeDay",
     "ProvisioningRun",
     "ProvisioningStep",
     "Shop",

@@ -32,6 +32,9 @@ from db.models import (
     Product,
     ProductTranslation,
     Shop,
+    SiteCheck,
+    SiteHealth,
+    SiteUptimeDay,
     Subscription,
     Tenant,
     TenantEvent,
@@ -68,6 +71,11 @@ GRANTS = {
     "orders": {"SELECT"},
     "order_items": {"SELECT"},
     "order_events": {"SELECT", "INSERT"},
+    # Monitoring (0022): the tenant reads its own site's health, checks and uptime; only the
+    # checker (the app's own role) writes them.
+    "site_health": {"SELECT"},
+    "site_checks": {"SELECT"},
+    "site_uptime_days": {"SELECT"},
 }
 ORDER_COLUMNS_UPDATABLE = {"status", "tracking_url", "shipped_at", "closed_at", "refunded_cents",
                            "updated_at"}
@@ -76,7 +84,7 @@ TENANT_COLUMNS_UPDATABLE = {"updated_at", "site_settings", "time_zone", "languag
 # Tables a request never needs: reading them, let alone writing, is refused.
 NOT_THE_TENANTS_BUSINESS = ("signups", "subdomains", "stripe_events", "provisioning_runs",
                             "provisioning_steps", "mail_log", "login_tokens", "tenant_events",
-                            "mrr_changes", "alembic_version")
+                            "mrr_changes", "incidents", "alembic_version")
 # A claim as the portal inserts it (tenants.domains.add_domain).
 CLAIM = ("INSERT INTO custom_domains (tenant_id, name, status, is_primary, next_check_at, "
          "failed_checks) VALUES (:tenant, :name, 'pending', false, now(), 0)")
@@ -143,6 +151,10 @@ def every_kind_of_row(session, tenant):
         OrderItem(tenant_id=tenant.id, order_id=order.id, product_id=product.id, name="Theirs",
                   unit_cents=100, quantity=1, vat_rate=21),
         OrderEvent(tenant_id=tenant.id, order_id=order.id, kind="paid"),
+        SiteHealth(tenant_id=tenant.id, status="healthy", response_ms=120),
+        SiteCheck(tenant_id=tenant.id, checked_at=utcnow(), status="healthy", response_ms=120),
+        SiteUptimeDay(tenant_id=tenant.id, day=utcnow().date(), checks=[1] * 24, up=[1] * 24,
+                      response_ms=[120] * 24),
     ])
     session.commit()
 
@@ -201,6 +213,11 @@ def test_signups_stripe_events_and_the_rest_are_closed_to_the_tenant_role(app, d
         refused(db_session, update(Tenant).where(Tenant.id == tenant.id)
                 .values(billing_state="active", plan_id="enterprise"))
         refused(db_session, "DELETE FROM tenants")
+        # Its site's health is the checker's to write: read-only to the tenant.
+        refused(db_session, "UPDATE site_health SET status = 'healthy'")
+        refused(db_session, "DELETE FROM site_checks")
+        refused(db_session, "INSERT INTO site_uptime_days (tenant_id, day, checks, up, "
+                            "response_ms) VALUES (:id, now(), '{}', '{}', '{}')", {"id": tenant.id})
         # What the portal does change still works: its own settings, a claim on a domain.
         with db_session.begin_nested():
             changed = db_session.execute(update(Tenant).where(Tenant.id == tenant.id)
@@ -249,9 +266,10 @@ def test_every_table_with_a_tenant_id_has_row_level_security(db_session):
         "WHERE table_schema = 'public' AND column_name = 'tenant_id'")))
     # mrr_changes: the revenue ledger (0018), the agency's alone, refused to the tenant role.
     # The staff's audit log names a tenant but is no tenant's: the tenant role has no grant
-    # on it at all (test_the_tenant_role_holds_exactly_the_grants_a_request_needs).
-    assert with_tenant_id - {"staff_audit"} == set(TENANT_TABLES) | {"custom_domains",
-                                                                     "mrr_changes"}
+    # on it at all (test_the_tenant_role_holds_exactly_the_grants_a_request_needs); nor are
+    # the alert rules' incidents (0022), which name a tenant but are the staff's.
+    assert with_tenant_id - {"staff_audit", "incidents"} == set(TENANT_TABLES) | {
+        "custom_domains", "mrr_changes"}
     for table in (*TENANT_TABLES, *CUSTOMER_TABLES, "tenants", "custom_domains", "mrr_changes"):
         enabled, forced = db_session.execute(text(
             "SELECT relrowsecurity, relforcerowsecurity FROM pg_class "

@@ -31,6 +31,7 @@ from db.models import (
 )
 from db.models.domains import CustomDomain, DomainStatus
 from db.models.mail import MailStatus
+from db.models.monitoring import SiteCheck, SiteHealth, SiteStatus
 from db.models.provisioning import RunStatus, StepOutcome
 from db.models.revenue import MrrChange, MrrMovement, MrrState
 from db.models.shop import Order, OrderStatus
@@ -53,6 +54,8 @@ STATE_COLUMNS = [
     (MrrChange.previous_state, MrrState),
     (MrrChange.kind, MrrMovement),
     (StaffUser.role, StaffRole),
+    (SiteHealth.status, SiteStatus),
+    (SiteCheck.status, SiteStatus),
 ]
 IDS = [f"{column.class_.__tablename__}.{column.key}" for column, _ in STATE_COLUMNS]
 
@@ -95,6 +98,8 @@ def one_of_each(session):
         StaffUser(email=f"s-{unique}@agency.example", password_hash="x", role=StaffRole.SUPPORT),
         MrrChange(subscription_id=f"sub_{unique}", customer_id=f"cus_{unique}", at=utcnow(),
                   mrr_cents=2900, state=MrrState.ACTIVE, kind=MrrMovement.NEW),
+        SiteHealth(tenant_id=tenant.id),
+        SiteCheck(tenant_id=tenant.id, checked_at=utcnow(), status=SiteStatus.HEALTHY),
     ])
     session.flush()
 

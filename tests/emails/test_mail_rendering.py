@@ -142,6 +142,11 @@ CASES.update({
 CASES["staff_invite"] = ({"inviter": "Ann <Admin>", "role": "support",
                           "accept_url": "https://portal.contyzr.test/admin/invite/7.ab?x=1"},
                          ["https://portal.contyzr.test/admin/invite/7.ab?x=1"])
+CASES["staff_alert"] = ({"rule": "site_down", "phase": "opened", "subject": "tenant:7",
+                         "summary": "Site acme is down: HTTP 500 <b> (2 checks in a row)",
+                         "opened_at": "2026-12-03T12:00:00+00:00", "more": 3,
+                         "incidents_url": "https://portal.contyzr.test/admin/incidents?x=1"},
+                        ["https://portal.contyzr.test/admin/incidents?x=1"])
 # The buyer's mails come from the shop, signed with its name.
 SHOP_MAILS = {"order_confirmation", "order_shipped", "order_out_of_stock"}
 
@@ -319,3 +324,16 @@ def test_a_buyers_mail_speaks_the_sites_language_even_one_the_portal_does_not():
     assert "Bestellung" in german.subject
     assert "bestelling" in portal_only.subject  # a portal mail falls back to Dutch
     assert "21 % MwSt." in german.text or "21 % MwSt" in german.text
+
+
+def test_a_staff_alert_names_the_rule_and_what_it_stands_for():
+    opened = rendered("staff_alert")
+    assert opened.subject == "Incident: A tenant site is down (tenant:7)"
+    assert "Site acme is down: HTTP 500 <b>" in opened.text
+    assert "HTTP 500 &lt;b&gt;" in opened.html
+    assert "And 3 more site_down incidents" in opened.text
+    resolved = render("staff_alert", "nl", **mails.staff_alert(
+        **CASES["staff_alert"][0] | {"phase": "resolved", "more": 0,
+                                     "resolved_at": "2026-12-03T13:30:00+00:00"}))
+    assert "(tenant:7)" in resolved.subject and "more" not in resolved.text
+    assert "14:30" in resolved.text  # Amsterdam time

@@ -7,6 +7,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 
 # Routes register on import.
 from web.admin import (  # noqa: E402,F401
+    incidents,
     login,
     session,
     staff_accounts,

@@ -16,6 +16,7 @@ from db.models.provisioning import RunStatus
 from db.models.tenants import BillingState
 from db.refusals import Refused
 from emails import outbox
+from monitoring import uptime
 from staff import audit, repairs
 from staff.accounts import MANAGE, READ, REPAIR
 from staff.tenant_file import open_file, tenant_or_404
@@ -35,8 +36,10 @@ from worker.services import services
 @bp.get("/tenants/<int(max=2147483647):tenant_id>")
 @requires(READ)
 def tenant(tenant_id: int):
-    return render_template("admin/tenant.html", coupons=services().catalog.coupons,
-                           file=open_file(db.session, services().catalog, tenant_id))
+    file = open_file(db.session, services().catalog, tenant_id)
+    return render_template("admin/tenant.html", coupons=services().catalog.coupons, file=file,
+                           site_health=uptime.summary(db.session, tenant_id),
+                           site_checks=uptime.recent_checks(db.session, tenant_id))
 
 
 @bp.get("/attention")

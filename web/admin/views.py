@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from db.base import utcnow
 from db.models import Tenant
+from monitoring import uptime
 from staff import audit
 from staff import revenue as revenue_figures
 from staff.accounts import READ, REVENUE, may
@@ -19,10 +20,11 @@ from worker.services import services
 @bp.get("/")
 def overview():
     """Where every staff member lands; what it shows depends on the role."""
+    reads = may(g.staff, READ)
     states = dict(db.session.execute(select(Tenant.billing_state, func.count())
-                                     .group_by(Tenant.billing_state)).all()) \
-        if may(g.staff, READ) else {}
-    return render_template("admin/overview.html", states=states)
+                                     .group_by(Tenant.billing_state)).all()) if reads else {}
+    health = uptime.status_counts(db.session) if reads else {}
+    return render_template("admin/overview.html", states=states, health=health)
 
 
 @bp.get("/revenue")

@@ -7,6 +7,7 @@ from flask import current_app, g, render_template, url_for
 from sqlalchemy import select
 
 from db.models import Subscription
+from monitoring import uptime
 from plans.entitlements import all_usage
 from tenants import contact
 from tenants.checklist import Step, getting_started
@@ -41,4 +42,5 @@ def dashboard():
         subscription=subscription, usage=all_usage(db.session, catalog(), tenant, api_requests),
         site_url=site_url, checklist=checklist,
         step_links={step.key: _step_link(step, site_url) for step in checklist.steps},
-        unhandled_messages=contact.unhandled_count(db.session, tenant.id))
+        unhandled_messages=contact.unhandled_count(db.session, tenant.id),
+        site_health=uptime.summary(db.session, tenant.id))

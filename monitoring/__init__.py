@@ -1,0 +1,1 @@
+"""Watching the platform: tenant sites' health and uptime, alert rules and incidents."""
