@@ -69,7 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     from emails.service import build_mail_service
     from links.urls import Urls
     from tenants.media_storage import storage_from_config
-    from web import access_log, errors, filters, i18n, proxy, refusals, security
+    from web import access_log, errors, filters, i18n, proxy, refusals, request_log, security
     from web.extensions import csrf, db, login_manager
     from worker.queues import Queues
     from worker.services import DatabaseState, Services, install
@@ -88,6 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
         media=storage_from_config(app.config),
     ))
 
+    request_log.init_app(app)  # first: the request id and the clock start before any refusal
     security.init_app(app)  # before CSRFProtect: malformed bodies are refused first
     proxy.init_app(app)  # after security: ProxyFix is the outermost WSGI layer (TRUST_PROXY)
     access_log.init_app(app)  # tokens masked in the request log of the development server
@@ -100,7 +101,7 @@ def create_app(config: dict | None = None) -> Flask:
     filters.init_app(app)
     i18n.init_app(app)  # Dutch and English: the language and time zone of each request
 
-    from web import auth, edge, tenant_sites, webhooks
+    from web import auth, edge, metrics, tenant_sites, webhooks
     from web.admin import bp as admin_bp
     from web.api import bp as api_bp
     from web.health import bp as health_bp
@@ -111,9 +112,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     auth.init_app(app)
     tenant_sites.init_app(app)
+    metrics.init_app(app)  # GET /metrics for METRICS_ALLOW_FROM
     for blueprint in (health_bp, pricing_bp, onboarding_bp, portal_bp, webhooks.bp, auth.bp,
                       api_bp, platform_api_bp, edge.bp, admin_bp):
         app.register_blueprint(blueprint)
+
+    from monitoring import sentry
+
+    sentry.init(app.config)  # errors of the web app and of the workers, when SENTRY_DSN is set
 
     from web.cli import register_commands
 

@@ -6,7 +6,7 @@
   tenant whose plan has custom domains (``custom_domain_site``, from the map in memory of
   ``tenants.domain_routing``: no database query on the hot path).
 
-Machine routes (the Stripe webhook, the health probes and the edge's TLS ask) answer on any
+Machine routes (the Stripe webhook, the health probes, the metrics and the edge's TLS ask) answer on any
 valid host: Stripe signs its calls, load balancers probe by address, Caddy asks by loopback,
 and none builds a link from the Host.
 Any other request for another name gets a 400 with a one-line reason. Absolute URLs are never
@@ -33,7 +33,7 @@ from worker.services import services
 LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 HOST = re.compile(r"(?P<name>[a-z0-9.-]{1,254}|\[[0-9a-f:.]{2,45}\])(?::[0-9]{1,5})?")
 EDGE_PATH = "/_edge/tls-ask"
-ANY_HOST_PATHS = ("/healthz", "/livez", EDGE_PATH)
+ANY_HOST_PATHS = ("/healthz", "/livez", EDGE_PATH, "/metrics")
 ANY_HOST_PREFIXES = ("/webhooks/",)
 ENVIRON_KEY = "contyzr.site"
 

@@ -60,6 +60,7 @@ def init_app(app: Flask) -> None:
         if site.domain is not None and (
                 tenant is None or not may_use(services().catalog, tenant, "custom_domain")):
             not_ours(site.domain)  # its plan no longer has own domains (the map was older)
+        g.tenant_id = tenant.id if tenant is not None else None  # for the request's log line
         access = access_for(tenant) if tenant is not None else Access.NONE
         if access is Access.NONE:
             domain = site.domain or f"{name}.{current_app.config['PLATFORM_DOMAIN']}"

@@ -13,6 +13,7 @@ from flask import current_app
 
 from billing import events, processing
 from billing.handlers import Deps
+from monitoring import metrics
 from worker.context import job_session, queues
 from worker.queues import BILLING, Queues
 from worker.services import services
@@ -35,6 +36,7 @@ def process_event(event_id: str) -> str:
         try:
             outcome = processing.process(session, billing_deps(), event_id)
             session.commit()
+            metrics.observe_event_processed(session, event_id)
         except Exception as exc:  # noqa: BLE001 (recorded on the event, shown to staff)
             session.rollback()
             reason = f"{type(exc).__name__}: {exc}"

@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 
 from emails import outbox
 from emails.errors import MailError
+from monitoring import metrics
 from staff import invites
 from tenants import outbox_mails
 from worker.context import job_session, queues
@@ -47,10 +48,13 @@ def deliver_mail(key: str) -> None:
 
     with job_session() as session:
         try:
-            outbox.deliver(session, service, key, context)
+            row = outbox.deliver(session, service, key, context)
         except MailError:
             session.commit()  # the attempt and its error count (a refusal: failed for good)
+            metrics.count_mail("failed")
             raise
+        if row is not None and row.status == "sent":
+            metrics.count_mail("sent")
         session.commit()
 
 

@@ -8,6 +8,8 @@ from flask import current_app
 from redis.exceptions import RedisError
 from rq import get_current_job
 
+from db.base import utcnow
+from monitoring import metrics
 from tenants.lifecycle import Effects
 from tenants.providers import providers_from_config
 from tenants.provisioning import ProvisioningError, Services, run_provisioning, runs_to_resume
@@ -36,7 +38,7 @@ def provision(signup_id: str) -> str:
     ends the job (no retries spent on it): staff see it and repair it with one command."""
     from worker.jobs.mail import enqueue_delivery
 
-    job, effects = get_current_job(), Effects()
+    job, effects, began = get_current_job(), Effects(), utcnow()
     try:
         with job_session() as session:
             return run_provisioning(session, provisioning_services(), signup_id,
@@ -47,6 +49,8 @@ def provision(signup_id: str) -> str:
                                  "contyzr provisioning retry", signup_id, exc)
         return "failed"
     finally:
+        with job_session() as session:  # a run this job finished: its duration
+            metrics.observe_provisioning(session, signup_id, finished_since=began)
         # Mails of committed steps (a suspension the new tenant was born in) go out now,
         # whatever became of later steps; the outbox sweep sends them if Redis is down.
         try:
