@@ -58,6 +58,8 @@ class Stack:
             "RESEND_API_KEY": "re_bench", "RESEND_API_URL": self.resend.url,
             "MAIL_RATE_PER_SECOND": "1000", "PUBLIC_URL": self.url,
             "INSTANCE_PATH": str(self.root / "instance"),
+            # rq's line per job taken: the chaos run reads which job a worker holds from it.
+            "WORKER_LOG_LEVEL": "info",
         }
         self.env.update(self.extra_env)
         if self.with_stripe:

@@ -2,33 +2,52 @@
 
 Starts the embedded PostgreSQL and Redis (unless DATABASE_URL/REDIS_URL are set), the local
 Stripe (unless STRIPE_SECRET_KEY is set), migrates, syncs the plan catalog, then runs one rq
-worker per queue, the periodic scheduler and the web server.
+worker per queue, the periodic scheduler and the web server. What they log goes to
+``instance/logs/<name>.log``; the terminal shows what the launcher does, the first line of
+each error any of them logs, and the addresses last (Enter shows them again).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from contextlib import suppress
 from pathlib import Path
+
+import httpx
 
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis, free_port
+from devstack.terminal import Foreground
 from worker.queues import QUEUE_NAMES
+
+READY_SECONDS = 120  # the web server answers within this, or `make run` stops
+STOP_SECONDS = 15  # for the web server, the workers and the scheduler to end after SIGTERM
 
 
 class Launcher:
     def __init__(self, root: Path):
-        self.instance = root / "instance"
         self.env = dict(os.environ)
+        self.instance = Path(self.env.get("INSTANCE_PATH") or root / "instance")
+        self.logs = self.instance / "logs"
         self.env.setdefault("APP_ENV", "development")
         self.env["INSTANCE_PATH"] = str(self.instance)
+        # The web server, the workers and the scheduler count into one folder; /metrics adds
+        # them up. Ours is emptied at each start: no process of an earlier run writes there.
+        self.metrics = None if self.env.get("PROMETHEUS_MULTIPROC_DIR") else self.instance / "metrics"
+        if self.metrics:
+            self.env["PROMETHEUS_MULTIPROC_DIR"] = str(self.metrics)
         self.port = int(self.env.get("PORT") or 5000)
         self.children: list[subprocess.Popen] = []
         self.services: list = []
+        self.addresses: list[str] = []
 
     def say(self, message: str) -> None:
         print(f"[run] {message}", flush=True)
@@ -48,85 +67,174 @@ class Launcher:
             self.start_local_stripe()
 
     def start_local_stripe(self) -> None:
+        """The local Stripe signs with STRIPE_WEBHOOK_SECRET (and STRIPE_CONNECT_WEBHOOK_SECRET)
+        when set (the first of a list), so events of one's own can be signed; else with new ones."""
         port = free_port()
-        secret = "whsec_local_" + secrets.token_hex(16)
-        connect_secret = "whsec_local_connect_" + secrets.token_hex(16)
+        secret = _first(self.env.get("STRIPE_WEBHOOK_SECRET")) or "whsec_local_" + secrets.token_hex(16)
+        connect_secret = (_first(self.env.get("STRIPE_CONNECT_WEBHOOK_SECRET"))
+                          or "whsec_local_connect_" + secrets.token_hex(16))
         self.spawn("local Stripe", [
             "-m", "fakes.stripe_api", "--port", str(port),
             "--webhook-url", f"http://127.0.0.1:{self.port}/webhooks/stripe",
             "--webhook-secret", secret,
             "--connect-webhook-url", f"http://127.0.0.1:{self.port}/webhooks/stripe/connect",
             "--connect-webhook-secret", connect_secret,
-        ])
+        ], log="stripe")
         self.env.update(
             STRIPE_SECRET_KEY="sk_test_local",  # noqa: S106 (the local fake accepts any sk_ key)
             STRIPE_API_BASE=f"http://127.0.0.1:{port}",
-            STRIPE_WEBHOOK_SECRET=secret,
-            STRIPE_CONNECT_WEBHOOK_SECRET=connect_secret,
+            STRIPE_WEBHOOK_SECRET=self.env.get("STRIPE_WEBHOOK_SECRET") or secret,
+            STRIPE_CONNECT_WEBHOOK_SECRET=self.env.get("STRIPE_CONNECT_WEBHOOK_SECRET") or connect_secret,
         )
         self.say(f"local Stripe at http://127.0.0.1:{port} (test card 4242 4242 4242 4242)")
 
-    def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+    def spawn(self, name: str, args: list[str], log: str | None = None) -> subprocess.Popen:
         # A session of its own: Ctrl-C in the terminal reaches only this launcher, which stops
         # the web server and the workers before Redis and PostgreSQL (not all at once).
-        process = subprocess.Popen([sys.executable, *args], env=self.env,  # noqa: S603
-                                   start_new_session=True)
+        output = None
+        if log:
+            self.logs.mkdir(parents=True, exist_ok=True)
+            output = open(self.logs / f"{log}.log", "a")  # noqa: SIM115 (the child holds it)
+        try:
+            process = subprocess.Popen([sys.executable, *args], env=self.env,  # noqa: S603
+                                       start_new_session=True, stdin=subprocess.DEVNULL,
+                                       stdout=output, stderr=output)
+        finally:
+            if output:
+                output.close()
         process.name = name  # type: ignore[attr-defined]
+        process.log = log  # type: ignore[attr-defined]
         self.children.append(process)
         return process
 
     def contyzr(self, *args: str) -> None:
-        subprocess.run([sys.executable, "-m", "web", *args], env=self.env, check=True)  # noqa: S603
+        subprocess.run([sys.executable, "-m", "web", *args], env=self.env,  # noqa: S603
+                       stdin=subprocess.DEVNULL, check=True)
 
     def run(self) -> int:
         # SIGTERM (a service manager, `timeout`, `kill`) stops everything as Ctrl-C does.
         signal.signal(signal.SIGTERM, _interrupt)
-        try:
-            self.start_services()
-            self.contyzr("db", "upgrade")
-            self.contyzr("catalog", "sync")
-            for queue in QUEUE_NAMES:
-                self.spawn(f"worker {queue}", ["-m", "web", "worker", "--queue", queue])
-            self.spawn("scheduler", ["-m", "web", "cron"])
-            self.spawn("web", ["-m", "web", "run", "--host", "127.0.0.1",
-                               "--port", str(self.port), "--no-reload"])
-            # The app answers only on PUBLIC_URL's host and on tenant subdomains (web/hosts.py).
-            public_url = (self.env.get("PUBLIC_URL") or f"http://localhost:{self.port}").rstrip("/")
-            domain = self.env.get("PLATFORM_DOMAIN") or "localhost"
-            self.say(f"storefront at {public_url}/pricing  (Ctrl-C stops)")
-            self.say(f"tenant sites at http://<subdomain>.{domain}:{self.port}/")
-            return self.wait()
-        except subprocess.CalledProcessError as exc:
-            return exc.returncode or 1
-        except KeyboardInterrupt:
-            return 0
-        finally:
-            self.stop()
+        with Foreground() as terminal:  # Ctrl-C reaches this launcher, not make above it
+            try:
+                if self.metrics:
+                    shutil.rmtree(self.metrics, ignore_errors=True)
+                    self.metrics.mkdir(parents=True)
+                self.start_services()
+                self.contyzr("db", "upgrade")
+                self.contyzr("catalog", "sync")
+                for queue in QUEUE_NAMES:
+                    self.spawn(f"worker {queue}", ["-m", "web", "worker", "--queue", queue],
+                               log=f"worker-{queue}")
+                self.spawn("scheduler", ["-m", "web", "cron"], log="scheduler")
+                self.spawn("web", ["-m", "web", "run", "--host", "127.0.0.1",
+                                   "--port", str(self.port), "--no-reload"], log="web")
+                self.say(f"logs in {self.logs}/ (web.log has every request); errors show here")
+                threading.Thread(target=follow_errors, args=(self.logs,), daemon=True).start()
+                self.wait_until_ready()
+                self.show_addresses()
+                if terminal.interactive:
+                    threading.Thread(target=self.repeat_on_enter, daemon=True).start()
+                return self.wait()
+            except subprocess.CalledProcessError as exc:
+                return exc.returncode or 1
+            except KeyboardInterrupt:
+                print(flush=True)  # below the ^C the terminal echoed
+                return 0
+            finally:
+                self.stop()
+
+    def wait_until_ready(self) -> None:
+        deadline = time.monotonic() + READY_SECONDS
+        while time.monotonic() < deadline:
+            self.check_children()
+            with suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{self.port}/livez", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.2)
+        raise Stopped(f"the web server did not answer on port {self.port}")
+
+    def show_addresses(self) -> None:
+        # The app answers only on PUBLIC_URL's host and on tenant subdomains (web/hosts.py).
+        public_url = (self.env.get("PUBLIC_URL") or f"http://localhost:{self.port}").rstrip("/")
+        domain = self.env.get("PLATFORM_DOMAIN") or "localhost"
+        self.say(f"storefront at {public_url}/pricing  (Ctrl-C stops, Enter shows this again)")
+        self.say(f"tenant sites at http://<subdomain>.{domain}:{self.port}/")
+
+    def repeat_on_enter(self) -> None:
+        for _line in sys.stdin:
+            self.show_addresses()
+
+    def check_children(self) -> None:
+        for process in self.children:
+            if process.poll() is not None:
+                where = f"; see {self.logs / process.log}.log" if process.log else ""
+                raise Stopped(f"{process.name} exited with {process.returncode}{where}",
+                              process.returncode or 1)
 
     def wait(self) -> int:
         while True:
-            for process in self.children:
-                if process.poll() is not None:
-                    self.say(f"{process.name} exited with {process.returncode}; stopping")
-                    return process.returncode or 1
+            try:
+                self.check_children()
+            except Stopped as stopped:
+                self.say(f"{stopped}; stopping")
+                return stopped.code
             time.sleep(0.5)
 
     def stop(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut this short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for process in self.children:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_SECONDS  # all of them together, then killed
         for process in self.children:
             try:
-                process.wait(10)
+                process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
+                self.say(f"{process.name} did not stop within {STOP_SECONDS} s; killed")
                 process.kill()
+                process.wait()
         for service in reversed(self.services):
             service.stop()
         self.say("stopped")
 
 
+ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL)\b|\"level\": ?\"(error|critical)\"|^Traceback", re.I)
+
+
+def follow_errors(logs: Path, every: float = 0.5) -> None:
+    """Print the error lines the children log (one line each: the rest is in the file)."""
+    offsets: dict[Path, int] = {path: path.stat().st_size for path in logs.glob("*.log")}
+    while True:
+        time.sleep(every)
+        for path in logs.glob("*.log"):
+            chunk = b""
+            with suppress(OSError), path.open("rb") as log:
+                log.seek(offsets.get(path, 0))
+                chunk = log.read()
+            offsets[path] = offsets.get(path, 0) + len(chunk)
+            for line in chunk.decode(errors="replace").splitlines():
+                if ERROR_LINE.search(line):
+                    print(f"[{path.stem}] {line[:300]}  (more in {path})", flush=True)
+
+
+class Stopped(Exception):
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
 def main() -> None:
-    sys.exit(Launcher(Path.cwd()).run())
+    launcher = Launcher(Path.cwd())
+    try:
+        sys.exit(launcher.run())
+    except Stopped as stopped:
+        launcher.say(str(stopped))
+        sys.exit(stopped.code)
+
+
+def _first(setting: str | None) -> str | None:
+    return (setting or "").split(",")[0].strip() or None
 
 
 def _interrupt(_signum, _frame) -> None:

@@ -7,6 +7,7 @@ from flask import current_app
 from rq import SimpleWorker
 
 from worker.queues import QUEUE_NAMES
+from worker.reconnect import die_with_parent, keep_running
 from worker.services import services
 
 MIN_REDIS = (6, 2)
@@ -20,7 +21,20 @@ class AppWorker(SimpleWorker):
     """Runs jobs in this process (inside the Flask app context) rather than a forked child.
 
     A job killed with the process is recovered by the sweeps, not by rq's slow maintenance.
+    Each run logs one structured line and counts its failure (``worker.job_observer``).
     """
+
+    def perform_job(self, job, queue, execution) -> bool:
+        from worker.job_observer import observe
+
+        return observe(job, queue.name, lambda: super(AppWorker, self).perform_job(
+            job, queue, execution))
+
+    stopping = False  # a stop was asked for (SIGTERM, Ctrl-C), rather than Redis going away
+
+    def request_stop(self, signum, frame):
+        self.stopping = True
+        super().request_stop(signum, frame)
 
 
 @click.command("worker")
@@ -35,8 +49,14 @@ def worker_command(queue_name: str, burst: bool) -> None:
         raise click.ClickException(
             f"Redis {'.'.join(map(str, version))} is too old: 6.2 or newer is required"
         )
-    worker = AppWorker([queues[queue_name]], connection=queues.connection)
-    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    die_with_parent()  # rq's scheduler of delayed retries, forked below, ends with this process
+
+    def work() -> bool:
+        worker = AppWorker([queues[queue_name]], connection=queues.connection)
+        worker.work(burst=burst, with_scheduler=True, logging_level=worker_log_level())
+        return burst or worker.stopping
+
+    keep_running(work, queues.connection, f"worker {queue_name}")
 
 
 @click.command("cron")
@@ -44,4 +64,13 @@ def cron_command() -> None:
     """Enqueue the periodic sweeps (safe to run more than one: the jobs are idempotent)."""
     from worker.schedule import build_scheduler
 
-    build_scheduler(services().redis, current_app.config).start()
+    def schedule() -> bool:
+        build_scheduler(services().redis, current_app.config).start()
+        return True  # start() returns only on a stop request; a lost Redis raises
+
+    keep_running(schedule, services().redis, "scheduler")
+
+
+def worker_log_level() -> str:
+    """rq's own lines (every job started and finished) only from WORKER_LOG_LEVEL up."""
+    return (current_app.config.get("WORKER_LOG_LEVEL") or "warning").upper()
