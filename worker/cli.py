@@ -11,6 +11,11 @@ from worker.reconnect import die_with_parent, keep_running
 from worker.services import services
 
 MIN_REDIS = (6, 2)
+# A worker that rode out a Redis outage may have lost the scheduler of delayed retries it
+# forked: its maintenance starts a new one. rq looks every 10 minutes and wakes from its wait
+# for a job every 405 s; here every 30 s, waking every 45 s.
+WORKER_TTL = 60
+MAINTENANCE_SECONDS = 30
 
 
 def redis_version(connection) -> tuple[int, ...]:
@@ -52,7 +57,8 @@ def worker_command(queue_name: str, burst: bool) -> None:
     die_with_parent()  # rq's scheduler of delayed retries, forked below, ends with this process
 
     def work() -> bool:
-        worker = AppWorker([queues[queue_name]], connection=queues.connection)
+        worker = AppWorker([queues[queue_name]], connection=queues.connection,
+                           worker_ttl=WORKER_TTL, maintenance_interval=MAINTENANCE_SECONDS)
         worker.work(burst=burst, with_scheduler=True, logging_level=worker_log_level())
         return burst or worker.stopping
 
