@@ -48,6 +48,8 @@ class Launcher:
         self.children: list[subprocess.Popen] = []
         self.services: list = []
         self.addresses: list[str] = []
+        self.waiting = False  # in the waiting loop: a stop signal sets stop_asked
+        self.stop_asked = False
 
     def say(self, message: str) -> None:
         print(f"[run] {message}", flush=True)
@@ -112,8 +114,11 @@ class Launcher:
                        stdin=subprocess.DEVNULL, check=True)
 
     def run(self) -> int:
-        # SIGTERM (a service manager, `timeout`, `kill`) stops everything as Ctrl-C does.
-        signal.signal(signal.SIGTERM, _interrupt)
+        # Ctrl-C and SIGTERM (a service manager, `timeout`, `kill`) stop everything: during
+        # the start-up at once; once running, at the next look of the waiting loop, so that
+        # the signal never lands inside subprocess's own bookkeeping of a child.
+        signal.signal(signal.SIGINT, self._on_stop_signal)
+        signal.signal(signal.SIGTERM, self._on_stop_signal)
         with Foreground() as terminal:  # Ctrl-C reaches this launcher, not make above it
             try:
                 if self.metrics:
@@ -171,14 +176,22 @@ class Launcher:
                 raise Stopped(f"{process.name} exited with {process.returncode}{where}",
                               process.returncode or 1)
 
+    def _on_stop_signal(self, _signum, _frame) -> None:
+        if not self.waiting:
+            raise KeyboardInterrupt
+        self.stop_asked = True
+
     def wait(self) -> int:
-        while True:
+        self.waiting = True
+        while not self.stop_asked:
             try:
                 self.check_children()
             except Stopped as stopped:
                 self.say(f"{stopped}; stopping")
                 return stopped.code
             time.sleep(0.5)
+        print(flush=True)  # below the ^C the terminal echoed
+        return 0
 
     def stop(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut this short
@@ -193,7 +206,8 @@ class Launcher:
             except subprocess.TimeoutExpired:
                 self.say(f"{process.name} did not stop within {STOP_SECONDS} s; killed")
                 process.kill()
-                process.wait()
+                with suppress(subprocess.TimeoutExpired):
+                    process.wait(5)
         for service in reversed(self.services):
             service.stop()
         self.say("stopped")
@@ -236,6 +250,3 @@ def main() -> None:
 def _first(setting: str | None) -> str | None:
     return (setting or "").split(",")[0].strip() or None
 
-
-def _interrupt(_signum, _frame) -> None:
-    raise KeyboardInterrupt
