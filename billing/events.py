@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import Select, and_, or_, select, text
 from sqlalchemy.orm import Session
 
 from billing.event_shape import check_envelope, customer_of
@@ -73,15 +73,18 @@ def due(session: Session, now: datetime | None = None, limit: int = 1000,
         settle: timedelta = SETTLE) -> list[str]:
     """Ids of events the sweep should enqueue now, oldest first: never processed, not given up
     on, and either never tried (and older than ``settle``) or past their next attempt time."""
-    now = now or utcnow()
-    return list(session.scalars(
-        select(StripeEvent.id)
-        .where(StripeEvent.processed_at.is_(None), StripeEvent.failed_at.is_(None),
-               or_(StripeEvent.next_attempt_at <= now,
-                   and_(StripeEvent.next_attempt_at.is_(None),
-                        StripeEvent.received_at <= now - settle)))
-        .order_by(StripeEvent.received_at).limit(limit)
-    ))
+    return list(session.scalars(due_query(now or utcnow(), limit, settle)))
+
+
+def due_query(now: datetime, limit: int = 1000, settle: timedelta = SETTLE) -> Select:
+    """``due``'s selection (through ``ix_stripe_events_due``: events neither processed nor
+    given up on)."""
+    return (select(StripeEvent.id)
+            .where(StripeEvent.processed_at.is_(None), StripeEvent.failed_at.is_(None),
+                   or_(StripeEvent.next_attempt_at <= now,
+                       and_(StripeEvent.next_attempt_at.is_(None),
+                            StripeEvent.received_at <= now - settle)))
+            .order_by(StripeEvent.received_at).limit(limit))
 
 
 def unprocessed(session: Session) -> list[str]:

@@ -11,9 +11,9 @@ idempotency window) it is marked failed with its last error, for staff to see
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, Update, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -89,22 +89,29 @@ def from_params(session: Session, row: MailLog) -> dict:
 
 def undelivered(session: Session, older_than: timedelta) -> list[str]:
     """Keys of queued mails whose next attempt is due (see the module's docstring)."""
+    return list(session.scalars(undelivered_query(utcnow(), older_than)))
+
+
+def undelivered_query(now: datetime, older_than: timedelta, limit: int = 1000) -> Select:
+    """``undelivered``'s selection (through ``ix_mail_log_queued``: queued outbox mails)."""
     backoff = func.make_interval(0, 0, 0, 0, 0, MailLog.attempts * MailLog.attempts)  # minutes
-    return list(session.scalars(
-        select(MailLog.idempotency_key).where(
-            MailLog.status == MailStatus.PENDING, MailLog.params.is_not(None),
-            MailLog.attempts < MAX_ATTEMPTS,
-            MailLog.created_at < utcnow() - older_than,
-            MailLog.created_at + backoff < utcnow()).limit(1000)))
+    return select(MailLog.idempotency_key).where(
+        MailLog.status == MailStatus.PENDING, MailLog.params.is_not(None),
+        MailLog.attempts < MAX_ATTEMPTS,
+        MailLog.created_at < now - older_than,
+        MailLog.created_at + backoff < now).limit(limit)
 
 
 def give_up(session: Session) -> int:
     """Mark queued mails that used up their attempts as failed; how many. Flushes."""
-    result = session.execute(
-        update(MailLog).where(MailLog.status == MailStatus.PENDING, MailLog.params.is_not(None),
-                              MailLog.attempts >= MAX_ATTEMPTS)
-        .values(status=MailStatus.FAILED))
-    return result.rowcount
+    return session.execute(give_up_statement()).rowcount
+
+
+def give_up_statement() -> Update:
+    """``give_up``'s update (through ``ix_mail_log_queued``)."""
+    return (update(MailLog).where(MailLog.status == MailStatus.PENDING, MailLog.params.is_not(None),
+                                  MailLog.attempts >= MAX_ATTEMPTS)
+            .values(status=MailStatus.FAILED))
 
 
 def failed(session: Session) -> list[MailLog]:

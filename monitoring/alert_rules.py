@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from rq import Queue, Worker
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from db.models import CustomDomain, MailLog, ProvisioningRun, Signup, SiteHealth, StripeEvent, Tenant
@@ -63,13 +63,79 @@ def _line(text: str) -> str:
     return " ".join(str(text).split())[:300]
 
 
+# Each SQL rule's query is a function of (config, now), so a test can EXPLAIN it
+# (tests/db/test_sweep_plans.py): each reads only what is wrong through a (partial) index.
+
+def site_down_query(config: Mapping, now: datetime) -> Select:
+    return (select(SiteHealth.tenant_id, Tenant.subdomain, SiteHealth.failures_in_a_row,
+                   SiteHealth.reason)
+            .join(Tenant, Tenant.id == SiteHealth.tenant_id)
+            .where(SiteHealth.status == SiteStatus.CRITICAL,
+                   SiteHealth.failures_in_a_row >= int(setting(config, "ALERT_SITE_DOWN_CHECKS"))))
+
+
+def site_slow_query(config: Mapping, now: datetime) -> Select:
+    return (select(SiteHealth.tenant_id, Tenant.subdomain, SiteHealth.response_ms)
+            .join(Tenant, Tenant.id == SiteHealth.tenant_id)
+            .where(SiteHealth.status == SiteStatus.WARNING,
+                   SiteHealth.response_ms > int(setting(config, "SITE_CHECK_SLOW_MS"))))
+
+
+def domain_lost_query(config: Mapping, now: datetime) -> Select:
+    return (select(CustomDomain.name, CustomDomain.tenant_id, Tenant.subdomain,
+                   CustomDomain.lost_at)
+            .join(Tenant, Tenant.id == CustomDomain.tenant_id)
+            .where(CustomDomain.status == DomainStatus.LOST).order_by(CustomDomain.id))
+
+
+def _runs_query(*where) -> Select:
+    return (select(ProvisioningRun, Signup.subdomain)
+            .join(Signup, Signup.id == ProvisioningRun.signup_id).where(*where)
+            .order_by(ProvisioningRun.id))
+
+
+def provisioning_failed_query(config: Mapping, now: datetime) -> Select:
+    return _runs_query(ProvisioningRun.status == RunStatus.FAILED)
+
+
+def provisioning_stuck_query(config: Mapping, now: datetime) -> Select:
+    minutes = int(setting(config, "ALERT_PROVISIONING_STUCK_MINUTES"))
+    moved = func.coalesce(ProvisioningRun.heartbeat_at, ProvisioningRun.created_at)
+    return _runs_query(ProvisioningRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING)),
+                       moved < now - timedelta(minutes=minutes))
+
+
+def stripe_events_failing_query(config: Mapping, now: datetime) -> Select:
+    hours = int(setting(config, "ALERT_EVENTS_FAILED_HOURS"))
+    return (select(StripeEvent.id).where(
+        StripeEvent.failed_at >= now - timedelta(hours=hours),
+        StripeEvent.processed_at.is_(None)).order_by(StripeEvent.failed_at.desc()))
+
+
+def stripe_events_backlog_query(config: Mapping, now: datetime) -> Select:
+    minutes = int(setting(config, "ALERT_EVENTS_BACKLOG_MINUTES"))
+    return select(func.count(), func.min(StripeEvent.received_at)).where(
+        StripeEvent.processed_at.is_(None), StripeEvent.failed_at.is_(None),
+        StripeEvent.received_at < now - timedelta(minutes=minutes))
+
+
+def mail_failing_query(config: Mapping, now: datetime) -> Select:
+    attempts = int(setting(config, "ALERT_MAIL_ATTEMPTS"))
+    return (select(MailLog.kind, MailLog.last_error).where(
+        MailLog.created_at >= now - timedelta(hours=1),
+        (MailLog.status == MailStatus.FAILED)
+        | ((MailLog.status == MailStatus.PENDING) & (MailLog.attempts >= attempts)))
+        .order_by(MailLog.id.desc()))
+
+
+def payment_failures_query(config: Mapping, now: datetime) -> Select:
+    return select(func.count()).select_from(StripeEvent).where(
+        StripeEvent.type == "invoice.payment_failed", StripeEvent.account.is_(None),
+        StripeEvent.received_at >= now - timedelta(hours=1))
+
+
 def site_down(session, redis, config, now) -> list[Finding]:
-    checks = int(setting(config, "ALERT_SITE_DOWN_CHECKS"))
-    rows = session.execute(
-        select(SiteHealth.tenant_id, Tenant.subdomain, SiteHealth.failures_in_a_row,
-               SiteHealth.reason)
-        .join(Tenant, Tenant.id == SiteHealth.tenant_id)
-        .where(SiteHealth.status == SiteStatus.CRITICAL, SiteHealth.failures_in_a_row >= checks))
+    rows = session.execute(site_down_query(config, now))
     return [Finding(f"tenant:{tenant_id}", _line(
         f"Site {subdomain} is down: {reason or 'no answer'} ({count} checks in a row)"),
         tenant_id, {"reason": reason, "failures_in_a_row": count})
@@ -78,10 +144,7 @@ def site_down(session, redis, config, now) -> list[Finding]:
 
 def site_slow(session, redis, config, now) -> list[Finding]:
     slow_ms = int(setting(config, "SITE_CHECK_SLOW_MS"))
-    rows = session.execute(
-        select(SiteHealth.tenant_id, Tenant.subdomain, SiteHealth.response_ms)
-        .join(Tenant, Tenant.id == SiteHealth.tenant_id)
-        .where(SiteHealth.status == SiteStatus.WARNING, SiteHealth.response_ms > slow_ms))
+    rows = session.execute(site_slow_query(config, now))
     return [Finding(f"tenant:{tenant_id}", _line(
         f"Site {subdomain} is slow: {ms} ms (over {slow_ms} ms)"), tenant_id,
         {"response_ms": ms}) for tenant_id, subdomain, ms in rows]
@@ -102,10 +165,7 @@ def uptime_low(session, redis, config, now) -> list[Finding]:
 
 
 def domain_lost(session, redis, config, now) -> list[Finding]:
-    rows = session.execute(
-        select(CustomDomain.name, CustomDomain.tenant_id, Tenant.subdomain, CustomDomain.lost_at)
-        .join(Tenant, Tenant.id == CustomDomain.tenant_id)
-        .where(CustomDomain.status == DomainStatus.LOST).order_by(CustomDomain.id))
+    rows = session.execute(domain_lost_query(config, now))
     found: dict[str, Finding] = {}
     for name, tenant_id, subdomain, lost_at in rows:
         found.setdefault(f"domain:{name}", Finding(f"domain:{name}", _line(
@@ -114,19 +174,12 @@ def domain_lost(session, redis, config, now) -> list[Finding]:
     return list(found.values())
 
 
-def _runs(session, *where):
-    return session.execute(
-        select(ProvisioningRun, Signup.subdomain)
-        .join(Signup, Signup.id == ProvisioningRun.signup_id).where(*where)
-        .order_by(ProvisioningRun.id))
-
-
 def provisioning_failed(session, redis, config, now) -> list[Finding]:
     return [Finding(f"signup:{run.signup_id}", _line(
         f"Provisioning of {subdomain} failed: {run.error or 'no reason recorded'} "
         f"(contyzr provisioning retry {run.signup_id})"), run.tenant_id,
         {"signup_id": run.signup_id, "error": run.error})
-        for run, subdomain in _runs(session, ProvisioningRun.status == RunStatus.FAILED)]
+        for run, subdomain in session.execute(provisioning_failed_query(config, now))]
 
 
 def provisioning_stuck(session, redis, config, now) -> list[Finding]:
@@ -134,21 +187,16 @@ def provisioning_stuck(session, redis, config, now) -> list[Finding]:
     still after PROVISIONING_STUCK_SECONDS, so this means the resumptions do not help
     (no provisioning worker, or a step failing again and again)."""
     minutes = int(setting(config, "ALERT_PROVISIONING_STUCK_MINUTES"))
-    moved = func.coalesce(ProvisioningRun.heartbeat_at, ProvisioningRun.created_at)
     return [Finding(f"signup:{run.signup_id}", _line(
         f"Provisioning of {subdomain} has not moved for over {minutes} minutes "
         f"({run.status}, {run.attempts} attempts{', last error: ' + run.error if run.error else ''})"),
         run.tenant_id, {"signup_id": run.signup_id, "status": run.status})
-        for run, subdomain in _runs(
-            session, ProvisioningRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING)),
-            moved < now - timedelta(minutes=minutes))]
+        for run, subdomain in session.execute(provisioning_stuck_query(config, now))]
 
 
 def stripe_events_failing(session, redis, config, now) -> list[Finding]:
     hours = int(setting(config, "ALERT_EVENTS_FAILED_HOURS"))
-    ids = list(session.scalars(select(StripeEvent.id).where(
-        StripeEvent.failed_at >= now - timedelta(hours=hours),
-        StripeEvent.processed_at.is_(None)).order_by(StripeEvent.failed_at.desc())))
+    ids = list(session.scalars(stripe_events_failing_query(config, now)))
     if not ids:
         return []
     return [Finding("stripe_events", _line(
@@ -159,9 +207,7 @@ def stripe_events_failing(session, redis, config, now) -> list[Finding]:
 def stripe_events_backlog(session, redis, config, now) -> list[Finding]:
     minutes = int(setting(config, "ALERT_EVENTS_BACKLOG_MINUTES"))
     most = int(setting(config, "ALERT_EVENTS_BACKLOG_COUNT"))
-    count, oldest = session.execute(select(func.count(), func.min(StripeEvent.received_at)).where(
-        StripeEvent.processed_at.is_(None), StripeEvent.failed_at.is_(None),
-        StripeEvent.received_at < now - timedelta(minutes=minutes))).one()
+    count, oldest = session.execute(stripe_events_backlog_query(config, now)).one()
     if count <= most:
         return []
     return [Finding("stripe_events", _line(
@@ -219,13 +265,7 @@ def workers_missing(session, redis, config, now) -> list[Finding]:
 
 
 def mail_failing(session, redis, config, now) -> list[Finding]:
-    attempts = int(setting(config, "ALERT_MAIL_ATTEMPTS"))
-    rows = session.execute(
-        select(MailLog.kind, MailLog.last_error).where(
-            MailLog.created_at >= now - timedelta(hours=1),
-            (MailLog.status == MailStatus.FAILED)
-            | ((MailLog.status == MailStatus.PENDING) & (MailLog.attempts >= attempts)))
-        .order_by(MailLog.id.desc())).all()
+    rows = session.execute(mail_failing_query(config, now)).all()
     if not rows:
         return []
     kind, error = rows[0]
@@ -236,9 +276,7 @@ def mail_failing(session, redis, config, now) -> list[Finding]:
 
 def payment_failures_surge(session, redis, config, now) -> list[Finding]:
     most = int(setting(config, "ALERT_PAYMENT_FAILURES_PER_HOUR"))
-    count = session.scalar(select(func.count()).select_from(StripeEvent).where(
-        StripeEvent.type == "invoice.payment_failed", StripeEvent.account.is_(None),
-        StripeEvent.received_at >= now - timedelta(hours=1)))
+    count = session.scalar(payment_failures_query(config, now))
     if count <= most:
         return []
     return [Finding("payments", _line(
@@ -260,4 +298,18 @@ RULES: dict[str, Rule] = {
     "mail_failing": mail_failing,
     "payment_failures_surge": payment_failures_surge,
     "uptime_low": uptime_low,
+}
+
+# The rules' SQL queries, for EXPLAIN (uptime_low's is ``monitoring.uptime``'s, the queue and
+# worker rules ask Redis).
+QUERIES: dict[str, Callable[[Mapping, datetime], Select]] = {
+    "site_down": site_down_query,
+    "site_slow": site_slow_query,
+    "domain_lost": domain_lost_query,
+    "provisioning_failed": provisioning_failed_query,
+    "provisioning_stuck": provisioning_stuck_query,
+    "stripe_events_failing": stripe_events_failing_query,
+    "stripe_events_backlog": stripe_events_backlog_query,
+    "mail_failing": mail_failing_query,
+    "payment_failures_surge": payment_failures_query,
 }

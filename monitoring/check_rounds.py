@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, select, text
+from sqlalchemy import Delete, Select, TextClause, and_, delete, select, text, true
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -50,8 +50,14 @@ def ensure_rows(session: Session, interval: int, now: datetime | None = None,
                 batch: int = 5000) -> int:
     """Give live tenants without a ``site_health`` row one (status unknown, first check on
     their slot), at most ``batch`` per call (an anti-join); how many were added."""
-    now = now or utcnow()
-    result = session.execute(text("""
+    result = session.execute(missing_rows(interval, now or utcnow(), batch))
+    return result.rowcount or 0
+
+
+def missing_rows(interval: int, now: datetime, batch: int = 5000) -> TextClause:
+    """``ensure_rows``'s statement: an anti-join of the live tenants (the partial index
+    ``ix_tenants_live``, read alone: an index-only scan) with ``site_health``'s key."""
+    return text("""
         INSERT INTO site_health (tenant_id, status, status_since, next_check_at,
                                  failures_in_a_row)
         SELECT t.id, 'unknown', :now,
@@ -66,16 +72,24 @@ def ensure_rows(session: Session, interval: int, now: datetime | None = None,
         ORDER BY t.id
         LIMIT :batch
         ON CONFLICT (tenant_id) DO NOTHING
-    """), {"now": now, "mult": HASH_MULTIPLIER, "interval": interval, "batch": batch})
-    return result.rowcount or 0
+    """).bindparams(now=now, mult=HASH_MULTIPLIER, interval=interval, batch=batch)
 
 
 def retire_offline(session: Session, batch: int = 5000) -> int:
     """Delete the rows of tenants no longer live (suspended, closed, deleted)."""
-    offline = (select(SiteHealth.tenant_id).join(Tenant, Tenant.id == SiteHealth.tenant_id)
-               .where(~live()).limit(batch).scalar_subquery())
-    result = session.execute(delete(SiteHealth).where(SiteHealth.tenant_id.in_(offline)))
+    result = session.execute(retire_statement(batch))
     return result.rowcount or 0
+
+
+def retire_statement(batch: int = 5000) -> Delete:
+    """``retire_offline``'s deletion: the rows of tenants not live, found from those tenants
+    (the partial index ``ix_tenants_offline``), each looked up by its key (a lateral
+    subquery), rather than from every row."""
+    row = (select(SiteHealth.tenant_id).where(SiteHealth.tenant_id == Tenant.id)
+           .limit(1).lateral())
+    offline = (select(row.c.tenant_id).select_from(Tenant).join(row, true())
+               .where(~live()).limit(batch))
+    return delete(SiteHealth).where(SiteHealth.tenant_id.in_(offline.scalar_subquery()))
 
 
 def claim_due(session: Session, interval: int, limit: int,
@@ -84,11 +98,7 @@ def claim_due(session: Session, interval: int, limit: int,
     move each one's next check to its next slot; the ids claimed. Commit at once: the claim
     then holds without a long transaction, and a crash costs one check."""
     now = now or utcnow()
-    rows = session.execute(
-        select(SiteHealth.tenant_id).join(Tenant, Tenant.id == SiteHealth.tenant_id)
-        .where(SiteHealth.next_check_at <= now, live())
-        .order_by(SiteHealth.next_check_at).limit(limit)
-        .with_for_update(of=SiteHealth, skip_locked=True)).scalars().all()
+    rows = session.execute(due_query(now, limit)).scalars().all()
     if rows:
         session.execute(
             SiteHealth.__table__.update()
@@ -97,6 +107,14 @@ def claim_due(session: Session, interval: int, limit: int,
             [{"tid": tenant_id, "next": next_slot(tenant_id, interval, now)}
              for tenant_id in rows])
     return list(rows)
+
+
+def due_query(now: datetime, limit: int) -> Select:
+    """``claim_due``'s selection (through ``ix_site_health_next_check_at``)."""
+    return (select(SiteHealth.tenant_id).join(Tenant, Tenant.id == SiteHealth.tenant_id)
+            .where(SiteHealth.next_check_at <= now, live())
+            .order_by(SiteHealth.next_check_at).limit(limit)
+            .with_for_update(of=SiteHealth, skip_locked=True))
 
 
 def targets(session: Session, urls: Urls, tenant_ids: Iterable[int],

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import Delete, TextClause, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -133,12 +133,40 @@ def low_uptime_tenants(session: Session, threshold_percent: float, hours: int,
     """Tenants still checked (a ``site_health`` row) whose uptime over the last ``hours`` is
     below ``threshold_percent``, lowest first: ``[(tenant_id, percent)]``."""
     found = []
-    checked = set(session.scalars(select(SiteHealth.tenant_id)))
-    for row in _slots(session, hours, now):
+    for row in session.execute(low_uptime_statement(hours, now)):
         percent = _percent(row.checks, row.up)
-        if row.tenant_id in checked and percent is not None and percent < threshold_percent:
+        if percent is not None and percent < threshold_percent:
             found.append((row.tenant_id, percent))
-    return sorted(found, key=lambda pair: (pair[1], pair[0]))
+    checked = set(session.scalars(select(SiteHealth.tenant_id).where(
+        SiteHealth.tenant_id.in_([tenant_id for tenant_id, _ in found])))) if found else set()
+    return sorted([pair for pair in found if pair[0] in checked],
+                  key=lambda pair: (pair[1], pair[0]))
+
+
+# Only tenants with a check that was down on a day of the window can be below 100%: found
+# through the partial index ``ix_site_uptime_days_down`` (days with a down check), then each
+# one's days by its key (a lateral subquery: never a pass over every tenant's day).
+_LOW_SLOTS = """
+    SELECT d.tenant_id, sum(s.c) AS checks, sum(s.u) AS up, sum(s.ms) AS ms
+    FROM (SELECT DISTINCT w.tenant_id FROM site_uptime_days w
+          WHERE w.day BETWEEN :first_day AND :last_day AND w.up <> w.checks) AS down
+    CROSS JOIN LATERAL (
+        SELECT * FROM site_uptime_days d0
+        WHERE d0.tenant_id = down.tenant_id AND d0.day BETWEEN :first_day AND :last_day
+        OFFSET 0) AS d
+    CROSS JOIN LATERAL (
+        SELECT sum(c) AS c, sum(u) AS u, sum(ms) AS ms
+        FROM unnest(d.checks, d.up, d.response_ms) WITH ORDINALITY AS x(c, u, ms, i)
+        WHERE d.day + (x.i - 1) * interval '1 hour' BETWEEN :first AND :last) AS s
+    GROUP BY d.tenant_id
+"""
+
+
+def low_uptime_statement(hours: int, now: datetime | None = None) -> TextClause:
+    """``low_uptime_tenants``'s query: the window's counts of the tenants with a down check."""
+    first, last = _window(hours, now)
+    return text(_LOW_SLOTS).bindparams(
+        first_day=first.date(), last_day=last.date(), first=first, last=last)
 
 
 def recent_checks(session: Session, tenant_id: int, limit: int = 20) -> list[SiteCheck]:
@@ -155,14 +183,21 @@ def status_counts(session: Session) -> dict[str, int]:
 def clean_up(session: Session, now: datetime | None = None) -> tuple[int, int]:
     """Delete healthy checks older than ``KEEP_HEALTHY_HOURS``, others older than
     ``KEEP_CHECKS_HOURS``, and uptime days older than ``KEEP_UPTIME_DAYS``; how many of each."""
-    now = now or utcnow()
-    checks = session.execute(delete(SiteCheck).where(
-        SiteCheck.checked_at < now - timedelta(hours=KEEP_HEALTHY_HOURS),
-        or_(SiteCheck.status == SiteStatus.HEALTHY,
-            SiteCheck.checked_at < now - timedelta(hours=KEEP_CHECKS_HOURS)))).rowcount
-    days = session.execute(delete(SiteUptimeDay).where(
-        SiteUptimeDay.day < (now - timedelta(days=KEEP_UPTIME_DAYS)).date())).rowcount
+    old_checks, old_days = clean_up_statements(now or utcnow())
+    checks = session.execute(old_checks).rowcount
+    days = session.execute(old_days).rowcount
     return checks or 0, days or 0
+
+
+def clean_up_statements(now: datetime) -> tuple[Delete, Delete]:
+    """``clean_up``'s deletions, each a range of an index (``ix_site_checks_checked_at``,
+    ``ix_site_uptime_days_day``): they touch only what is old enough."""
+    return (delete(SiteCheck).where(
+                SiteCheck.checked_at < now - timedelta(hours=KEEP_HEALTHY_HOURS),
+                or_(SiteCheck.status == SiteStatus.HEALTHY,
+                    SiteCheck.checked_at < now - timedelta(hours=KEEP_CHECKS_HOURS))),
+            delete(SiteUptimeDay).where(
+                SiteUptimeDay.day < (now - timedelta(days=KEEP_UPTIME_DAYS)).date()))
 
 
 @dataclass(frozen=True)

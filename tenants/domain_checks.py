@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 import dns.exception
 import dns.nameserver
 import dns.resolver
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -436,10 +436,14 @@ def next_check_at(domain: CustomDomain, now: datetime) -> datetime:
 def due(session: Session, now: datetime | None = None, limit: int = 100) -> list[CustomDomain]:
     """Domains whose check is due, oldest first, locked; rows another sweep holds are
     skipped, so no two sweeps check the same domain."""
-    return list(session.scalars(
-        select(CustomDomain).where(CustomDomain.next_check_at <= (now or utcnow()))
-        .order_by(CustomDomain.next_check_at, CustomDomain.id).limit(limit)
-        .with_for_update(skip_locked=True)))
+    return list(session.scalars(due_query(now or utcnow(), limit)))
+
+
+def due_query(now: datetime, limit: int = 100) -> Select:
+    """``due``'s selection (through ``ix_custom_domains_next_check_at``)."""
+    return (select(CustomDomain).where(CustomDomain.next_check_at <= now)
+            .order_by(CustomDomain.next_check_at, CustomDomain.id).limit(limit)
+            .with_for_update(skip_locked=True))
 
 
 def for_staff(session: Session, name: str | None = None) -> list[tuple[CustomDomain, str]]:

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -346,18 +346,21 @@ def runs_to_resume(session: Session, stuck_after: timedelta) -> list[str]:
     Redis down at enqueue time) and runs whose last attempt failed once their backoff has
     passed (``FIRST_BACKOFF_SECONDS``, doubling, at most ``MAX_BACKOFF_SECONDS``; after
     ``MAX_ATTEMPTS`` in all the run is failed and not resumed)."""
-    now = utcnow()
+    return list(session.scalars(resumable(utcnow(), stuck_after)))
+
+
+def resumable(now: datetime, stuck_after: timedelta, limit: int = 1000) -> Select:
+    """``runs_to_resume``'s selection, oldest first (through ``ix_provisioning_runs_unfinished``:
+    runs queued or running)."""
     cutoff = now - stuck_after
     backoff = func.make_interval(0, 0, 0, 0, 0, 0, func.least(
         FIRST_BACKOFF_SECONDS * func.power(2, func.greatest(ProvisioningRun.attempts - 1, 0)),
         MAX_BACKOFF_SECONDS))
-    return list(session.scalars(
-        select(ProvisioningRun.signup_id).where(
-            ProvisioningRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING)),
-            or_(ProvisioningRun.heartbeat_at.is_(None) & (ProvisioningRun.created_at < cutoff),
-                (ProvisioningRun.heartbeat_at < cutoff)
-                & (ProvisioningRun.error.is_(None) | (ProvisioningRun.status == RunStatus.RUNNING)),
-                (ProvisioningRun.status == RunStatus.QUEUED) & ProvisioningRun.error.is_not(None)
-                & (ProvisioningRun.heartbeat_at + backoff < now)),
-        )
-    ))
+    return (select(ProvisioningRun.signup_id).where(
+        ProvisioningRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING)),
+        or_(ProvisioningRun.heartbeat_at.is_(None) & (ProvisioningRun.created_at < cutoff),
+            (ProvisioningRun.heartbeat_at < cutoff)
+            & (ProvisioningRun.error.is_(None) | (ProvisioningRun.status == RunStatus.RUNNING)),
+            (ProvisioningRun.status == RunStatus.QUEUED) & ProvisioningRun.error.is_not(None)
+            & (ProvisioningRun.heartbeat_at + backoff < now)),
+    ).order_by(ProvisioningRun.created_at).limit(limit))

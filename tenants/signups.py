@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -179,9 +179,17 @@ def create_or_resume(
 
 def due_to_expire(session: Session, now: datetime | None = None) -> list[str]:
     """Ids of unpaid signups whose reservation has ended."""
-    return list(session.scalars(select(Signup.id).where(
-        Signup.status == SignupStatus.PENDING, Signup.expires_at <= (now or utcnow()))
-        .order_by(Signup.expires_at)))
+    return list(session.scalars(expiring(now or utcnow(), limit=None)))
+
+
+def expiring(now: datetime, limit: int | None = 500, after: tuple | None = None) -> Select:
+    """``due_to_expire``'s selection, by ``(expires_at, id)`` and after ``after`` (a batch's
+    last), through ``ix_signups_pending_expiry``."""
+    query = select(Signup.id).where(Signup.status == SignupStatus.PENDING,
+                                    Signup.expires_at <= now)
+    if after is not None:
+        query = query.where(tuple_(Signup.expires_at, Signup.id) > tuple_(*after))
+    return query.order_by(Signup.expires_at, Signup.id).limit(limit)
 
 
 def expire(session: Session, signup: Signup) -> None:

@@ -30,6 +30,9 @@ from web.extensions import db
 from web.hosts import EDGE_PATH, address_of, current_site, not_ours, primary_domain
 from worker.services import services
 
+# Paths of a site that are files, not pages: never in the page cache (they have their own headers).
+NOT_PAGES = ("theme.css", "robots.txt", "sitemap.xml", "media")
+
 
 def _on_primary(host: str):
     """A 301 to this request's path and query on ``host``."""
@@ -41,7 +44,7 @@ def _on_primary(host: str):
 
 
 def init_app(app: Flask) -> None:
-    from web.public_site import bp, cart, contact, render_site
+    from web.public_site import bp, cart, contact, page_cache, render_site
     from web.public_site.languages import place
     from web.public_site.seo import robots
 
@@ -74,14 +77,23 @@ def init_app(app: Flask) -> None:
         refresh()
         if request.path == "/robots.txt" and not access.site_is_public:
             return robots(None)  # suspended or closed: nothing on it is to be indexed
+        host = site.domain or name
         if access is Access.READ_ONLY:
-            return render_template("site/suspended.html"), 503, {"Retry-After": "3600"}
+            return page_cache.serve(
+                db.session, tenant, page_cache.key(tenant, access.name, host, where.language, None),
+                lambda: (render_template("site/suspended.html"), 503, {"Retry-After": "3600"}))
         if access is Access.CLOSED:
-            return render_template("site/closed.html"), 410
+            return page_cache.serve(
+                db.session, tenant, page_cache.key(tenant, access.name, host, where.language, None),
+                lambda: (render_template("site/closed.html"), 410))
         if request.method == "POST" and where.path == contact.PATH:
             return contact.submit(db.session, tenant, where.language)
         if where.path in cart.PATHS and may_use(services().catalog, tenant, "webshop"):
             return cart.handle(db.session, tenant, where)
         if request.method not in ("GET", "HEAD"):
             abort(405)
-        return render_site(db.session, tenant, request.path)
+        first = request.path.strip("/").split("/", 1)[0]
+        entry = None if first in NOT_PAGES else \
+            page_cache.key(tenant, access.name, host, where.language, request.path)
+        return page_cache.serve(db.session, tenant, entry,
+                                lambda: render_site(db.session, tenant, request.path))

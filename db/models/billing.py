@@ -16,6 +16,12 @@ class StripeEvent(Base):
     __tablename__ = "stripe_events"
     __table_args__ = (
         Index("ix_stripe_events_unprocessed", "received_at", postgresql_where="processed_at IS NULL"),
+        # The sweep's and the alert rules' (migration 0024).
+        Index("ix_stripe_events_due", "received_at",
+              postgresql_where="processed_at IS NULL AND failed_at IS NULL"),
+        Index("ix_stripe_events_failed", "failed_at", postgresql_where="failed_at IS NOT NULL"),
+        Index("ix_stripe_events_payment_failed", "received_at",
+              postgresql_where="type = 'invoice.payment_failed'"),
     )
 
     id: Mapped[str] = mapped_column(String(255), primary_key=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,7 +20,14 @@ class MailLog(CreatedAt, Base):
     """One row per mail occurrence; the unique idempotency key is the real exactly-once guard."""
 
     __tablename__ = "mail_log"
-    __table_args__ = (one_of("status", MailStatus),)
+    __table_args__ = (
+        one_of("status", MailStatus),
+        # The outbox sweep's queued mails and the mail_failing alert rule's (migration 0024).
+        Index("ix_mail_log_queued", "created_at",
+              postgresql_where=text("status = 'pending' AND params IS NOT NULL")),
+        Index("ix_mail_log_not_sent", "created_at",
+              postgresql_where=text("status IN ('pending', 'failed')")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -29,6 +29,9 @@ class SiteHealth(Base):
     __tablename__ = "site_health"
     __table_args__ = (
         Index("ix_site_health_next_check_at", "next_check_at"),
+        # The site_down and site_slow alert rules (migration 0024).
+        Index("ix_site_health_trouble", "tenant_id",
+              postgresql_where=text("status IN ('critical', 'warning')")),
         one_of("status", SiteStatus),
     )
 
@@ -66,6 +69,11 @@ class SiteUptimeDay(Base):
     each per hour of the day (24 slots). A month of 10,000 tenants is 300,000 small rows."""
 
     __tablename__ = "site_uptime_days"
+    __table_args__ = (
+        Index("ix_site_uptime_days_day", "day"),  # the clean-up (migration 0024)
+        # Days with a check that was down: the uptime alert rule's candidates (0024).
+        Index("ix_site_uptime_days_down", "day", postgresql_where=text("up <> checks")),
+    )
 
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
                                            primary_key=True)

@@ -30,6 +30,9 @@ class ProvisioningRun(CreatedAt, Base):
         one_of("status", RunStatus),
         # The back office's tenant list finds tenants whose provisioning failed (migration 0020).
         Index("ix_provisioning_runs_failed", "tenant_id", postgresql_where=text("status = 'failed'")),
+        # Runs not finished: the stuck-run sweep and alert rule (migration 0024).
+        Index("ix_provisioning_runs_unfinished", "created_at",
+              postgresql_where=text("status IN ('queued', 'running')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

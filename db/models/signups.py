@@ -4,7 +4,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, CreatedAt, one_of
@@ -24,6 +24,9 @@ class Signup(CreatedAt, Base):
     __tablename__ = "signups"
     __table_args__ = (
         one_of("status", SignupStatus),
+        # Unpaid reservations by their end: the expiry sweep (migration 0024).
+        Index("ix_signups_pending_expiry", "expires_at", "id",
+              postgresql_where=text("status = 'pending'")),
         CheckConstraint(f"language IN ({in_sql(UI_LANGUAGES)}) "
                         f"AND site_language IN ({in_sql(UI_LANGUAGES)})", name="languages"),
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, false, func
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, String, false, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,6 +42,10 @@ def ui_language_check() -> CheckConstraint:
     return CheckConstraint(f"language IN ({in_sql(UI_LANGUAGES)})", name="language")
 
 
+# A tenant whose site is meant to be online (``monitoring.check_rounds.live``), in SQL.
+LIVE_SQL = "provisioning_state = 'active' AND billing_state IN ('active', 'past_due')"
+
+
 def prefix_index(name: str, expression) -> Index:
     """A btree index on ``expression`` in ``text_pattern_ops``: it serves ``LIKE 'abc%'``
     under any collation (the back office's tenant search, migration 0020)."""
@@ -60,6 +64,12 @@ class Tenant(CreatedAt, Base):
         prefix_index("ix_tenants_subdomain_prefix", func.lower(Column("subdomain"))),
         Index("ix_tenants_created_at", "created_at", "id"),
         Index("ix_tenants_company_order", func.lower(Column("company")), "id"),  # A-Z
+        # The sweeps' due work (migration 0024, tests/db/test_sweep_plans.py).
+        Index("ix_tenants_grace_due", "grace_until", postgresql_where=text("billing_state = 'past_due'")),
+        Index("ix_tenants_retention_due", "closed_at", "id",
+              postgresql_where=text("billing_state = 'closed'")),
+        Index("ix_tenants_live", "id", postgresql_where=text(LIVE_SQL)),
+        Index("ix_tenants_offline", "id", postgresql_where=text(f"NOT ({LIVE_SQL})")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,6 +110,9 @@ class Tenant(CreatedAt, Base):
     # The catalog's retention offer is made once per tenant, on its way out.
     retention_offer_used_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    # The public site's content version: moved by triggers (migration 0023) in the transaction of
+    # every change a visitor can see; the page cache's key (web/public_site/page_cache.py).
+    site_version: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
 
 
 class User(CreatedAt, Base):

@@ -357,3 +357,26 @@ def test_the_tenant_role_claims_domains_but_never_decides_their_state(app, db_se
     db_session.expire_all()
     assert db_session.scalars(select(CustomDomain.status).where(
         CustomDomain.tenant_id == theirs.id)).all() == [DomainStatus.VERIFIED]
+
+
+def test_the_tenant_roles_writes_move_its_own_site_version_only(app, db_session, mails):
+    """The page cache's version (migration 0023): content written under the tenant role moves
+    the version of its own site, through the triggers; the role cannot write it itself."""
+    first = factories.tenant(app, db_session, company="First")
+    second = factories.tenant(app, db_session, company="Second")
+
+    def versions():
+        return dict(db_session.execute(text(
+            "SELECT id, site_version FROM tenants WHERE id IN (:a, :b)"),
+            {"a": first.id, "b": second.id}).all())
+
+    before = versions()
+    with confined(db_session, first.id):
+        db_session.execute(text("UPDATE pages SET title = title || '!' WHERE tenant_id = :t"),
+                           {"t": first.id})
+        db_session.execute(text("UPDATE tenants SET site_settings = '{\"tagline\": \"New\"}' "
+                                "WHERE id = :t"), {"t": first.id})
+        refused(db_session, "UPDATE tenants SET site_version = 1")
+    after = versions()
+    assert after[first.id] == before[first.id] + 2  # one per statement, not per page
+    assert after[second.id] == before[second.id]

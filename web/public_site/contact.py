@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from db.models import Tenant
 from tenants import contact
 from web.i18n import translated
+from web.public_site import page_cache
 from web.public_site.render import render_site_page
 from web.refusals import render_refusals
 from worker.jobs.mail import deliver_soon
@@ -26,7 +27,9 @@ PATH = "/contact"  # under the page's language prefix on a site in several langu
 
 
 def form_token(tenant_id: int) -> Markup:
-    """A fresh token for one rendering of the form (a template global)."""
+    """A fresh token for one rendering of the form (a template global): its page is this
+    visitor's only, never served from a shared cache."""
+    page_cache.per_visitor()
     return Markup.escape(contact.issue_token(current_app.config["SECRET_KEY"], tenant_id))
 
 

@@ -6,10 +6,11 @@ under the customer's advisory lock (the one event processing takes) before chang
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select, tuple_
 
 from db.base import utcnow
 from db.locks import lock_customer
@@ -52,13 +53,51 @@ def _remove_site(tenant: Tenant, platform_domain: str) -> str | None:
         return f"left at a provider: {exc}"
 
 
+BATCH = 200  # tenants per selection
+BATCHES = 10  # selections per run at most: the rest waits for the next run
+
+
+def grace_ended(now: datetime, limit: int = BATCH, after: tuple | None = None) -> Select:
+    """Past-due tenants whose grace period ended, by ``(grace_until, id)`` after ``after`` (the
+    last of the batch before), through the partial index ``ix_tenants_grace_due``."""
+    query = select(Tenant.id, Tenant.grace_until).where(
+        Tenant.billing_state == BillingState.PAST_DUE, Tenant.grace_until < now)
+    if after is not None:
+        query = query.where(tuple_(Tenant.grace_until, Tenant.id) > tuple_(*after))
+    return query.order_by(Tenant.grace_until, Tenant.id).limit(limit)
+
+
+def retention_due(now: datetime, retention: timedelta, limit: int = BATCH,
+                  after: tuple | None = None) -> Select:
+    """Closed tenants within a week of their deletion or past it, by ``(closed_at, id)`` after
+    ``after``, through the partial index ``ix_tenants_retention_due``."""
+    query = select(Tenant.id, Tenant.closed_at).where(
+        Tenant.billing_state == BillingState.CLOSED,
+        Tenant.closed_at < now - retention + REMINDER_BEFORE_DELETION)
+    if after is not None:
+        query = query.where(tuple_(Tenant.closed_at, Tenant.id) > tuple_(*after))
+    return query.order_by(Tenant.closed_at, Tenant.id).limit(limit)
+
+
+def _batches(session, selection) -> Iterator[int]:
+    """The ids of ``selection(after)``, batch after batch (keyset: a tenant left due, a
+    provider down, is not met again in this run), ``BATCHES`` at most."""
+    after = None
+    for _ in range(BATCHES):
+        rows = session.execute(selection(after)).all()
+        session.commit()  # no snapshot held while the batch is worked through
+        yield from (tenant_id for tenant_id, _ in rows)
+        if len(rows) < BATCH:
+            return
+        after = (rows[-1][1], rows[-1][0])
+
+
 def expire_grace() -> int:
-    """Suspend past-due tenants whose grace period has ended."""
-    urls, suspended = services().urls, 0
+    """Suspend past-due tenants whose grace period has ended. Several workers at once: each
+    tenant is re-read under the customer's lock and suspended only while still due."""
+    urls, suspended, now = services().urls, 0, utcnow()
     with job_session() as session:
-        due = session.scalars(select(Tenant.id).where(
-            Tenant.billing_state == BillingState.PAST_DUE, Tenant.grace_until < utcnow())).all()
-        for tenant_id in due:
+        for tenant_id in _batches(session, lambda after: grace_ended(now, after=after)):
             tenant, effects = _locked(session, tenant_id), Effects()
             if tenant.billing_state == BillingState.PAST_DUE and tenant.grace_until < utcnow():
                 suspended += lifecycle.suspend(session, urls, tenant, "grace period ended", effects)
@@ -71,12 +110,9 @@ def enforce_retention() -> int:
     """Remind closed tenants 7 days before deletion; delete their data when retention ends."""
     config = current_app.config
     urls, retention = services().urls, timedelta(days=config["RETENTION_DAYS"])
-    deleted = 0
+    deleted, now = 0, utcnow()
     with job_session() as session:
-        closed = session.scalars(select(Tenant.id).where(
-            Tenant.billing_state == BillingState.CLOSED,
-            Tenant.closed_at < utcnow() - retention + REMINDER_BEFORE_DELETION)).all()
-        for tenant_id in closed:
+        for tenant_id in _batches(session, lambda after: retention_due(now, retention, after=after)):
             tenant, effects = _locked(session, tenant_id), Effects()
             if tenant.billing_state != BillingState.CLOSED:
                 session.commit()

@@ -20,12 +20,15 @@ def _domain_plans() -> list[str]:
     return [plan.id for plan in services().catalog.plans.values() if plan.has("custom_domain")]
 
 
-def check_batch(settings: site_checks.ProbeSettings, interval: int, size: int) -> int:
+def check_batch(settings: site_checks.ProbeSettings, interval: int, size: int,
+                upkeep: bool = True) -> int:
     """Claim one batch of due sites (committed at once), check them, record the verdicts;
-    how many were claimed."""
+    how many were claimed. ``upkeep``: first give new live tenants their rows and retire
+    those of tenants gone offline (a run does it before its first batch only)."""
     with job_session() as session:
-        check_rounds.ensure_rows(session, interval)
-        check_rounds.retire_offline(session)
+        if upkeep:
+            check_rounds.ensure_rows(session, interval)
+            check_rounds.retire_offline(session)
         claimed = check_rounds.claim_due(session, interval, size)
         found = check_rounds.targets(session, services().urls, claimed, _domain_plans())
         session.commit()
@@ -49,7 +52,7 @@ def check_sites(run_seconds: float = RUN_SECONDS) -> int:
     size = max(1, int(config.get("SITE_CHECK_BATCH_SIZE") or 1000))
     started, checked = time.monotonic(), 0
     while True:
-        claimed = check_batch(settings, interval, size)
+        claimed = check_batch(settings, interval, size, upkeep=not checked)
         checked += claimed
         if claimed < size or time.monotonic() - started > run_seconds:
             return checked
