@@ -38,7 +38,9 @@ QUERY_PARAMETERS: tuple[str, ...] = ()  # the query parameters a site page reads
 STORED_STATUSES = (200, 410, 503)
 PUBLIC_STATUSES = (*STORED_STATUSES, 404)
 MAX_AGE = 900  # seconds an entry lives in Redis (a deploy's templates show within it)
-PUBLIC = "public, max-age=60, stale-while-revalidate=300"
+# Browsers ask again every time (a 304 when nothing changed), so whoever just edited sees the
+# change at once; a CDN in front may keep a copy for a minute and serve it stale while it asks.
+PUBLIC = "public, max-age=0, s-maxage=60, stale-while-revalidate=300"
 PRIVATE = "private, no-cache"
 KEPT_HEADERS = ("Content-Type", "Retry-After", "Content-Language")
 
