@@ -1,6 +1,7 @@
 """Benchmark: signed Stripe events POSTed to /webhooks/stripe beside GET /livez (no database, no
 Redis) on the same gunicorn, alternating the two phases, with N keep-alive clients for a fixed
-duration each. No queue workers run: intake stores and enqueues, nothing processes.
+duration each. Intake stores; the billing workers' dispatcher (``worker.event_dispatch``, run
+here on its own, its CPU counted) enqueues what each commit notifies; nothing processes.
 
 The load generator is several processes of threads, each thread one keep-alive connection
 speaking HTTP/1.1 over a plain socket (httpx costs ~1 ms of CPU per request, which on a small
@@ -172,7 +173,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def service_pids(stack: Stack) -> dict[str, int]:
-    pids = {"web": stack.web.pid, "postgres": 0, "redis": stack.redis.process.pid}
+    pids = {"web": stack.web.pid, "postgres": 0, "redis": stack.redis.process.pid,
+            "dispatcher": stack.dispatcher.pid}
     postmaster = stack.root / "postgres" / "postmaster.pid"
     if postmaster.exists():
         pids["postgres"] = int(postmaster.read_text().split()[0])
@@ -203,13 +205,23 @@ def describe(name: str, result: dict) -> str:
             f" (CPU ms per request: {cpu})")
 
 
+def run_dispatcher() -> None:
+    """The dispatcher alone, as a billing worker runs it (without processing anything)."""
+    from web import create_app
+    from worker.event_dispatch import Dispatcher
+
+    Dispatcher(create_app()).run()
+
+
 def check_stored(stack: Stack, answered: int) -> None:
-    """Every answered event is in the database and in the billing queue."""
+    """Every answered event is in the database and, soon after, in the billing queue."""
     engine = create_engine(stack.env["DATABASE_URL"])
     with engine.connect() as connection:
         stored = connection.scalar(select(func.count()).select_from(StripeEvent))
     engine.dispose()
-    queued = Redis.from_url(stack.env["REDIS_URL"]).llen("rq:queue:billing")
+    redis, deadline = Redis.from_url(stack.env["REDIS_URL"]), time.monotonic() + 10
+    while (queued := redis.llen("rq:queue:billing")) < answered and time.monotonic() < deadline:
+        time.sleep(0.1)
     if not stored == queued == answered:
         raise SystemExit(f"{answered} events answered, {stored} stored, {queued} queued")
     print(f"all {answered} answered events were stored and enqueued")
@@ -227,6 +239,8 @@ def main() -> None:
     context = multiprocessing.get_context("spawn")
     with context.Pool(args.processes) as pool, \
             Stack(web_workers=args.web_workers, queue_workers={}) as stack:
+        stack.dispatcher = stack.spawn(["-c", "from bench.webhook_intake import run_dispatcher; "
+                                              "run_dispatcher()"])
         phase(pool, stack, "livez", *load, 2.0)  # warm-up
         answered = phase(pool, stack, "webhook", *load, 2.0)["count"]
         runs = []

@@ -24,11 +24,17 @@ class MalformedEvent(ValueError):
     """The event cannot be stored or handled as it is; the message says why, in one line."""
 
 
-def _strings_problem(event) -> str | None:
+def _strings_problem(event, text: str | None = None) -> str | None:
     """NUL characters and lone surrogates (PostgreSQL's jsonb refuses both), and depth.
 
-    Walks without recursion, so a deep body cannot exhaust the stack here.
+    Walks without recursion, so a deep body cannot exhaust the stack here. Given the JSON text
+    the event was parsed from (decoded UTF-8, so holding no surrogate itself), the walk is
+    needed only when the text has a \\u escape (the only way to write NUL or a surrogate in
+    JSON) or enough brackets to nest too deep: most events have neither.
     """
+    if text is not None and "\\u" not in text \
+            and text.count("{") + text.count("[") <= MAX_DEPTH:
+        return None
     stack = [(event, 1)]
     while stack:
         value, depth = stack.pop()
@@ -63,8 +69,9 @@ def customer_of(event: dict) -> str | None:
     return _id_of(obj.get("customer"))
 
 
-def envelope_problem(event) -> str | None:
-    """Why this parsed body cannot be stored as a Stripe event, or None."""
+def envelope_problem(event, text: str | None = None) -> str | None:
+    """Why this parsed body (parsed from ``text``, when given) cannot be stored as a Stripe
+    event, or None."""
     if not isinstance(event, dict):
         return "body is not a Stripe event"
     event_id = event.get("id")
@@ -86,12 +93,12 @@ def envelope_problem(event) -> str | None:
     if customer is not None and (not isinstance(customer, str)
                                  or not CUSTOMER_ID.fullmatch(customer)):
         return "data.object.customer must be a Stripe customer id"
-    return _strings_problem(event)
+    return _strings_problem(event, text)
 
 
-def check_envelope(event) -> dict:
+def check_envelope(event, text: str | None = None) -> dict:
     """The event, or ``MalformedEvent`` saying why it cannot be stored."""
-    problem = envelope_problem(event)
+    problem = envelope_problem(event, text)
     if problem:
         raise MalformedEvent(problem)
     return event

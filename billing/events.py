@@ -13,14 +13,17 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, and_, or_, select, text
+from sqlalchemy import Select, and_, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from billing.event_shape import check_envelope, customer_of
 from db.base import utcnow
 from db.models import StripeEvent
 
-# A just-received event is enqueued by the webhook itself; the sweep leaves it this long.
+# A stored event's id is sent on this channel when its insert commits (a trigger, migration
+# 0025); the dispatcher listening there enqueues it (``worker.event_dispatch``).
+CHANNEL = "stripe_events"
+# A just-received event is enqueued by the dispatcher; the sweep leaves it this long.
 SETTLE = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -60,7 +63,7 @@ def store(session: Session, event: dict, body: str | None = None) -> bool:
     ``body`` is the event's JSON text as received, when the caller has it. The envelope is
     checked first (``billing.event_shape.MalformedEvent``), so nothing malformed is stored.
     """
-    check_envelope(event)
+    check_envelope(event, body)
     result = session.execute(STORE, {
         "id": event["id"], "type": event["type"], "customer_id": customer_of(event),
         "account": event.get("account"),
@@ -85,6 +88,19 @@ def due_query(now: datetime, limit: int = 1000, settle: timedelta = SETTLE) -> S
                        and_(StripeEvent.next_attempt_at.is_(None),
                             StripeEvent.received_at <= now - settle)))
             .order_by(StripeEvent.received_at).limit(limit))
+
+
+def waiting(session: Session, after: tuple[datetime, str] | None = None,
+            limit: int = 1000) -> list[tuple[datetime, str]]:
+    """(received, id) of stored events never tried yet, oldest first, from after ``after``
+    (keyset): what a dispatcher enqueues when it starts listening, in case it missed them."""
+    query = (select(StripeEvent.received_at, StripeEvent.id)
+             .where(StripeEvent.processed_at.is_(None), StripeEvent.failed_at.is_(None),
+                    StripeEvent.attempts == 0)
+             .order_by(StripeEvent.received_at, StripeEvent.id).limit(limit))
+    if after is not None:
+        query = query.where(tuple_(StripeEvent.received_at, StripeEvent.id) > after)
+    return [(received, event_id) for received, event_id in session.execute(query)]
 
 
 def unprocessed(session: Session) -> list[str]:

@@ -65,7 +65,7 @@ def parse(text: str) -> dict:
         raise BadWebhook("body is nested too deeply") from None
     except ValueError:
         raise BadWebhook("body is not JSON") from None
-    problem = envelope_problem(event)
+    problem = envelope_problem(event, text)
     if problem:
         raise BadWebhook(problem)
     return event

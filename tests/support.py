@@ -13,7 +13,7 @@ from PIL import Image
 from rq import SimpleWorker
 
 from billing.signatures import sign
-from worker.queues import QUEUE_NAMES
+from worker.queues import BILLING, QUEUE_NAMES
 from worker.services import services
 
 from factories import PASSWORD
@@ -95,9 +95,15 @@ def post_event(client, event: dict, secret: str | None = None, timestamp: int | 
 
 
 def run_jobs(app, queue_names=QUEUE_NAMES) -> None:
-    """Run every queued job in this process, as a real rq worker would, until none is left."""
+    """Run every queued job in this process, as a real rq worker would, until none is left.
+    Stored Stripe events never tried are enqueued first, as the billing workers' dispatcher
+    does (the test's transaction is never committed, so no notification is sent)."""
+    from worker.event_dispatch import catch_up
+
     queue_set = services(app).queues
     with app.app_context():
+        if BILLING in queue_names:
+            catch_up()
         worker = SimpleWorker([queue_set[name] for name in queue_names],
                               connection=queue_set.connection)
         worker.work(burst=True, with_scheduler=True)

@@ -1,5 +1,6 @@
 """POST /webhooks/stripe and /webhooks/stripe/connect: verify, store by event id, commit,
-enqueue, answer fast.
+answer fast. No Redis: the insert's commit notifies the dispatcher that enqueues the event
+(``worker.event_dispatch``), so a Redis outage never slows or fails the answer.
 
 The Connect endpoint takes the events of the shops' own accounts (each carries ``account``),
 signed with its own secret; both go through the same store and the same processing job.
@@ -8,15 +9,12 @@ signed with its own secret; both go through the same store and the same processi
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
-from redis.exceptions import RedisError
 from sqlalchemy.exc import DataError
 
 from billing import events
 from billing.event_shape import MalformedEvent
 from billing.signatures import BadWebhook, verify
 from web.extensions import csrf, db
-from worker.jobs.billing import enqueue_event
-from worker.services import services
 
 bp = Blueprint("webhooks", __name__)
 
@@ -52,11 +50,4 @@ def _intake(secret_setting: str, connect: bool):
         session.rollback()  # nothing half-written
         reason = str(exc) if isinstance(exc, MalformedEvent) else "body cannot be stored as JSON"
         return jsonify(error=reason), 400
-    if is_new:
-        try:
-            enqueue_event(services().queues, event["id"])
-        except RedisError:
-            # Stored and committed: the periodic sweep enqueues it once Redis is back.
-            current_app.logger.warning("Redis unavailable; event %s left for the sweep",
-                                       event["id"])
     return jsonify(received=True, duplicate=not is_new)

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from rq import SimpleWorker
 
-from worker.queues import QUEUE_NAMES
+from worker.queues import BILLING, QUEUE_NAMES
 from worker.reconnect import die_with_parent, keep_running
 from worker.services import services
 
@@ -55,6 +55,10 @@ def worker_command(queue_name: str, burst: bool) -> None:
             f"Redis {'.'.join(map(str, version))} is too old: 6.2 or newer is required"
         )
     die_with_parent()  # rq's scheduler of delayed retries, forked below, ends with this process
+    if queue_name == BILLING and not burst:
+        from worker.event_dispatch import Dispatcher
+
+        Dispatcher(current_app._get_current_object()).start()  # (a thread; ends with the process)
 
     def work() -> bool:
         worker = AppWorker([queues[queue_name]], connection=queues.connection,

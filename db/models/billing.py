@@ -30,7 +30,8 @@ class StripeEvent(Base):
     account: Mapped[str | None] = mapped_column(String(64))  # a Connect event's account
     created: Mapped[datetime]  # Stripe's own timestamp of the event
     payload: Mapped[dict] = mapped_column(JSONB)
-    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # The moment of the insert (not its transaction's start): the order events arrived in.
+    received_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None]

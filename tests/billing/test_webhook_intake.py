@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from billing.signatures import sign
 from db.models import StripeEvent
+from worker.event_dispatch import catch_up
 from worker.queues import BILLING
 
 from support import WEBHOOK_SECRET, post_event, queued_job_ids, share_transaction, stripe_event
@@ -16,14 +17,17 @@ def count_events(session) -> int:
     return session.scalar(select(func.count()).select_from(StripeEvent))
 
 
-def test_good_signature_is_stored_and_enqueued(client, db_session, app):
+def test_good_signature_is_stored_and_left_for_the_dispatcher(client, db_session, app):
     event = stripe_event("invoice.created", {"id": "in_1", "object": "invoice", "customer": "cus_1"})
     response = post_event(client, event)
     assert response.status_code == 200
     assert response.json == {"received": True, "duplicate": False}
     stored = db_session.get(StripeEvent, event["id"])
     assert stored.type == "invoice.created" and stored.customer_id == "cus_1"
-    assert stored.processed_at is None
+    assert stored.processed_at is None and stored.attempts == 0
+    assert queued_job_ids(app, BILLING) == []  # the commit notifies the dispatcher instead
+    with app.app_context():
+        assert catch_up() == [event["id"]]  # (what the dispatcher does on taking over)
     assert queued_job_ids(app, BILLING) == [f"stripe-event-{event['id']}"]
 
 
@@ -86,7 +90,8 @@ def test_duplicate_delivery_is_a_no_op_answered_200(client, db_session, app):
         assert post_event(client, event).status_code == 200
     assert count_events(db_session) == 1
     assert post_event(client, event).json["duplicate"] is True
-    assert len(queued_job_ids(app, BILLING)) == 1
+    with app.app_context():
+        assert catch_up() == [event["id"]]
 
 
 def test_no_csrf_token_needed_on_the_webhook_only(client, db_session):
