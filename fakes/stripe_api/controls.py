@@ -133,6 +133,9 @@ def billing_settings() -> Response:
     return _json(vars(settings))
 
 
+MAX_DELIVERY_THREADS = 64
+
+
 @controls.route("/delivery", methods=["GET", "POST"])
 @atomic
 def delivery_settings() -> Response:
@@ -152,6 +155,10 @@ def delivery_settings() -> Response:
         changes["max_attempts"] = params.integer("max_attempts", minimum=1)
     if "seed" in params:
         changes["seed"] = params.integer("seed")
+    if "threads" in params:
+        changes["threads"] = params.integer("threads", minimum=1)
+        if changes["threads"] > MAX_DELIVERY_THREADS:
+            raise invalid(f"threads must be at most {MAX_DELIVERY_THREADS}.", param="threads")
     if any(changes.get(name, 0) < 0 for name in ("delay_ms", "backoff_ms", "timeout_ms")):
         raise invalid("Durations must not be negative.")
     unknown = set(params.names()) - set(DeliverySettings.names())

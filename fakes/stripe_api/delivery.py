@@ -1,6 +1,7 @@
 """Background delivery of signed webhook events, with Stripe's signature and retries.
 
-One worker thread POSTs each delivery (an event for an endpoint) with
+Worker threads (one unless ``threads`` says more: real Stripe sends concurrently, in no
+guaranteed order) POST each delivery (an event for an endpoint) with
 ``Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<payload>">`` and retries
 non-2xx answers and connection errors with a doubling backoff. The knobs in
 :class:`DeliverySettings` make a receiver face what real Stripe does now and then:
@@ -31,6 +32,7 @@ class DeliverySettings:
     backoff_ms: float = 200  # wait before the 1st retry; doubles for each further one
     max_attempts: int = 8
     timeout_ms: float = 10_000
+    threads: int = 1  # deliveries in flight at once
 
     @classmethod
     def names(cls) -> list[str]:
@@ -78,7 +80,7 @@ class Sender:
         self._queue: list[tuple[float, int, Delivery]] = []
         self._order = itertools.count()
         self._in_flight = 0
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._stopping = False
         self._generation = 0  # bumped by reset(), so that in-flight deliveries are dropped
         self.reset()
@@ -116,9 +118,11 @@ class Sender:
             for delivery in queued:
                 self._log[delivery.event_id].append(delivery)
                 self._push(due, delivery)
-            if self._thread is None and queued:
-                self._thread = threading.Thread(target=self._run, name="fake-stripe-webhooks", daemon=True)
-                self._thread.start()
+            while queued and len(self._threads) < settings.threads:
+                thread = threading.Thread(target=self._run, args=(len(self._threads),),
+                                          name="fake-stripe-webhooks", daemon=True)
+                self._threads.append(thread)
+                thread.start()
 
     def deliveries(self, event_id: str) -> list[dict[str, Any]]:
         with self._cond:
@@ -137,17 +141,18 @@ class Sender:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     def _push(self, due: float, delivery: Delivery) -> None:
         heapq.heappush(self._queue, (due, next(self._order), delivery))
         self._cond.notify_all()
 
-    def _next(self) -> Delivery | None:
-        """Wait for the next due delivery (None once stopping), holding the condition."""
+    def _next(self, index: int) -> Delivery | None:
+        """Wait for the next due delivery (None once stopping), holding the condition; thread
+        ``index`` takes none while the settings (since changed) want fewer threads."""
         while not self._stopping:
-            if not self._queue:
+            if not self._queue or index >= self.settings.threads:
                 self._cond.wait()
                 continue
             wait = self._queue[0][0] - time.monotonic()
@@ -157,11 +162,11 @@ class Sender:
             self._cond.wait(wait)
         return None
 
-    def _run(self) -> None:
+    def _run(self, index: int) -> None:
         with httpx.Client(trust_env=False) as client:
             while True:
                 with self._cond:
-                    delivery = self._next()
+                    delivery = self._next(index)
                     settings, generation = self.settings, self._generation
                 if delivery is None:
                     return

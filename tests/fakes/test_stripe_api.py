@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 import pytest
 import stripe
-from stripe_support import CHECKOUT_EVENTS, DAY, DECLINED_CARD, GOOD_CARD, control
+from stripe_support import API_VERSION, CHECKOUT_EVENTS, DAY, DECLINED_CARD, GOOD_CARD, SECRET, control
 
 from fakes.stripe_api import FakeStripeServer
 
@@ -279,3 +279,44 @@ def test_expired_checkout_is_announced_and_listed(client, server, receiver, pric
     assert client.v1.events.retrieve(listed.data[0].id).type == "checkout.session.expired"
     assert server.wait_idle()
     assert receiver.types("checkout.session.expired") == ["checkout.session.expired"]
+
+
+def test_delivery_threads_send_events_concurrently():
+    """Real Stripe delivers concurrently: with ``threads=4`` four deliveries are in flight at
+    once (each holds its request until all four have arrived); one thread would never get
+    there."""
+    import threading
+
+    from flask import Flask
+    from werkzeug.serving import make_server
+
+    from fakes.stripe_api import start_in_thread
+
+    together = threading.Barrier(4, timeout=10)
+    met = []
+    hook = Flask("barrier")
+
+    @hook.post("/hook")
+    def arrive():
+        try:
+            together.wait()
+        except threading.BrokenBarrierError:
+            return "alone", 500
+        met.append(1)
+        return "", 200
+
+    http = make_server("127.0.0.1", 0, hook, threaded=True)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    fake = start_in_thread(webhook_url=f"http://127.0.0.1:{http.server_port}/hook", webhook_secret=SECRET)
+    try:
+        assert control(fake, "/_test/delivery", threads=4)["threads"] == 4
+        control(fake, "/_test/delivery", threads=65, status=400)
+        stripe_client = stripe.StripeClient("sk_test_x", base_addresses={"api": fake.url},
+                                            stripe_version=API_VERSION)
+        for n in range(4):
+            stripe_client.v1.customers.create(params={"email": f"c{n}@example.com"})
+        assert fake.wait_idle(20)
+        assert len(met) == 4 and not together.broken
+    finally:
+        fake.stop()
+        http.shutdown()
