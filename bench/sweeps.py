@@ -263,7 +263,7 @@ def main() -> None:
                               "DNS_RESOLVERS": [dns.address], "RETENTION_DAYS": 90})
             sites[size] = (stack, engine, app)
         from worker.jobs.site_health import check_sites
-        for stack, engine, app in sites.values():  # the due sites' pages into the page cache
+        for _stack, engine, app in sites.values():  # the due sites' pages into the page cache
             remake(engine, args.due, 0)
             with app.app_context():
                 check_sites()
