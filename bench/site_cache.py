@@ -20,14 +20,13 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import socket
-import threading
 import time
 
 from sqlalchemy import create_engine
 
 from bench.harness import Stack, median_of, percentile, record
 from bench.portal import PASSWORD, seed
-from bench.webhook_intake import Connection
+from bench.webhook_intake import Connection, run_clients
 from tenants.passwords import hash_password
 
 PLATFORM_DOMAIN = "platform.bench"
@@ -42,37 +41,11 @@ def request_for(kind: str, port: int) -> bytes:
     return f"GET / HTTP/1.1\r\nHost: {SITE_HOST}\r\n{cookie}\r\n".encode()
 
 
-def client_loop(request: bytes, port: int, start_at: float, duration: float, out: dict) -> None:
-    connection, latencies, errors = Connection(port), out["latencies"], 0
-    deadline = start_at + duration
-    time.sleep(max(0.0, start_at - time.monotonic()))
-    while time.monotonic() < deadline:
-        started = time.perf_counter()
-        try:
-            ok = connection.exchange(request) == 200
-        except (OSError, ValueError, IndexError):
-            connection.close()
-            ok = False
-        if ok:
-            latencies.append((time.perf_counter() - started) * 1000)
-        else:
-            errors += 1
-    out.update(errors=errors, ended=time.monotonic())
-    connection.close()
-
-
 def client_process(job: tuple) -> dict:
+    """One load-generator process (a pool's task): the same request over and over."""
     kind, port, threads, start_at, duration = job
     request = request_for(kind, port)
-    outs = [{"latencies": []} for _ in range(threads)]
-    workers = [threading.Thread(target=client_loop, args=(request, port, start_at, duration, out))
-               for out in outs]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return {"latencies": [ms for out in outs for ms in out["latencies"]],
-            "errors": sum(out["errors"] for out in outs), "ended": max(out["ended"] for out in outs)}
+    return run_clients(lambda: lambda: request, port, threads, start_at, duration)
 
 
 def phase(pool, port: int, kind: str, clients: int, processes: int, duration: float) -> dict:

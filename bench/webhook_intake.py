@@ -21,6 +21,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from redis import Redis
@@ -126,8 +127,10 @@ def request_maker(kind: str, port: int):
     return webhook
 
 
-def client_loop(kind: str, port: int, start_at: float, duration: float, out: dict) -> None:
-    connection, make = Connection(port), request_maker(kind, port)
+def client_loop(make: Callable[[], bytes], port: int, start_at: float, duration: float,
+                out: dict) -> None:
+    """One keep-alive connection sending ``make()``'s requests until ``duration`` is over."""
+    connection = Connection(port)
     latencies, errors, deadline = out["latencies"], 0, start_at + duration
     time.sleep(max(0.0, start_at - time.monotonic()))
     while len(latencies) < MAX_REQUESTS_PER_CLIENT and time.monotonic() < deadline:
@@ -146,12 +149,13 @@ def client_loop(kind: str, port: int, start_at: float, duration: float, out: dic
     connection.close()
 
 
-def client_process(job: tuple) -> dict:
-    """One load-generator process: ``threads`` connections; returns what they saw."""
-    kind, port, threads, start_at, duration = job
+def run_clients(new_maker: Callable[[], Callable[[], bytes]], port: int, threads: int,
+                start_at: float, duration: float) -> dict:
+    """``threads`` connections of one load-generator process, each with its own request maker;
+    what they saw."""
     outs = [{"latencies": []} for _ in range(threads)]
     cpu = time.process_time()
-    workers = [threading.Thread(target=client_loop, args=(kind, port, start_at, duration, out))
+    workers = [threading.Thread(target=client_loop, args=(new_maker(), port, start_at, duration, out))
                for out in outs]
     for worker in workers:
         worker.start()
@@ -160,6 +164,12 @@ def client_process(job: tuple) -> dict:
     return {"latencies": [ms for out in outs for ms in out["latencies"]],
             "errors": sum(out["errors"] for out in outs), "ended": max(out["ended"] for out in outs),
             "cpu": time.process_time() - cpu}
+
+
+def client_process(job: tuple) -> dict:
+    """One load-generator process of this benchmark (a pool's task)."""
+    kind, port, threads, start_at, duration = job
+    return run_clients(lambda: request_maker(kind, port), port, threads, start_at, duration)
 
 
 def cpu_seconds(pid: int) -> float:

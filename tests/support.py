@@ -235,3 +235,22 @@ def sign_in(page, storefront, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("navigation", name="Portal").wait_for()
+
+
+def statements_during(app, request) -> tuple:
+    """``request()``'s response and the SQL statements the app sent meanwhile (the test's
+    savepoints around each request left out: they are not the app's)."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    engine = services(app).database.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = request()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return response, [s for s in seen if not s.startswith(("SAVEPOINT", "ROLLBACK TO", "RELEASE"))]

@@ -7,16 +7,15 @@ from datetime import timedelta
 import pytest
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from db.base import utcnow
 from db.models import CustomDomain, DomainStatus, Tenant
 from db.models.tenants import BillingState
 from tenants.domain_routing import CACHE, VERSION_KEY, invalidate
-from worker.services import services
 
 import factories
-from support import csrf_token
+from support import csrf_token, statements_during
 
 DOES_NOT_ANSWER = "does not answer for"
 
@@ -162,30 +161,20 @@ def test_another_process_sees_a_change_within_a_second(client, db_session, redis
     assert get(client, "shop.blum.nl").status_code == 400
 
 
-def statements_during(app, request) -> list[str]:
-    seen = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    engine = services(app).database.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = request()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+def queries_of(app, request) -> list[str]:
+    response, seen = statements_during(app, request)
     assert response.status_code == 200
     return seen
 
 
 def test_the_host_lookup_costs_no_query_on_the_hot_path(app, client, db_session, redis, tenant):
     domain(db_session, redis, tenant, "shop.blum.nl")
-    first = statements_during(app, lambda: get(client, "shop.blum.nl"))
+    first = queries_of(app, lambda: get(client, "shop.blum.nl"))
     assert any("custom_domains" in statement for statement in first)  # the map is loaded once
-    second = statements_during(app, lambda: get(client, "shop.blum.nl"))
+    second = queries_of(app, lambda: get(client, "shop.blum.nl"))
     assert not any("custom_domains" in statement for statement in second)
     get(client, f"{tenant.subdomain}.example.test")  # its own entry in the page cache
-    by_subdomain = statements_during(app, lambda: get(client, f"{tenant.subdomain}.example.test"))
+    by_subdomain = queries_of(app, lambda: get(client, f"{tenant.subdomain}.example.test"))
     assert len(second) == len(by_subdomain)  # the same page, the same queries
 
 
@@ -198,7 +187,7 @@ def test_with_redis_down_the_database_answers_for_that_request(app, client, db_s
 
     monkeypatch.setattr(Redis, "get", down)
     monkeypatch.setattr(Redis, "incr", down)
-    queries = statements_during(app, lambda: get(client, "shop.blum.nl"))
+    queries = queries_of(app, lambda: get(client, "shop.blum.nl"))
     assert any("custom_domains" in statement for statement in queries)
     moved = get(client, f"{tenant.subdomain}.example.test", "/blog")
     assert moved.status_code == 301 and moved.headers["Location"] == "http://shop.blum.nl/blog"

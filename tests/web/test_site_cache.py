@@ -9,15 +9,15 @@ import pytest
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from shop_support import open_shop
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from db.models import CustomDomain, DomainStatus, MediaFile, Page, PageTranslation, Post, Product, Tenant
 from db.models.tenants import BillingState
 from tenants.domain_routing import invalidate
 from web.public_site.page_cache import PREFIX, PUBLIC
-from worker.services import services
 
 import factories
+from support import statements_during
 
 CACHED_QUERIES = 1  # the tenant's row: nothing else is read for a page from the cache
 
@@ -48,22 +48,6 @@ def host_of(tenant):
 def get(client, tenant_or_host, path="/", **kwargs):
     host = tenant_or_host if isinstance(tenant_or_host, str) else host_of(tenant_or_host)
     return client.get(path, headers={"Host": host, **kwargs.pop("headers", {})}, **kwargs)
-
-
-def statements_during(app, request):
-    seen = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    engine = services(app).database.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = request()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    # The test's savepoints around each request are not the app's queries.
-    return response, [s for s in seen if not s.startswith(("SAVEPOINT", "ROLLBACK TO", "RELEASE"))]
 
 
 def entries(redis):
