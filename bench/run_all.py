@@ -1,5 +1,6 @@
 """Every benchmark in sequence with its defaults (under ten minutes on 2 cores, two to five more
-for shop_race and about three for admin_tenants), then BENCHMARKS.md from
+for shop_race, about three for admin_tenants, ten for site_checks, three for sweeps and twenty
+for signup_burst, whose backlog takes that long to clear here), then BENCHMARKS.md from
 bench/results/latest.json.
 
     .venv/bin/python -m bench.run_all [--only portal ...] [--report-only] [--note "..."]
