@@ -67,6 +67,18 @@ class Launcher:
             self.say(f"Redis (embedded) at {self.env['REDIS_URL']}")
         if not self.env.get("STRIPE_SECRET_KEY"):
             self.start_local_stripe()
+        if not self.env.get("AI_API_BASE"):
+            self.start_local_ai()
+
+    def start_local_ai(self) -> None:
+        """The local OpenAI-compatible API for the writing assistant (its answers are made from
+        the request: good enough to try the flow, not to write a website)."""
+        port = free_port()
+        self.spawn("local AI", ["-m", "fakes.openai_api", "--port", str(port),
+                                "--api-key", "sk-local"], log="ai")
+        self.env.update(AI_API_BASE=f"http://127.0.0.1:{port}/v1", AI_API_KEY="sk-local",  # noqa: S106
+                        AI_MODEL=self.env.get("AI_MODEL") or "gpt-4o-mini")
+        self.say(f"local AI (OpenAI-compatible) at http://127.0.0.1:{port}/v1")
 
     def start_local_stripe(self) -> None:
         """The local Stripe signs with STRIPE_WEBHOOK_SECRET (and STRIPE_CONNECT_WEBHOOK_SECRET)

@@ -6,7 +6,8 @@ simultaneous creations cannot both take the last free unit.
 
 What a limit counts: ``pages`` every page, drafts included (the meter, creation and the site
 agree); ``products`` every product, shown or hidden; ``users`` the members plus open
-invitations; ``media_mb`` the bytes of every stored file.
+invitations; ``media_mb`` the bytes of every stored file; ``ai_requests`` the assistant's
+requests this calendar month (UTC), those the provider failed not counted.
 
 After a downgrade a tenant may hold more than its plan allows. Nothing is deleted: the rows
 within the limit stay live, the rest are kept read-only and off the public site (``kept``).
@@ -24,7 +25,8 @@ from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import Invite, MediaFile, Page, Product, Tenant, User
+from db.models import AssistantRequest, Invite, MediaFile, Page, Product, Tenant, User
+from db.models.assistant import RequestStatus
 from db.models.tenants import Role
 from plans.catalog import Catalog, Plan
 
@@ -39,7 +41,8 @@ class FeatureNotInPlan(Exception):
 
 # How each limit reads in a sentence: "your plan's limit of 10 pages".
 LIMIT_NOUNS = {"pages": "pages", "users": "team members", "media_mb": "MB of media storage",
-               "products": "products", "api_rpm": "API requests per minute"}
+               "products": "products", "api_rpm": "API requests per minute",
+               "ai_requests": "AI requests this month"}
 
 
 # What an item over the limit cannot do until the plan grows, and how else to make room.
@@ -125,6 +128,11 @@ def used(session: Session, tenant: Tenant, name: str, api_requests: int = 0) -> 
             return -(-int(total) // MB)  # whole megabytes, rounded up
         case "api_rpm":
             return api_requests
+        case "ai_requests":  # this calendar month (UTC); a request the provider failed is free
+            start = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            return _count(session, AssistantRequest, tenant.id,
+                          AssistantRequest.created_at >= start,
+                          AssistantRequest.status != RequestStatus.FAILED)
     raise KeyError(name)
 
 

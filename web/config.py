@@ -195,6 +195,12 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, bool]] = {
     "LOG_FORMAT": (_one_of("text", "json"), "text", False),
     "LOG_LEVEL": (_one_of("debug", "info", "warning", "error"), "info", False),
     "SENTRY_DSN": (_str, None, False),
+    # The AI writing assistant (Enterprise): any OpenAI-compatible chat completions API. Without
+    # all three it shows "not configured". The timeout covers a whole answer.
+    "AI_API_BASE": (_url, None, False),
+    "AI_API_KEY": (_str, None, False),
+    "AI_MODEL": (_str, None, False),
+    "AI_TIMEOUT_SECONDS": (_int, 30, False),
     # Alerts (monitoring/alert_rules.py, monitoring/alert_notices.py): staff (active admin and
     # support accounts) and ALERT_MAIL_TO are mailed once when an incident opens and once when
     # it resolves, and ALERT_WEBHOOK_URL (Slack-compatible) gets a post when set; at most

@@ -1,6 +1,7 @@
 """All models, imported here so that ``Base.metadata`` knows every table."""
 
 from db.base import Base
+from db.models.assistant import AssistantRequest
 from db.models.billing import Invoice, StripeEvent, Subscription
 from db.models.contact import ContactSubmission
 from db.models.content import MediaFile, Page, Post, Product
@@ -17,6 +18,7 @@ from db.models.translations import PageTranslation, PostTranslation, ProductTran
 
 __all__ = [
     "ApiKey",
+    "AssistantRequest",
     "Base",
     "ContactSubmission",
     "CustomDomain",

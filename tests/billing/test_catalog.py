@@ -19,8 +19,10 @@ def test_shipped_catalog_has_the_designed_plans():
     assert all(p.prices["year"].amount == 10 * p.prices["month"].amount for p in catalog.plans.values())
     assert not starter.has("webshop") and pro.has("webshop") and pro.has("custom_domain")
     assert enterprise.has("ai") and enterprise.has("multi_language")
-    assert starter.limits == {"pages": 10, "users": 2, "media_mb": 1024, "products": 0, "api_rpm": 60}
+    assert starter.limits == {"pages": 10, "users": 2, "media_mb": 1024, "products": 0, "api_rpm": 60,
+                              "ai_requests": 0}
     assert enterprise.limit("pages") is None and enterprise.limit("products") is None
+    assert enterprise.limit("ai_requests") == 500 and pro.limit("ai_requests") == 0
     assert catalog.by_lookup_key("professional_yearly")[0] is pro
 
 

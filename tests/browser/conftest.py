@@ -92,14 +92,16 @@ class Owner:
 
 @pytest.fixture
 def site_owner(storefront, request):
-    """A live Professional tenant with an editor besides its owner, made by the factories
-    (committed, deleted afterwards), named by the test module's ``COMPANY``."""
+    """A live tenant with an editor besides its owner, made by the factories (committed,
+    deleted afterwards), named by the test module's ``COMPANY``, on its ``PLAN`` (default
+    Professional)."""
     import factories
     from support import purge
 
     engine = services(storefront).database.engine
     with Session(engine) as session:
-        tenant = factories.tenant(storefront, session, plan="professional",
+        tenant = factories.tenant(storefront, session,
+                                  plan=getattr(request.module, "PLAN", "professional"),
                                   company=request.module.COMPANY)
         subdomain, email = tenant.subdomain, tenant.owner_email
         factories.user(session, tenant, role="editor")

@@ -16,6 +16,7 @@ from sqlalchemy.exc import ProgrammingError
 from db.base import utcnow
 from db.models import (
     ApiKey,
+    AssistantRequest,
     ContactSubmission,
     CustomDomain,
     Invite,
@@ -76,6 +77,8 @@ GRANTS = {
     "site_health": {"SELECT"},
     "site_checks": {"SELECT"},
     "site_uptime_days": {"SELECT"},
+    # The writing assistant (0026): a request counted, then finished or failed.
+    "assistant_requests": {"SELECT", "INSERT", "UPDATE"},
 }
 ORDER_COLUMNS_UPDATABLE = {"status", "tracking_url", "shipped_at", "closed_at", "refunded_cents",
                            "updated_at"}
@@ -155,6 +158,7 @@ def every_kind_of_row(session, tenant):
         SiteCheck(tenant_id=tenant.id, checked_at=utcnow(), status="healthy", response_ms=120),
         SiteUptimeDay(tenant_id=tenant.id, day=utcnow().date(), checks=[1] * 24, up=[1] * 24,
                       response_ms=[120] * 24),
+        AssistantRequest(tenant_id=tenant.id, action="draft", model="m"),
     ])
     session.commit()
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import (
+    AssistantRequest,
     Base,
     Invite,
     MailLog,
@@ -29,6 +30,7 @@ from db.models import (
     Tenant,
     User,
 )
+from db.models.assistant import AssistantAction, RequestStatus
 from db.models.domains import CustomDomain, DomainStatus
 from db.models.mail import MailStatus
 from db.models.monitoring import SiteCheck, SiteHealth, SiteStatus
@@ -56,6 +58,8 @@ STATE_COLUMNS = [
     (StaffUser.role, StaffRole),
     (SiteHealth.status, SiteStatus),
     (SiteCheck.status, SiteStatus),
+    (AssistantRequest.action, AssistantAction),
+    (AssistantRequest.status, RequestStatus),
 ]
 IDS = [f"{column.class_.__tablename__}.{column.key}" for column, _ in STATE_COLUMNS]
 
@@ -100,6 +104,7 @@ def one_of_each(session):
                   mrr_cents=2900, state=MrrState.ACTIVE, kind=MrrMovement.NEW),
         SiteHealth(tenant_id=tenant.id),
         SiteCheck(tenant_id=tenant.id, checked_at=utcnow(), status=SiteStatus.HEALTHY),
+        AssistantRequest(tenant_id=tenant.id, action=AssistantAction.DRAFT, model="m"),
     ])
     session.flush()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from billing import events as stored_events
@@ -20,6 +20,8 @@ from monitoring import uptime
 from staff import audit, repairs
 from staff.accounts import MANAGE, READ, REPAIR
 from staff.tenant_file import open_file, tenant_or_404
+from tenants.assistant.requests import month_cost
+from tenants.assistant.settings import AssistantSettings
 from tenants.provisioning_repair import runs_for_staff
 from tenants.retention import export_archive
 from web.admin import bp
@@ -39,6 +41,8 @@ def tenant(tenant_id: int):
     file = open_file(db.session, services().catalog, tenant_id)
     return render_template("admin/tenant.html", coupons=services().catalog.coupons, file=file,
                            site_health=uptime.summary(db.session, tenant_id),
+                           assistant=month_cost(db.session, tenant_id),
+                           assistant_configured=AssistantSettings.from_config(current_app.config).configured,
                            site_checks=uptime.recent_checks(db.session, tenant_id))
 
 

@@ -27,6 +27,7 @@ LIMITS = (
     N_("Media storage"),
     N_("Products"),
     N_("API requests per minute"),
+    N_("AI requests per month"),
 )
 
 TEMPLATES = (

@@ -5,6 +5,7 @@ bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templa
 # Routes register on import.
 from web.tenant_portal import (  # noqa: E402,F401
     api_keys,
+    assistant,
     billing,
     closing,
     context,

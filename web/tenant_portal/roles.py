@@ -36,6 +36,7 @@ _EVERYONE = {
     "portal.translations", "portal.translate_page", "portal.translate_post",
     "portal.translate_product",
     "portal.orders_list", "portal.order", "portal.export_orders", "portal.ship_order",
+    "portal.assistant", "portal.propose",  # the AI writing assistant: it only proposes
 }
 _MANAGERS = {
     "portal.billing", "portal.billing_portal", "portal.resubscribe", "portal.export",

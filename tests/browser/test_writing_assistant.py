@@ -1,0 +1,67 @@
+"""An Enterprise owner in a real browser (headless Chromium) asks the writing assistant for a
+text block, watches the proposal stream in, edits it into a text block of the home page, saves
+it, and sees it on the live site. The provider is the local OpenAI-compatible API.
+
+Screenshots go to ``test-results/browser/writing-assistant/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from support import sign_in
+
+RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "browser" / "writing-assistant"
+COMPANY = "Bakkerij Blum"
+PLAN = "enterprise"
+PROPOSAL = "Bij Bakkerij Blum bakken we elke ochtend vers brood, met meel van de molen om de hoek."
+
+expect.set_options(timeout=15_000)
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=RESULTS / f"{name}.png", full_page=True)
+
+
+def test_an_owner_drafts_edits_and_publishes_a_text_block(chromium_page, storefront, site_owner):
+    from fakes.openai_api import start_in_thread
+
+    live, page = storefront, chromium_page
+    shutil.rmtree(RESULTS, ignore_errors=True)
+    RESULTS.mkdir(parents=True)
+    ai = start_in_thread(api_keys=["sk-test"], chunk_delay_ms=20)
+    live.config.update(AI_API_BASE=f"{ai.url}/v1", AI_API_KEY="sk-test", AI_MODEL="gpt-4o-mini")
+    try:
+        httpx.post(f"{ai.url}/_test/replies", json={"content": PROPOSAL})
+        sign_in(page, live, site_owner.email)
+        portal_nav = page.get_by_role("navigation", name="Portal")
+        portal_nav.get_by_role("link", name="Writing assistant").click()
+        page.get_by_label("Your brief or text").fill("Een welkomsttekst voor onze bakkerij in Utrecht")
+        page.get_by_role("button", name="Ask the assistant").click()
+        proposal = page.locator("#assistant-proposal")
+        expect(proposal).to_have_value(PROPOSAL)
+        shot(page, "proposal")
+        [sent] = httpx.get(f"{ai.url}/_test/requests").json()
+        assert "Een welkomsttekst" in sent["body"]["messages"][-1]["content"]
+
+        edited = proposal.input_value() + " Kom proeven!"
+        portal_nav.get_by_role("link", name="Pages").click()
+        page.get_by_role("link", name="Home", exact=True).click()
+        page.get_by_label("Block type").select_option(label="Text")
+        page.get_by_role("button", name="Add block").click()
+        page.get_by_label("Heading").fill("Welkom")
+        page.get_by_label("Text", exact=True).fill(edited)
+        page.get_by_role("button", name="Save block").click()
+        expect(page.get_by_text("Text block saved.")).to_be_visible()
+
+        page.goto(f"{site_owner.site}/")
+        expect(page.get_by_text(edited)).to_be_visible()
+        shot(page, "site-with-the-text")
+    finally:
+        for name in ("AI_API_BASE", "AI_API_KEY", "AI_MODEL"):
+            live.config.pop(name, None)
+        ai.stop()
