@@ -20,6 +20,7 @@ upgrading brings the next oldest back at once. Every action that puts a row to u
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
@@ -112,6 +113,11 @@ def _count(session: Session, model, tenant_id: int, *where) -> int:
                           .where(model.tenant_id == tenant_id, *where)) or 0
 
 
+def month_start() -> datetime:
+    """The start of this calendar month (UTC): what a monthly limit counts from."""
+    return utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
 def used(session: Session, tenant: Tenant, name: str, api_requests: int = 0) -> int:
     match name:
         case "pages":
@@ -129,9 +135,8 @@ def used(session: Session, tenant: Tenant, name: str, api_requests: int = 0) -> 
         case "api_rpm":
             return api_requests
         case "ai_requests":  # this calendar month (UTC); a request the provider failed is free
-            start = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
             return _count(session, AssistantRequest, tenant.id,
-                          AssistantRequest.created_at >= start,
+                          AssistantRequest.created_at >= month_start(),
                           AssistantRequest.status != RequestStatus.FAILED)
     raise KeyError(name)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from db.models import Tenant
 from db.models.assistant import AssistantAction
 
 MAX_BRIEF = 2000  # characters of a brief
@@ -43,11 +44,26 @@ class BadBrief(ValueError):
         self.kind, self.limit = kind, limit
 
 
+# The site's languages by name, as the instructions say them.
+LANGUAGE_NAMES = {"nl": "Dutch", "en": "English", "de": "German", "fr": "French"}
+
+
 @dataclass(frozen=True)
 class SiteContext:
     company: str
     language: str  # the language to write in, by name ("Dutch")
     tone: str  # one of TONES
+
+    @classmethod
+    def of(cls, tenant: Tenant) -> SiteContext:
+        """The site's company, default language and tone (its settings; friendly by default)."""
+        return cls(company=tenant.company, language=LANGUAGE_NAMES.get(tenant.language, "Dutch"),
+                   tone=(tenant.site_settings or {}).get("assistant_tone", "friendly"))
+
+
+def target_language(tenant: Tenant, code: str | None) -> str | None:
+    """The name of one of the site's own languages to translate into; None for any other."""
+    return LANGUAGE_NAMES.get(code) if code in tenant.languages else None
 
 
 def _material(text: str, limit: int) -> str:

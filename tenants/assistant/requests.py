@@ -13,7 +13,7 @@ from db.base import utcnow
 from db.models import AssistantRequest, Tenant
 from db.models.assistant import AssistantAction, RequestStatus
 from plans.catalog import Catalog
-from plans.entitlements import require_feature, reserve
+from plans.entitlements import month_start, require_feature, reserve
 from tenants.assistant.provider import Answer
 
 
@@ -51,9 +51,8 @@ class MonthCost:
 
 
 def month_cost(session: Session, tenant_id: int) -> MonthCost:
-    start = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     row = session.execute(select(func.count(), func.coalesce(func.sum(AssistantRequest.prompt_tokens), 0),
                                  func.coalesce(func.sum(AssistantRequest.completion_tokens), 0))
                           .where(AssistantRequest.tenant_id == tenant_id,
-                                 AssistantRequest.created_at >= start)).one()
+                                 AssistantRequest.created_at >= month_start())).one()
     return MonthCost(*row)

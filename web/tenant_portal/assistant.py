@@ -31,8 +31,6 @@ from web.extensions import db
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog, limit_reached_message
 
-ENGLISH_NAMES = {"nl": "Dutch", "en": "English", "de": "German", "fr": "French"}
-
 
 def failure_message(kind: str) -> str:
     return {
@@ -84,13 +82,10 @@ def propose():
         return _refused(400, _("Choose what the assistant should do."))
     if not settings.configured:
         return _refused(503, _("The AI writing assistant is not configured on this platform."))
-    site = SiteContext(company=tenant.company, language=ENGLISH_NAMES.get(tenant.language, "Dutch"),
-                       tone=(tenant.site_settings or {}).get("assistant_tone", "friendly"))
-    target = form.get("target")
     try:
-        messages = prompts.messages(action, site, form.get("text", ""), style=form.get("style"),
-                                    target=ENGLISH_NAMES.get(target) if target in tenant.languages
-                                    else None)
+        messages = prompts.messages(action, SiteContext.of(tenant), form.get("text", ""),
+                                    style=form.get("style"),
+                                    target=prompts.target_language(tenant, form.get("target")))
         record = requests.begin(db.session, catalog(), tenant, current_user.user_id, action,
                                 settings.model)
     except BadBrief as exc:
