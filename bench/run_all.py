@@ -335,20 +335,7 @@ def unmet_section(f: dict) -> list[str]:
         "(they wait on DNS; against real resolvers this matters more than here), deletions in "
         "set-based statements per batch rather than row by row, and health checks against the "
         "edge's several servers rather than one worker.", "",
-        "**Signup burst** (achieved " + (f"{f['signup_burst_rate_per_s']:.1f}" if
-        "signup_burst_rate_per_s" in f else "?") + " signups/s of the 50 asked). Every signup "
-        "was paid and provisioned and every site answered; the time is capacity. In the full run "
-        "(CPU seconds from the burst until all were live): web 519, billing workers 493, "
-        "provisioning workers 234, PostgreSQL 173, the local Stripe 131, the load generator 93. "
-        "A signup costs the web about 170 ms of CPU: an argon2id password hash (about 86 ms under "
-        "load) and the customer and Checkout Session created at Stripe; 50 a second is over four "
-        "cores for the hashes alone. The billing workers spend about 20 ms of CPU on each of a "
-        "signup's eight events, and the queue is first in, first out: an `invoice.paid` waits "
-        "behind the other events of every signup ahead of it (the billing queue peaked near "
-        "20,000 jobs; provisioning never waited). Provisioning itself took 0.1 s (p50). What "
-        "would meet it: more cores (web, billing and provisioning workers scale out), the password "
-        "hash off the signup's request, and the events that change nothing not enqueued (or "
-        "`invoice.paid` taken first).",
+        *signup_burst_part(f),
     ]
 
 
@@ -397,6 +384,35 @@ def shop_section(f: dict) -> list[str]:
         "Stripe calls).",
         *(["", f"1-minute load average {load[0]} → {load[1]} on {os.cpu_count()} cores at the start → "
                "end of the benchmark (its own processes count too)."] if load else []),
+    ]
+
+
+def signup_burst_part(f: dict) -> list[str]:
+    """The signup burst's paragraph, from the figures of its run."""
+    if "signup_burst_rate_per_s" not in f:
+        return []
+    cpu = {key.removeprefix("signup_burst_cpu_s_").replace("_", " "): value
+           for key, value in f.items() if key.startswith("signup_burst_cpu_s_")}
+    spent = ", ".join(f"{name} {seconds:.0f}" for name, seconds in
+                      sorted(cpu.items(), key=lambda item: -item[1]) if seconds >= 1)
+    signups = f["signup_burst_signups"]
+    per_signup = "" if "web" not in cpu else (
+        f" A signup costs the web about {1000 * cpu['web'] / signups:.0f} ms of CPU")
+    per_event = "" if "billing workers" not in cpu else (
+        f"; the billing workers about {1000 * cpu['billing workers'] / (8 * signups):.0f} ms on "
+        "each of its eight events")
+    return [
+        f"**Signup burst** (achieved {f['signup_burst_rate_per_s']:.1f} signups/s of the 50 "
+        "asked). Every signup was paid and provisioned and every site answered; the time is "
+        "capacity. CPU seconds from the burst until all were live: " + (spent or "?") + "."
+        + per_signup + (" (mostly an argon2id password hash, and the customer and Checkout "
+                        "Session created at Stripe)" if per_signup else "") + per_event + ". "
+        "The billing queue is first in, first out: an `invoice.paid` waits behind the other "
+        "events of every signup ahead of it (the queue's longest: "
+        f"{f.get('signup_burst_billing_queue_max', 0):,} jobs; provisioning never waited). What "
+        "would meet it: more cores (web, billing and provisioning workers scale out), the "
+        "password hash off the signup's request, and the events that change nothing not "
+        "enqueued (or `invoice.paid` taken first).",
     ]
 
 

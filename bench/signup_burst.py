@@ -313,6 +313,10 @@ def one_run(stack: Stack, engine: Engine, args, label: str, count: int) -> dict:
         "signup_burst_p50_s": round(percentile(latencies, 50), 3),
         "signup_burst_p95_s": round(percentile(latencies, 95), 3),
         "signup_burst_all_live_s": round(seconds(max(live.values()), answers[0]), 2),
+        # Where the time went (BENCHMARKS.md's "Where the time goes"): CPU seconds per part
+        # from the burst until all were live, and the billing queue's longest.
+        "signup_burst_billing_queue_max": sampler.maxima.get("billing", (0, 0))[0],
+        **{f"signup_burst_cpu_s_{name.replace(' ', '_')}": round(used, 1) for name, used in cpu.items()},
     }
     r = result
     print(f"  {len(live)} live; sites {sites}; "
