@@ -34,11 +34,13 @@ from tenants.site_content import (
     IMAGE_BLOCKS,
     IMAGE_SIDES,
     ITEM_FIELDS,
+    LINK_FIELDS,
     MAX_ID,
     MAX_SLUG_LENGTH,
     block_problems,
     slug_problem,
 )
+from tenants.translations import text_fields
 
 DEFAULT_PRODUCTS_SHOWN = 6
 # Page.seo_title and Page.seo_description, and about how much of each search engines show.
@@ -265,3 +267,15 @@ def delete_block(session: Session, catalog: Catalog, tenant: Tenant, page: Page,
     require_editable(session, catalog, tenant, page)
     page.blocks = [block for number, block in enumerate(page.blocks) if number != index]
     session.flush()
+
+
+def plain_text(page: Page, limit: int) -> str:
+    """The page's words, its title and then each block's texts and its items', one per line:
+    what the writing assistant reads to describe the page. At most ``limit`` characters."""
+    lines = [page.title]
+    for block in page.blocks:
+        data, kind = block.get("data") or {}, block.get("type", "")
+        lines += [data.get(name) for name in text_fields(kind)]
+        lines += [item.get(name) for item in data.get("items") or [] if isinstance(item, dict)
+                  for name in ITEM_FIELDS.get(kind, ()) if name not in LINK_FIELDS]
+    return "\n".join(line for line in lines if isinstance(line, str) and line.strip())[:limit]

@@ -31,7 +31,8 @@ TENANT_TABLES = ("users", "pages", "posts", "products", "media_files", "login_to
                  "api_keys", "invites", "tenant_events", "mail_log", "provisioning_runs",
                  "contact_submissions", "page_translations", "post_translations",
                  "product_translations", "shops", "orders", "order_items", "order_events",
-                 "site_health", "site_checks", "site_uptime_days", "assistant_requests")
+                 "site_health", "site_checks", "site_uptime_days", "assistant_requests",
+                 "content_revisions")
 # Tables of one Stripe customer: the policy lets a tenant see those of its stripe_customer_id.
 CUSTOMER_TABLES = ("invoices", "subscriptions")
 

@@ -10,6 +10,7 @@ from db.models.mail import MailLog
 from db.models.monitoring import Incident, SiteCheck, SiteHealth, SiteStatus, SiteUptimeDay
 from db.models.provisioning import ProvisioningRun, ProvisioningStep
 from db.models.revenue import MrrChange, MrrMovement, MrrState
+from db.models.revisions import Revision
 from db.models.shop import Order, OrderEvent, OrderItem, Shop
 from db.models.signups import Signup, Subdomain, TrialClaim
 from db.models.staff import StaffApiToken, StaffAuditEntry, StaffRole, StaffUser
@@ -48,6 +49,7 @@ __all__ = [
     "SiteUptimeDay",
     "ProvisioningRun",
     "ProvisioningStep",
+    "Revision",
     "Shop",
     "Signup",
     "StaffApiToken",

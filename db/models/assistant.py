@@ -30,6 +30,7 @@ class AssistantRequest(Base):
     __tablename__ = "assistant_requests"
     __table_args__ = (
         Index("ix_assistant_requests_tenant_month", "tenant_id", "created_at"),
+        Index("ix_assistant_requests_revision", "revision_id", postgresql_where="revision_id IS NOT NULL"),
         one_of("action", AssistantAction),
         one_of("status", RequestStatus),
     )
@@ -45,3 +46,5 @@ class AssistantRequest(Base):
     error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # the revision its proposal was saved in, once the person accepted it and saved
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("content_revisions.id", ondelete="SET NULL"))

@@ -36,6 +36,7 @@ class Answer:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     finished: bool = False
+    cut_off: bool = False  # stopped at the length limit, mid-text
 
 
 def client(settings: AssistantSettings) -> OpenAI:
@@ -61,7 +62,8 @@ def _failure(exc: Exception) -> ProviderFailed:
 def stream(settings: AssistantSettings, messages: list[dict], answer: Answer,
            max_tokens: int = 1200) -> Iterator[str]:
     """The answer's pieces as they arrive (``answer`` filled as they do); ``ProviderFailed``
-    when the provider fails, is too slow overall, or the stream breaks off."""
+    when the provider fails, is too slow overall, or the stream breaks off (an answer cut at
+    ``max_tokens`` too: half a text, or half a page's texts, is no proposal)."""
     deadline = time.monotonic() + settings.timeout_seconds
     try:
         chunks = client(settings).chat.completions.create(
@@ -77,7 +79,7 @@ def stream(settings: AssistantSettings, messages: list[dict], answer: Answer,
                         answer.text += choice.delta.content
                         yield choice.delta.content
                     if choice.finish_reason:
-                        answer.finished = True
+                        answer.finished, answer.cut_off = True, choice.finish_reason == "length"
                 if time.monotonic() > deadline:
                     raise ProviderFailed(TIMEOUT, f"no whole answer in {settings.timeout_seconds:g} s")
     except ProviderFailed:
@@ -89,6 +91,8 @@ def stream(settings: AssistantSettings, messages: list[dict], answer: Answer,
         raise failure from exc
     if not answer.finished:
         raise ProviderFailed(BROKEN, "the stream ended without a finish reason")
+    if answer.cut_off:
+        raise ProviderFailed(BROKEN, "the answer reached its length limit")
     if not answer.completion_tokens:  # a provider that sends no usage: about 4 characters a token
         answer.prompt_tokens = sum(len(m["content"]) for m in messages) // 4
         answer.completion_tokens = len(answer.text) // 4 + 1

@@ -19,31 +19,6 @@ import factories
 from support import csrf_token
 
 
-@pytest.fixture(scope="module")
-def fake_ai():
-    from fakes.openai_api import start_in_thread
-
-    server = start_in_thread(api_keys=["sk-test"])
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def ai(app, fake_ai, monkeypatch):
-    httpx.post(f"{fake_ai.url}/_test/reset")
-    for name, value in {"AI_API_BASE": f"{fake_ai.url}/v1", "AI_API_KEY": "sk-test",
-                        "AI_MODEL": "gpt-4o-mini", "AI_TIMEOUT_SECONDS": 5}.items():
-        monkeypatch.setitem(app.config, name, value)
-    return fake_ai
-
-
-@pytest.fixture
-def enterprise(app, db_session, client, sign_in):
-    tenant = factories.tenant(app, db_session, plan="enterprise")
-    sign_in(tenant.owner_email)
-    return tenant
-
-
 def propose(client, **form):
     token = csrf_token(client, "/portal/assistant")
     return client.post("/portal/assistant/propose", data={"csrf_token": token, **form})
@@ -129,6 +104,14 @@ def test_a_failing_provider_gets_a_clear_message_and_is_not_counted(ai, app, cli
     assert made.status == RequestStatus.FAILED
     assert db_session.scalar(select(func.count()).select_from(Page).where(
         Page.tenant_id == enterprise.id)) == pages  # nothing of the tenant's changed
+
+
+def test_an_answer_cut_at_its_length_limit_is_not_a_proposal(ai, client, db_session, enterprise):
+    httpx.post(f"{ai.url}/_test/replies", json={"content": "brood " * 1300})  # over max_tokens
+    found = events(propose(client, action="draft", text="Bakkerij"))
+    assert found[-1][0] == "error" and "broke off" in found[-1][1]["message"]
+    [made] = requests_of(db_session, enterprise)
+    assert made.status == RequestStatus.FAILED and made.completion_tokens > 0  # what it may bill
 
 
 def test_without_settings_the_page_says_not_configured(app, client, db_session, enterprise):

@@ -1,6 +1,8 @@
 """An Enterprise owner in a real browser (headless Chromium) asks the writing assistant for a
-text block, watches the proposal stream in, edits it into a text block of the home page, saves
-it, and sees it on the live site. The provider is the local OpenAI-compatible API.
+text on its page and watches the proposal stream in; then, in the home page's editor, has it
+draft a text block, puts the proposal into the block, edits and saves it, finds it marked in
+the page's history and sees it on the live site. The provider is the local OpenAI-compatible
+API.
 
 Screenshots go to ``test-results/browser/writing-assistant/``.
 """
@@ -48,15 +50,29 @@ def test_an_owner_drafts_edits_and_publishes_a_text_block(chromium_page, storefr
         [sent] = httpx.get(f"{ai.url}/_test/requests").json()
         assert "Een welkomsttekst" in sent["body"]["messages"][-1]["content"]
 
-        edited = proposal.input_value() + " Kom proeven!"
+        # In the block editor: the assistant drafts the block's text, the owner edits it and
+        # saves, and the page's history marks what the assistant wrote.
+        httpx.post(f"{ai.url}/_test/replies", json={"content": PROPOSAL})
         portal_nav.get_by_role("link", name="Pages").click()
         page.get_by_role("link", name="Home", exact=True).click()
         page.get_by_label("Block type").select_option(label="Text")
         page.get_by_role("button", name="Add block").click()
         page.get_by_label("Heading").fill("Welkom")
-        page.get_by_label("Text", exact=True).fill(edited)
+        page.locator(".assistant-tools summary").click()
+        page.get_by_label("Brief for a new text").fill("Een welkomsttekst voor onze bakkerij")
+        page.get_by_role("button", name="Draft a text").click()
+        expect(page.get_by_label("Proposal")).to_have_value(PROPOSAL)
+        body = page.get_by_label("Text", exact=True)
+        expect(body).to_have_value("")  # only proposed
+        page.get_by_role("button", name="Use this").click()
+        expect(body).to_have_value(PROPOSAL)
+        shot(page, "proposal-in-the-block")
+        edited = PROPOSAL + " Kom proeven!"
+        body.fill(edited)
         page.get_by_role("button", name="Save block").click()
         expect(page.get_by_text("Text block saved.")).to_be_visible()
+        page.get_by_text("History").click()
+        expect(page.get_by_text("written with the assistant")).to_be_visible()
 
         page.goto(f"{site_owner.site}/")
         expect(page.get_by_text(edited)).to_be_visible()

@@ -32,6 +32,7 @@ from db.models import (
     PostTranslation,
     Product,
     ProductTranslation,
+    Revision,
     Shop,
     SiteCheck,
     SiteHealth,
@@ -79,6 +80,8 @@ GRANTS = {
     "site_uptime_days": {"SELECT"},
     # The writing assistant (0026): a request counted, then finished or failed.
     "assistant_requests": {"SELECT", "INSERT", "UPDATE"},
+    # The revision history (0027): a revision kept on each save, the oldest beyond 50 deleted.
+    "content_revisions": {"SELECT", "INSERT", "DELETE"},
 }
 ORDER_COLUMNS_UPDATABLE = {"status", "tracking_url", "shipped_at", "closed_at", "refunded_cents",
                            "updated_at"}
@@ -159,6 +162,8 @@ def every_kind_of_row(session, tenant):
         SiteUptimeDay(tenant_id=tenant.id, day=utcnow().date(), checks=[1] * 24, up=[1] * 24,
                       response_ms=[120] * 24),
         AssistantRequest(tenant_id=tenant.id, action="draft", model="m"),
+        Revision(tenant_id=tenant.id, page_id=page.id, user_id=owner.id, change="block",
+                 detail="text", content={"title": "Theirs"}),
     ])
     session.commit()
 

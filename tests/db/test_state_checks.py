@@ -26,6 +26,7 @@ from db.models import (
     ProductTranslation,
     ProvisioningRun,
     ProvisioningStep,
+    Revision,
     Signup,
     Tenant,
     User,
@@ -36,6 +37,7 @@ from db.models.mail import MailStatus
 from db.models.monitoring import SiteCheck, SiteHealth, SiteStatus
 from db.models.provisioning import RunStatus, StepOutcome
 from db.models.revenue import MrrChange, MrrMovement, MrrState
+from db.models.revisions import Change
 from db.models.shop import Order, OrderStatus
 from db.models.signups import SignupStatus
 from db.models.staff import StaffRole, StaffUser
@@ -60,6 +62,7 @@ STATE_COLUMNS = [
     (SiteCheck.status, SiteStatus),
     (AssistantRequest.action, AssistantAction),
     (AssistantRequest.status, RequestStatus),
+    (Revision.change, Change),
 ]
 IDS = [f"{column.class_.__tablename__}.{column.key}" for column, _ in STATE_COLUMNS]
 
@@ -90,6 +93,9 @@ def one_of_each(session):
     run = ProvisioningRun(signup_id=signup.id)
     session.add_all([tenant, run])
     session.flush()
+    post = Post(tenant_id=tenant.id, slug=f"p-{unique}", title="P")
+    session.add(post)
+    session.flush()
     session.add_all([
         User(tenant_id=tenant.id, email=f"u-{unique}@example.com"),
         Invite(tenant_id=tenant.id, email=f"i-{unique}@example.com", role=Role.EDITOR,
@@ -105,6 +111,7 @@ def one_of_each(session):
         SiteHealth(tenant_id=tenant.id),
         SiteCheck(tenant_id=tenant.id, checked_at=utcnow(), status=SiteStatus.HEALTHY),
         AssistantRequest(tenant_id=tenant.id, action=AssistantAction.DRAFT, model="m"),
+        Revision(tenant_id=tenant.id, post_id=post.id, change=Change.POST, content={}),
     ])
     session.flush()
 
@@ -133,7 +140,8 @@ def test_the_migrations_add_the_check_constraints_the_models_declare(session):
         "SELECT conname FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace")))
     assert declared == in_database
     states = {f"ck_{column.class_.__tablename__}_{column.key}" for column, _ in STATE_COLUMNS}
-    assert declared == states | set(LANGUAGE_CHECKS) | {"ck_products_vat_rate"}
+    assert declared == states | set(LANGUAGE_CHECKS) | {"ck_products_vat_rate",
+                                                        "ck_content_revisions_one_item"}
 
 
 def test_a_product_takes_only_the_dutch_vat_rates(session):

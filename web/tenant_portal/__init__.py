@@ -19,6 +19,7 @@ from web.tenant_portal import (  # noqa: E402,F401
     posts,
     products,
     profile,
+    revisions,
     settings,
     shop,
     team,

@@ -49,7 +49,9 @@ def bad_brief_message(exc: BadBrief) -> str:
         return _("The text is longer than %(limit)s characters. Nothing was sent.",
                  limit=format_decimal(exc.limit))
     return {"style": _("Choose how to rewrite the text."),
-            "target": _("Choose the language to translate into.")}.get(
+            "target": _("Choose the language to translate into."),
+            "fields": _("The texts to translate could not be read. Reload the page and try "
+                        "again. Nothing was sent.")}.get(
         exc.kind, _("Write a brief or paste a text first. Nothing was sent."))
 
 
@@ -82,10 +84,14 @@ def propose():
         return _refused(400, _("Choose what the assistant should do."))
     if not settings.configured:
         return _refused(503, _("The AI writing assistant is not configured on this platform."))
+    # a page's texts translated together (the translation screen): {input name: original}
+    together = action is AssistantAction.TRANSLATE and "fields" in form
     try:
+        fields = prompts.read_fields(form["fields"]) if together else None
         messages = prompts.messages(action, SiteContext.of(tenant), form.get("text", ""),
                                     style=form.get("style"),
-                                    target=prompts.target_language(tenant, form.get("target")))
+                                    target=prompts.target_language(tenant, form.get("target")),
+                                    fields=fields)
         record = requests.begin(db.session, catalog(), tenant, current_user.user_id, action,
                                 settings.model)
     except BadBrief as exc:
@@ -97,7 +103,8 @@ def propose():
     except LimitReached as exc:
         return _refused(429, limit_reached_message(exc.usage))
     db.session.commit()  # counted before the provider is asked
-    return Response(stream_with_context(_events(settings, messages, tenant.id, record.id)),
+    return Response(stream_with_context(_events(settings, messages, tenant.id, record.id,
+                                                prompts.sent_names(fields) if together else None)),
                     mimetype="text/event-stream", headers={"Cache-Control": "no-store",
                                                            "X-Accel-Buffering": "no"})
 
@@ -106,13 +113,21 @@ def _event(data: dict, name: str | None = None) -> str:
     return (f"event: {name}\n" if name else "") + f"data: {json.dumps(data)}\n\n"
 
 
-def _events(settings: AssistantSettings, messages: list[dict], tenant_id: int, request_id: int):
+def _events(settings: AssistantSettings, messages: list[dict], tenant_id: int, request_id: int,
+            names: list[str] | None = None):
     """The stream; the request's row is written again afterwards in a session of its own
-    (the view's may be gone by then), confined to the tenant like the view's."""
-    answer = Answer()
+    (the view's may be gone by then), confined to the tenant like the view's. With ``names``
+    (texts translated together) the answer is read back by name, and an answer where none can
+    be read counts as broken off."""
+    answer, fields = Answer(), None
+    longer = {"max_tokens": prompts.FIELDS_TOKENS} if names is not None else {}
     try:
-        for piece in provider.stream(settings, messages, answer):
+        for piece in provider.stream(settings, messages, answer, **longer):
             yield _event({"text": piece})
+        if names is not None:
+            fields = prompts.parse_fields(answer.text, names)
+            if not fields:
+                raise ProviderFailed(provider.BROKEN, "no text could be read back by name")
         failure = None
     except ProviderFailed as exc:
         current_app.logger.warning("assistant request %s failed: %s", request_id, exc)
@@ -128,5 +143,7 @@ def _events(settings: AssistantSettings, messages: list[dict], tenant_id: int, r
     if failure is not None:
         yield _event({"message": failure_message(failure.kind)}, "error")
     else:
-        yield _event({"request": request_id, "text": answer.text,
-                      "html": str(render_markdown(answer.text))}, "done")
+        done = {"request": request_id, "text": answer.text, "html": str(render_markdown(answer.text))}
+        if fields is not None:
+            done["fields"] = fields
+        yield _event(done, "done")

@@ -24,8 +24,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from db.models import MediaFile, Page
+from db.models.revisions import Change
 from plans.entitlements import is_kept, over_limit_ids, usage
 from tenants import markdown, pages
+from tenants.assistant import prompts
 from tenants.scope import get_scoped, scoped
 from tenants.site_content import (
     BLOCK_FIELDS,
@@ -43,7 +45,9 @@ from web.public_site.render import page_url
 from web.refusals import show_refusals
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog
+from web.tenant_portal.labels import block_label
 from web.tenant_portal.media import thumbnail
+from web.tenant_portal.revisions import keep_revision
 
 LONG_TEXT = {"body", "answer", "quote", "subheading"}
 # The label of every field of BLOCK_FIELDS and ITEM_FIELDS (tenants/site_content.py).
@@ -55,11 +59,6 @@ LABELS = {"heading": _l("Heading"), "subheading": _l("Subheading"), "body": _l("
           "button_label": _l("Button label"), "alt": _l("Alt text"),
           "link": _l("Link (optional)"), "caption": _l("Caption (optional)"),
           "media_id": _l("Image"), "image_side": _l("Image side")}
-BLOCK_LABELS = {"hero": _l("Hero"), "text": _l("Text"), "features": _l("Features"),
-                "testimonials": _l("Testimonials"), "cta": _l("Call to action"),
-                "faq": _l("FAQ"), "contact_form": _l("Contact form"),
-                "products": _l("Products"), "image": _l("Image"),
-                "image_with_text": _l("Image with text")}
 IMAGE_SIDE_LABELS = {"left": _l("Image on the left"), "right": _l("Image on the right")}
 HINTS = {
     "alt": _l("Describe what the image shows, for people who cannot see it and for search "
@@ -76,11 +75,6 @@ def strip(value):
 
 def strip_lower(value):
     return value.strip().lower() if isinstance(value, str) else value
-
-
-def block_label(block_type: str):
-    """The block type's name in the active language (lazy: forms are built once)."""
-    return BLOCK_LABELS.get(block_type, block_type.capitalize())
 
 
 class NewPageForm(FlaskForm):
@@ -270,7 +264,8 @@ def _editor(page: Page, form: PageSettingsForm, add_form: AddBlockForm):
     blocks = [(block_label(block["type"]), _summary(block, usable), pages.is_placeholder(block))
               for block in page.blocks]
     return render_template("portal/pages/edit.html", page=page, form=form, add_form=add_form,
-                           blocks=blocks, over_limit=_over_limit(page)), status
+                           blocks=blocks, over_limit=_over_limit(page),
+                           page_text=pages.plain_text(page, prompts.MAX_TEXT)), status
 
 
 def _done(message: str, page: Page):
@@ -308,6 +303,7 @@ def edit_page(page_id: int):
         pages.update_page(db.session, catalog(), g.tenant, page, form.title.data,
                           form.slug.data, form.in_navigation.data, form.seo_title.data,
                           form.seo_description.data, form.social_image_id.data)
+        keep_revision(page, Change.SETTINGS)
         return _done(_("Page settings saved."), page)
     return _editor(page, form, AddBlockForm(formdata=None))
 
@@ -388,6 +384,7 @@ def edit_block(page_id: int, index: int):
         show_refusals(form, block_page)
         pages.update_block(db.session, catalog(), g.tenant, page, index,
                            _block_data(form, block["type"]))
+        keep_revision(page, Change.BLOCK, detail=block["type"])
         return _done(_("%(block)s block saved.", block=block_label(block["type"])), page)
     return block_page()
 

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from db.base import utcnow
 from db.models import MediaFile, Post
+from db.models.revisions import Change
 from tenants import markdown, posts, time_zones
 from tenants.posts import PostFields, Publish
 from tenants.scope import get_scoped, scoped
@@ -20,6 +21,7 @@ from web.refusals import show_refusals
 from web.tenant_portal import bp
 from web.tenant_portal.context import requires_feature
 from web.tenant_portal.pages import strip, strip_lower
+from web.tenant_portal.revisions import keep_revision
 
 
 def optional_id(value) -> int | None:
@@ -122,6 +124,7 @@ def _save(form: PostForm, post: Post | None):
         post = posts.create_post(db.session, g.tenant.id, form.fields(), _published_at(form, None))
     else:
         posts.update_post(db.session, post, form.fields(), _published_at(form, post))
+    keep_revision(post, Change.POST)
     return _saved(_("Post “%(title)s” is saved.", title=post.title))
 
 

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from db.models import Product
+from db.models.revisions import Change
 from plans.entitlements import is_kept, over_limit_ids, usage
 from tenants import products as product_rules
 from tenants.scope import get_scoped
@@ -25,6 +26,7 @@ from web.extensions import db
 from web.refusals import show_refusals
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog, requires_feature
+from web.tenant_portal.revisions import keep_revision
 from worker.services import services
 
 
@@ -121,6 +123,7 @@ def _edit(product: Product | None):
             product = product_rules.create(db.session, catalog(), g.tenant, form.values())
         else:
             product_rules.update(db.session, catalog(), g.tenant, product, form.values())
+        keep_revision(product, Change.PRODUCT)
         db.session.commit()
         flash(_("%(name)s is saved.", name=product.name), "info")
         return redirect(url_for("portal.products"), code=303)

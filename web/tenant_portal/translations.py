@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from db.models import Page, Post, Product
+from db.models.revisions import Change
 from plans.entitlements import is_kept, may_use
 from tenants import site_languages, translations
 from tenants.scope import get_scoped, scoped
@@ -24,14 +25,10 @@ from web.extensions import db
 from web.refusals import render_refusals
 from web.tenant_portal import bp
 from web.tenant_portal.context import catalog, requires_feature
+from web.tenant_portal.labels import block_label
 from web.tenant_portal.languages import language_name
+from web.tenant_portal.revisions import keep_revision
 
-BLOCK_NAMES = {
-    "hero": _l("Hero"), "text": _l("Text"), "features": _l("Features"),
-    "testimonials": _l("Testimonials"), "cta": _l("Call to action"), "faq": _l("FAQ"),
-    "contact_form": _l("Contact form"), "products": _l("Products"), "image": _l("Image"),
-    "image_with_text": _l("Image with text"),
-}
 TEXT_LABELS = {
     "title": _l("Title"), "name": _l("Name"), "heading": _l("Heading"),
     "subheading": _l("Subheading"), "body": _l("Text"), "button_label": _l("Button label"),
@@ -107,7 +104,7 @@ def _block_fields(page: Page, row, submitted: bool) -> list[dict]:
                 fields.append(_field(key, label, item.get(name), value,
                                      bool(item.get(name)) and not value))
         if fields:
-            groups.append({"label": BLOCK_NAMES.get(block["type"], block["type"]),
+            groups.append({"label": block_label(block["type"]),
                            "number": index + 1, "fields": fields})
     return groups
 
@@ -146,7 +143,10 @@ def _refusals(page):
     render_refusals(again)
 
 
-def _saved(language: str, endpoint: str, **args):
+def _saved(item, row, endpoint: str, **args):
+    """After a translation is saved: its revision, and the screen again."""
+    language = row.language
+    keep_revision(item, Change.TRANSLATION, translation=row)
     db.session.commit()
     flash(_("The %(language)s translation is saved.", language=language_name(language)), "info")
     return redirect(url_for(endpoint, lang=language, **args), code=303)
@@ -186,10 +186,10 @@ def translate_page(page_id: int, lang: str):
         _refusals(page_again)
         if request.form.get("delete"):
             return _deleted(page, language, "portal.translate_page", page_id=page.id)
-        translations.save_page_translation(
+        row = translations.save_page_translation(
             db.session, catalog(), g.tenant, page, language, _text("title"),
             _submitted_blocks(page), _text("seo_title"), _text("seo_description"))
-        return _saved(language, "portal.translate_page", page_id=page.id)
+        return _saved(page, row, "portal.translate_page", page_id=page.id)
     return page_again()
 
 
@@ -214,9 +214,9 @@ def translate_post(post_id: int, lang: str):
         _refusals(page_again)
         if request.form.get("delete"):
             return _deleted(post, language, "portal.translate_post", post_id=post.id)
-        translations.save_post_translation(db.session, catalog(), g.tenant, post, language,
-                                           *(_text(name) for name in names))
-        return _saved(language, "portal.translate_post", post_id=post.id)
+        row = translations.save_post_translation(db.session, catalog(), g.tenant, post, language,
+                                                 *(_text(name) for name in names))
+        return _saved(post, row, "portal.translate_post", post_id=post.id)
     return page_again()
 
 
@@ -244,10 +244,9 @@ def translate_product(product_id: int, lang: str):
         _refusals(page_again)
         if request.form.get("delete"):
             return _deleted(product, language, "portal.translate_product", product_id=product.id)
-        translations.save_product_translation(db.session, catalog(), g.tenant, product,
-                                              language, _text("name"), _text("description"))
-        return _saved(language, "portal.translate_product",
-                      product_id=product.id)
+        row = translations.save_product_translation(db.session, catalog(), g.tenant, product,
+                                                    language, _text("name"), _text("description"))
+        return _saved(product, row, "portal.translate_product", product_id=product.id)
     return page_again()
 
 
