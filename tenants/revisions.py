@@ -34,16 +34,14 @@ KINDS = {Page: "page", Post: "post", Product: "product"}
 
 def request_ids(values: Iterable[str]) -> list[int]:
     """The writing assistant's request ids a form carried (anything else is ignored)."""
-    return [int(value) for value in values if isinstance(value, str) and value.isdigit()
-            and len(value) < 10]
+    return [int(value) for value in values if value.isdigit() and len(value) < 10]
 
 
 def record(session: Session, user_id: int | None, item: Page | Post | Product, change: Change,
            *, detail: str | None = None, translation=None, assisted: Iterable[int] = ()) -> Revision:
     """A revision of ``item`` as it is now (of ``translation``, its row in another language,
     for ``Change.TRANSLATION``); the ``assisted`` requests of the item's tenant are marked as
-    saved in it.
-    Older revisions beyond ``KEEP`` are deleted. Flushes."""
+    saved in it. Older revisions beyond ``KEEP`` are deleted. Flushes."""
     kind = KINDS[type(item)]
     source, names = (translation, TRANSLATED[kind]) if translation is not None else (item, CONTENT[kind])
     revision = Revision(tenant_id=item.tenant_id, user_id=user_id, change=change, detail=detail,

@@ -22,17 +22,8 @@ import factories
 SITE = SiteContext(company="Bakkerij Blum", language="Dutch", tone="friendly")
 
 
-@pytest.fixture(scope="module")
-def fake_ai():
-    from fakes.openai_api import start_in_thread
-
-    server = start_in_thread(api_keys=["sk-test"])
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def ai(fake_ai):
+def ai(fake_ai):  # the local API (conftest.py) without the app's settings: the core is asked directly
     httpx.post(f"{fake_ai.url}/_test/reset")
     return fake_ai
 
@@ -59,6 +50,16 @@ def test_a_draft_streams_in_pieces_and_counts_its_tokens(ai):
     pieces, answer = ask(ai)
     assert len(pieces) > 1 and "".join(pieces) == answer.text == "Vers brood, elke ochtend. Kom proeven!"
     assert answer.finished and answer.prompt_tokens > 0 and answer.completion_tokens > 0
+
+
+def test_an_answer_cut_at_its_length_limit_is_broken_with_its_tokens_kept(ai):
+    httpx.post(f"{ai.url}/_test/replies", json={"content": "Vers brood, elke ochtend. Kom proeven!"})
+    answer = Answer()
+    messages = prompts.messages(AssistantAction.DRAFT, SITE, "Bakkerij")
+    with pytest.raises(ProviderFailed) as failed:
+        list(provider.stream(settings_for(ai), messages, answer, max_tokens=3))
+    assert failed.value.kind == provider.BROKEN and answer.text == "Vers brood, elke"
+    assert answer.cut_off and answer.completion_tokens == 3  # what the provider may bill
 
 
 def test_the_instructions_stay_apart_from_the_tenants_text(ai):

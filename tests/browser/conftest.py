@@ -94,7 +94,7 @@ class Owner:
 def site_owner(storefront, request):
     """A live tenant with an editor besides its owner, made by the factories (committed,
     deleted afterwards), named by the test module's ``COMPANY``, on its ``PLAN`` (default
-    Professional)."""
+    Professional), in its ``LANGUAGES`` if it has them (default: the site's one)."""
     import factories
     from support import purge
 
@@ -104,6 +104,7 @@ def site_owner(storefront, request):
                                   plan=getattr(request.module, "PLAN", "professional"),
                                   company=request.module.COMPANY)
         subdomain, email = tenant.subdomain, tenant.owner_email
+        tenant.languages = list(getattr(request.module, "LANGUAGES", tenant.languages))
         factories.user(session, tenant, role="editor")
     try:
         yield Owner(email, f"http://{subdomain}.localhost:{storefront.config['PORT']}")

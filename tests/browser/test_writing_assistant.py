@@ -20,6 +20,7 @@ from support import sign_in
 RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "browser" / "writing-assistant"
 COMPANY = "Bakkerij Blum"
 PLAN = "enterprise"
+LANGUAGES = ["en", "nl"]  # the site in English, also in Dutch
 PROPOSAL = "Bij Bakkerij Blum bakken we elke ochtend vers brood, met meel van de molen om de hoek."
 
 expect.set_options(timeout=15_000)
@@ -73,6 +74,21 @@ def test_an_owner_drafts_edits_and_publishes_a_text_block(chromium_page, storefr
         expect(page.get_by_text("Text block saved.")).to_be_visible()
         page.get_by_text("History").click()
         expect(page.get_by_text("written with the assistant")).to_be_visible()
+
+        # The translation screen: all of the page's texts in one request, put in the fields,
+        # checked and saved by the owner.
+        httpx.post(f"{ai.url}/_test/replies", json={
+            "content": "[[title]]\nThuis\n\n[[block-4-heading]]\nWelkom\n\n[[block-4-body]]\nVers brood."})
+        page.locator(".translation-badges a[lang=nl]").click()
+        page.get_by_role("button", name="Translate into Dutch").click()
+        page.get_by_role("button", name="Put the translation in the fields").click()
+        expect(page.locator("#block-4-body")).to_have_value("Vers brood.")
+        shot(page, "translation-in-the-fields")
+        page.get_by_role("button", name="Save translation").click()
+        expect(page.get_by_text("The Dutch translation is saved.")).to_be_visible()
+        page.get_by_role("link", name="← Back to the page").click()
+        page.get_by_text("History").click()
+        expect(page.get_by_text("Dutch translation saved written with the assistant")).to_be_visible()
 
         page.goto(f"{site_owner.site}/")
         expect(page.get_by_text(edited)).to_be_visible()

@@ -64,6 +64,16 @@ window.ContyzrAssistant = (() => {
     element.hidden = false;
   }
 
+  // The form that will save an accepted proposal carries its request's id (once), so the saved
+  // revision is marked as written with the assistant.
+  function markAccepted(form, requestId) {
+    const id = String(requestId);
+    if ([...form.querySelectorAll("input[name=assistant_request]")].some((input) => input.value === id)) return;
+    const mark = document.createElement("input");
+    Object.assign(mark, {type: "hidden", name: "assistant_request", value: id});
+    form.append(mark);
+  }
+
   // The panel under a field of an editor (portal/_assistant.html).
   function panel(tools) {
     const field = document.getElementById(tools.dataset.field);
@@ -113,11 +123,7 @@ window.ContyzrAssistant = (() => {
     use.addEventListener("click", () => {
       if (selection) field.setRangeText(proposal.value, selection[0], selection[1], "select");
       else field.value = proposal.value;
-      if (field.form && requestId) {
-        const mark = document.createElement("input");
-        Object.assign(mark, {type: "hidden", name: "assistant_request", value: requestId});
-        field.form.append(mark);
-      }
+      if (field.form && requestId) markAccepted(field.form, requestId);
       field.dispatchEvent(new Event("input", {bubbles: true}));
       field.focus();
       answer.hidden = true;
@@ -156,5 +162,5 @@ window.ContyzrAssistant = (() => {
     if (form) page(form);
     document.querySelectorAll(".assistant-tools").forEach(panel);
   });
-  return {ask, showError};
+  return {ask, showError, markAccepted};
 })();

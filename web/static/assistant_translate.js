@@ -64,14 +64,7 @@ document.addEventListener("DOMContentLoaded", () => {
       input.value = text;
       input.dispatchEvent(new Event("input", {bubbles: true}));
     }
-    const request = String(result.request);
-    const marked = [...form.querySelectorAll("input[name=assistant_request]")]
-      .some((input) => input.value === request);
-    if (!marked) {
-      const mark = document.createElement("input");
-      Object.assign(mark, {type: "hidden", name: "assistant_request", value: request});
-      form.append(mark);
-    }
+    window.ContyzrAssistant.markAccepted(form, result.request);
     use.hidden = true;
     used.hidden = false;
   });
