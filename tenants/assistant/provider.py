@@ -16,6 +16,8 @@ from openai import OpenAI
 
 from tenants.assistant.settings import AssistantSettings
 
+MAX_TOKENS = 1200  # an answer's usual limit; AI_TIMEOUT_SECONDS is the deadline for one this long
+
 # kind: what went wrong, as the person is told it (web/tenant_portal/assistant.py words each)
 TIMEOUT, BUSY, UNREACHABLE, ERROR, BROKEN, SETUP = (
     "timeout", "busy", "unreachable", "error", "broken", "setup")
@@ -60,11 +62,13 @@ def _failure(exc: Exception) -> ProviderFailed:
 
 
 def stream(settings: AssistantSettings, messages: list[dict], answer: Answer,
-           max_tokens: int = 1200) -> Iterator[str]:
+           max_tokens: int = MAX_TOKENS) -> Iterator[str]:
     """The answer's pieces as they arrive (``answer`` filled as they do); ``ProviderFailed``
     when the provider fails, is too slow overall, or the stream breaks off (an answer cut at
-    ``max_tokens`` too: half a text, or half a page's texts, is no proposal)."""
-    deadline = time.monotonic() + settings.timeout_seconds
+    ``max_tokens`` too: half a text, or half a page's texts, is no proposal). A longer answer
+    allowed (a whole page translated) has a deadline as much longer."""
+    seconds = settings.timeout_seconds * max(1.0, max_tokens / MAX_TOKENS)
+    deadline = time.monotonic() + seconds
     try:
         chunks = client(settings).chat.completions.create(
             model=settings.model, messages=messages, stream=True, max_tokens=max_tokens,
@@ -81,7 +85,7 @@ def stream(settings: AssistantSettings, messages: list[dict], answer: Answer,
                     if choice.finish_reason:
                         answer.finished, answer.cut_off = True, choice.finish_reason == "length"
                 if time.monotonic() > deadline:
-                    raise ProviderFailed(TIMEOUT, f"no whole answer in {settings.timeout_seconds:g} s")
+                    raise ProviderFailed(TIMEOUT, f"no whole answer in {seconds:g} s")
     except ProviderFailed:
         raise
     except (openai.OpenAIError, httpx.HTTPError, ValueError) as exc:

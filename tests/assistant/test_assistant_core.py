@@ -96,6 +96,21 @@ def test_a_provider_that_hangs_is_a_timeout(ai):
     assert failed.value.kind == provider.TIMEOUT
 
 
+def test_a_longer_answer_allowed_has_a_later_deadline(ai):
+    words = "Een twee drie vier vijf zes zeven acht"
+    behave(ai, "slow", delay_ms=250)  # a word every 250 ms: 2 s at least, over the 1 s deadline
+    httpx.post(f"{ai.url}/_test/replies", json={"content": words})
+    with pytest.raises(ProviderFailed) as failed:
+        ask(ai, timeout=1)
+    assert failed.value.kind == provider.TIMEOUT
+    behave(ai, "slow", delay_ms=250)
+    httpx.post(f"{ai.url}/_test/replies", json={"content": words})
+    answer = Answer()
+    messages = prompts.messages(AssistantAction.DRAFT, SITE, "Bakkerij")
+    list(provider.stream(settings_for(ai, timeout=1), messages, answer, max_tokens=20 * provider.MAX_TOKENS))
+    assert answer.finished and answer.text == words  # 20 s allowed for 20 times the tokens
+
+
 def test_one_transient_failure_is_retried(ai):
     behave(ai, "error", times=1)
     pieces, answer = ask(ai)
