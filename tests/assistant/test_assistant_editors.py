@@ -59,6 +59,8 @@ def test_a_proposal_saved_in_a_block_is_marked_in_the_history(ai, client, db_ses
     page = a_page(db_session, enterprise)
     editor = client.get(f"/portal/pages/{page.id}/blocks/0").get_data(as_text=True)
     assert 'class="assistant-tools field" data-field="body"' in editor  # under the text field
+    faq = client.get(f"/portal/pages/{page.id}/blocks/1").get_data(as_text=True)
+    assert 'data-field="items-0-answer"' in faq  # and under an item's long text
     request_id = drafted(client, ai, "Sinds 1952 bakken wij elke ochtend vers brood.")
     assert saved_in(db_session, request_id) is None  # proposed only: nothing saved
     db_session.expire_all()
