@@ -1,33 +1,22 @@
 """Run the fake OpenAI-compatible API in a background thread of the current process."""
 
-import threading
 from collections.abc import Iterable
-from typing import Any, Self
+from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from fakes.serving import ThreadedFake
 
 from .app import create_app
 from .state import OpenAIState
 
 
-class _QuietRequestHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
-class FakeOpenAIServer:
+class FakeOpenAIServer(ThreadedFake):
     """A running fake: ``url`` (controls under ``/_test``), ``api_base`` (the SDK's
     ``base_url``), and its ``state`` to steer and inspect it."""
 
-    def __init__(self, server: BaseWSGIServer, state: OpenAIState) -> None:
+    def __init__(self, state: OpenAIState, host: str, port: int) -> None:
         self.state = state
-        self.url = f"http://{server.host}:{server.server_port}"
+        super().__init__(create_app(state), host, port, "fake-openai-api")
         self.api_base = f"{self.url}/v1"
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, name="fake-openai-api", daemon=True
-        )
-        self._thread.start()
 
     @property
     def requests(self) -> list[dict[str, Any]]:
@@ -36,15 +25,7 @@ class FakeOpenAIServer:
 
     def stop(self) -> None:
         self.state.wake_sleepers()  # let ``hang``/``slow`` requests finish
-        self._server.shutdown()
-        self._thread.join()
-        self._server.server_close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().stop()
 
 
 def start_in_thread(
@@ -61,7 +42,4 @@ def start_in_thread(
     """
     if state is None:
         state = OpenAIState(api_keys=api_keys, chunk_delay_ms=chunk_delay_ms)
-    server = make_server(
-        host, port, create_app(state), threaded=True, request_handler=_QuietRequestHandler
-    )
-    return FakeOpenAIServer(server, state)
+    return FakeOpenAIServer(state, host, port)

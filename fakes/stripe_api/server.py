@@ -11,42 +11,30 @@ server.wait_idle()
 server.stop()
 """
 
-import threading
 from collections.abc import Sequence
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from fakes.serving import ThreadedFake
 
 from .api import create_app
 from .state import FakeStripe
 
 
-class _QuietRequestHandler(WSGIRequestHandler):
-    """No access log: tests and scripts read events, not request lines."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
-class FakeStripeServer:
+class FakeStripeServer(ThreadedFake):
     """A running fake: ``url``, the Flask ``app`` and its ``state``."""
 
-    def __init__(self, app: Flask, server: BaseWSGIServer):
+    def __init__(self, app: Flask, host: str, port: int):
         self.app = app
         self.state: FakeStripe = app.extensions["fake_stripe"]
-        self.url = f"http://{server.host}:{server.server_port}"
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="fake-stripe-http", daemon=True)
-        self._thread.start()
+        super().__init__(app, host, port, "fake-stripe-http")
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every webhook was delivered (or gave up); False on timeout."""
         return self.state.sender.wait_idle(timeout)
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join()
-        self._server.server_close()
+        super().stop()
         self.state.sender.stop()
 
 
@@ -65,5 +53,4 @@ def start_in_thread(
         connect_webhook_url=connect_webhook_url,
         connect_webhook_secret=connect_webhook_secret,
     )
-    server = make_server(host, port, app, threaded=True, request_handler=_QuietRequestHandler)
-    return FakeStripeServer(app, server)
+    return FakeStripeServer(app, host, port)
