@@ -384,11 +384,12 @@ def test_slow_also_paces_a_stream(client, control):
     started = time.monotonic()
 
     stream = client.chat.completions.create(model=MODEL, messages=ask(), stream=True)
-    arrivals = [time.monotonic() for _ in stream]
+    chunks = list(stream)
 
-    gaps = [later - earlier for earlier, later in zip([started, *arrivals], arrivals, strict=False)]
-    assert len(gaps) == 3  # role, content, finish
-    assert all(gap >= 0.09 for gap in gaps)
+    # The fake waits before each chunk: a lower bound on the whole stream, whatever the load
+    # (chunks may arrive bunched, so the gaps between them say nothing).
+    assert len(chunks) == 3  # role, content, finish
+    assert time.monotonic() - started >= 0.29
 
 
 def test_reset_releases_a_hanging_request(client, fake, control):
